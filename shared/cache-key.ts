@@ -1,0 +1,28 @@
+/**
+ * The one place cache keys are derived.
+ *
+ * `v1:{scope}:{model}@{revision}:{sha256}` where scope is the tenant id (so a
+ * hit never tells one tenant what another embedded) or `shared` for tenants
+ * that opt in. Text is hashed exactly as it will be embedded (after the
+ * template), with no trimming or case folding; token-id input hashes its ids
+ * in a separate namespace so it can never collide with a text.
+ */
+import { sha256Hex } from './hashing.ts'
+import type { ModelInput } from './node-protocol.ts'
+
+export const CACHE_KEY_VERSION = 'v1'
+
+export interface CacheKeyParts {
+  scope: string
+  model: string
+  revision: string
+}
+
+/** The digest of one final input: its text, or its token ids. */
+export async function inputDigest(input: ModelInput): Promise<string> {
+  return 'text' in input ? sha256Hex(`text:${input.text}`) : sha256Hex(`ids:${input.ids.join(',')}`)
+}
+
+export async function cacheKey(parts: CacheKeyParts, input: ModelInput): Promise<string> {
+  return `${CACHE_KEY_VERSION}:${parts.scope}:${parts.model}@${parts.revision}:${await inputDigest(input)}`
+}

@@ -1,0 +1,84 @@
+import { describe, expect, it } from 'vitest'
+import { parseEmbeddingsRequest } from './embeddings-request.ts'
+import { ApiError } from './errors.ts'
+
+function rejection(body: unknown): ApiError {
+  try {
+    parseEmbeddingsRequest(body)
+  } catch (err) {
+    if (err instanceof ApiError) return err
+    throw err
+  }
+  throw new Error(`accepted: ${JSON.stringify(body)}`)
+}
+
+describe('parseEmbeddingsRequest', () => {
+  it('normalizes the four OpenAI input shapes', () => {
+    expect(parseEmbeddingsRequest({ model: 'm', input: 'hi' }).input).toEqual({
+      kind: 'text',
+      items: ['hi'],
+    })
+    expect(parseEmbeddingsRequest({ model: 'm', input: ['a', 'b'] }).input).toEqual({
+      kind: 'text',
+      items: ['a', 'b'],
+    })
+    expect(parseEmbeddingsRequest({ model: 'm', input: [1, 2] }).input).toEqual({
+      kind: 'ids',
+      items: [[1, 2]],
+    })
+    expect(parseEmbeddingsRequest({ model: 'm', input: [[1], [2, 3]] }).input).toEqual({
+      kind: 'ids',
+      items: [[1], [2, 3]],
+    })
+  })
+
+  it('applies OpenAI defaults', () => {
+    const request = parseEmbeddingsRequest({ model: 'm', input: 'x' })
+    expect(request.encoding_format).toBe('float')
+    expect(request.truncate).toBe(true)
+    expect(request.dimensions).toBeUndefined()
+  })
+
+  it('turns lone surrogates into U+FFFD so hashing and tokenizing agree', () => {
+    expect(parseEmbeddingsRequest({ model: 'm', input: 'a\uD800b' }).input.items).toEqual([
+      'a\uFFFDb',
+    ])
+  })
+
+  it.each([
+    [{ model: 'm' }, 'input', /required/],
+    [{ model: 'm', input: null }, 'input', /required/],
+    [{ model: 'm', input: '' }, 'input', /empty/],
+    [{ model: 'm', input: [] }, 'input', /empty/],
+    [{ model: 'm', input: ['ok', ''] }, 'input[1]', /empty/],
+    [{ model: 'm', input: Array(2049).fill('x') }, 'input', /2048/],
+    [{ model: 'm', input: ['a', 1] }, 'input', /mix/],
+    [{ model: 'm', input: [1, -1] }, 'input', /token id/],
+    [{ model: 'm', input: [[1], []] }, 'input[1]', /empty token list/],
+    [{ model: 'm', input: { text: 'x' } }, 'input', /string/],
+    [{ input: 'x' }, 'model', /required/],
+    [{ model: 'm', input: 'x', dimensions: 31 }, 'dimensions', /at least 32/],
+    [{ model: 'm', input: 'x', dimensions: 64.5 }, 'dimensions', /integer/],
+    [{ model: 'm', input: 'x', dimensions: '64' }, 'dimensions', /integer/],
+    [{ model: 'm', input: 'x', encoding_format: 'int8' }, 'encoding_format', /float/],
+    [{ model: 'm', input: 'x', input_type: 'passage' }, 'input_type', /query/],
+    [
+      { model: 'm', input: 'x', input_type: 'document', instruction: 'i' },
+      'instruction',
+      /queries only/,
+    ],
+    [{ model: 'm', input: [1, 2], instruction: 'i' }, 'instruction', /token-id/],
+    [{ model: 'm', input: 'x', dimension: 64 }, 'dimension', /Unrecognized/],
+  ])('rejects %j with a 400 on %s', (body, param, message) => {
+    const error = rejection(body)
+    expect(error.status).toBe(400)
+    expect(error.param).toBe(param)
+    expect(error.message).toMatch(message)
+    expect(error.toBody().error.type).toBe('invalid_request_error')
+  })
+
+  it('rejects a body that is not an object', () => {
+    expect(rejection([1, 2]).status).toBe(400)
+    expect(rejection('text').status).toBe(400)
+  })
+})

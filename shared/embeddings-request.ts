@@ -1,0 +1,139 @@
+/**
+ * `POST /v1/embeddings`: the request as OpenAI defines it, plus the
+ * extensions for instruction-aware models, validated into one normalized form.
+ * Every rejection is an ApiError naming the offending field.
+ */
+import { z } from 'zod'
+import { ApiError } from './errors.ts'
+
+export const MAX_INPUT_ITEMS = 2048
+export const MIN_DIMENSIONS = 32
+
+const requestSchema = z.strictObject({
+  input: z.unknown(),
+  model: z.string({ error: 'model must be a string' }).min(1, 'model must not be empty'),
+  dimensions: z
+    .number({ error: 'dimensions must be an integer' })
+    .int('dimensions must be an integer')
+    .min(MIN_DIMENSIONS, `dimensions must be at least ${MIN_DIMENSIONS}`)
+    .optional(),
+  encoding_format: z
+    .enum(['float', 'base64'], { error: "encoding_format must be 'float' or 'base64'" })
+    .default('float'),
+  user: z.string({ error: 'user must be a string' }).max(256).optional(),
+  // Extensions for instruction-aware models.
+  input_type: z
+    .enum(['query', 'document'], { error: "input_type must be 'query' or 'document'" })
+    .optional(),
+  instruction: z.string({ error: 'instruction must be a string' }).min(1).max(4096).optional(),
+  template: z.string({ error: 'template must be a string' }).min(1).max(128).optional(),
+  task_type: z.string().min(1).max(64).optional(),
+  use_case: z.string().min(1).max(64).optional(),
+  /** true (default): cut inputs past the model's maximum; false: refuse them with 422. */
+  truncate: z.boolean({ error: 'truncate must be a boolean' }).default(true),
+})
+
+export type Input = { kind: 'text'; items: string[] } | { kind: 'ids'; items: number[][] }
+
+export type EmbeddingsRequest = Omit<z.infer<typeof requestSchema>, 'input'> & { input: Input }
+
+function badInput(message: string, param = 'input'): ApiError {
+  return new ApiError(400, message, { param, code: 'invalid_input' })
+}
+
+function isTokenId(value: unknown): value is number {
+  return typeof value === 'number' && Number.isInteger(value) && value >= 0 && value < 2 ** 31
+}
+
+function checkTokenIds(ids: unknown[], param: string): number[] {
+  if (ids.length === 0) throw badInput(`${param} must not be an empty token list`, param)
+  const bad = ids.findIndex((id) => !isTokenId(id))
+  if (bad >= 0) throw badInput(`${param}[${bad}] is not a token id (a non-negative integer)`, param)
+  return ids as number[]
+}
+
+/**
+ * Normalizes OpenAI's four input shapes (string, string[], int[], int[][]).
+ * Lone UTF-16 surrogates cannot be encoded as UTF-8, so they become U+FFFD
+ * here, once, before hashing and tokenizing agree on the text.
+ */
+export function parseInput(input: unknown): Input {
+  if (input === undefined || input === null) throw badInput("'input' is required")
+  if (typeof input === 'string') {
+    if (input.length === 0) throw badInput("'input' must not be an empty string")
+    return { kind: 'text', items: [input.toWellFormed()] }
+  }
+  if (!Array.isArray(input)) {
+    throw badInput("'input' must be a string, an array of strings, or an array of token ids")
+  }
+  if (input.length === 0) throw badInput("'input' must not be an empty array")
+  if (input.every((item) => typeof item === 'number')) {
+    return { kind: 'ids', items: [checkTokenIds(input, 'input')] }
+  }
+  if (input.length > MAX_INPUT_ITEMS) {
+    throw badInput(`'input' has ${input.length} items; at most ${MAX_INPUT_ITEMS} are allowed`)
+  }
+  if (input.every((item) => typeof item === 'string')) {
+    const empty = input.findIndex((item) => item.length === 0)
+    if (empty >= 0) throw badInput(`input[${empty}] must not be an empty string`, `input[${empty}]`)
+    return { kind: 'text', items: input.map((item: string) => item.toWellFormed()) }
+  }
+  if (input.every((item) => Array.isArray(item))) {
+    return {
+      kind: 'ids',
+      items: input.map((ids: unknown[], i) => checkTokenIds(ids, `input[${i}]`)),
+    }
+  }
+  throw badInput("'input' items must be all strings or all token-id arrays, not a mix")
+}
+
+function describePath(path: PropertyKey[]): string {
+  return path.map(String).join('.')
+}
+
+/** Validates a parsed JSON body; throws ApiError(400) naming the first bad field. */
+export function parseEmbeddingsRequest(body: unknown): EmbeddingsRequest {
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
+    throw new ApiError(400, 'the request body must be a JSON object', { code: 'invalid_body' })
+  }
+  const result = requestSchema.safeParse(body)
+  if (!result.success) {
+    const issue = result.error.issues[0]
+    if (issue.code === 'unrecognized_keys') {
+      const key = issue.keys[0]
+      throw new ApiError(400, `Unrecognized request argument supplied: ${key}`, {
+        param: key,
+        code: 'unknown_parameter',
+      })
+    }
+    const param = describePath(issue.path)
+    const missing = issue.path.length === 1 && !(String(issue.path[0]) in body)
+    throw new ApiError(400, missing ? `'${param}' is required` : issue.message, {
+      param,
+      code: 'invalid_value',
+    })
+  }
+  if (!('input' in body)) throw badInput("'input' is required")
+  const input = parseInput(result.data.input)
+  const request = { ...result.data, input }
+  if (request.instruction !== undefined && request.input_type === 'document') {
+    throw new ApiError(
+      400,
+      'instructions apply to queries only; documents are embedded as they are',
+      {
+        param: 'instruction',
+        code: 'invalid_value',
+      },
+    )
+  }
+  if (
+    input.kind === 'ids' &&
+    (request.instruction !== undefined || request.template !== undefined)
+  ) {
+    throw new ApiError(400, 'templates and instructions cannot be applied to token-id input', {
+      param: request.template !== undefined ? 'template' : 'instruction',
+      code: 'invalid_value',
+    })
+  }
+  return request
+}

@@ -1,0 +1,88 @@
+/**
+ * The one error type both tiers throw, and the OpenAI error body it becomes.
+ *
+ * OpenAI clients read `error.message`, `error.type`, `error.param` and
+ * `error.code`; the HTTP status carries the class of failure.
+ */
+
+export type ErrorType =
+  | 'invalid_request_error'
+  | 'authentication_error'
+  | 'permission_error'
+  | 'not_found_error'
+  | 'rate_limit_error'
+  | 'server_error'
+  | 'service_unavailable'
+  | 'timeout_error'
+
+export interface OpenAIErrorBody {
+  error: { message: string; type: ErrorType; param: string | null; code: string | null }
+}
+
+/** Default error type for a status, so most call sites give only status and message. */
+function typeForStatus(status: number): ErrorType {
+  if (status === 401) return 'authentication_error'
+  if (status === 403) return 'permission_error'
+  if (status === 404) return 'not_found_error'
+  if (status === 429) return 'rate_limit_error'
+  if (status === 503) return 'service_unavailable'
+  if (status === 504) return 'timeout_error'
+  if (status >= 500) return 'server_error'
+  return 'invalid_request_error'
+}
+
+export interface ApiErrorOptions {
+  param?: string | null
+  code?: string | null
+  type?: ErrorType
+  /** Extra response headers, e.g. `Retry-After` or `WWW-Authenticate`. */
+  headers?: Record<string, string>
+  cause?: unknown
+}
+
+/**
+ * An error that is meant for the client: it carries its HTTP status and the
+ * OpenAI-shaped body. Anything else that escapes a handler is a bug and
+ * becomes a 500 with a generic message.
+ */
+export class ApiError extends Error {
+  readonly status: number
+  readonly type: ErrorType
+  readonly param: string | null
+  readonly code: string | null
+  readonly headers: Record<string, string>
+
+  constructor(status: number, message: string, options: ApiErrorOptions = {}) {
+    super(message, { cause: options.cause })
+    this.name = 'ApiError'
+    this.status = status
+    this.type = options.type ?? typeForStatus(status)
+    this.param = options.param ?? null
+    this.code = options.code ?? null
+    this.headers = options.headers ?? {}
+  }
+
+  toBody(): OpenAIErrorBody {
+    return { error: { message: this.message, type: this.type, param: this.param, code: this.code } }
+  }
+
+  toResponse(extraHeaders: Record<string, string> = {}): Response {
+    return new Response(JSON.stringify(this.toBody()), {
+      status: this.status,
+      headers: { 'content-type': 'application/json', ...this.headers, ...extraHeaders },
+    })
+  }
+}
+
+/** Reads an OpenAI-shaped error body back into an ApiError (e.g. a node's 4xx seen by the edge). */
+export function apiErrorFromBody(status: number, body: unknown): ApiError {
+  const error = (body as Partial<OpenAIErrorBody> | null)?.error
+  if (error && typeof error.message === 'string') {
+    return new ApiError(status, error.message, {
+      param: error.param ?? null,
+      code: error.code ?? null,
+      type: error.type,
+    })
+  }
+  return new ApiError(status, `upstream answered ${status}`)
+}

@@ -1,0 +1,42 @@
+/**
+ * The contract between the edge and an inference node.
+ *
+ * `POST /internal/embed` with a signed JSON body (see signing.ts); the answer
+ * is a binary vector frame (see vector-codec.ts) of full-dimension, unit-length
+ * vectors in input order, one token count each. `GET /info` describes the
+ * models a node serves, so the edge validates `dimensions` and derives cache
+ * keys without a copy of each manifest.
+ */
+
+export const EMBED_PATH = '/internal/embed'
+export const INFO_PATH = '/info'
+export const FRAME_CONTENT_TYPE = 'application/x-embedding-frame'
+/** Response header with the revision of the model that computed the frame. */
+export const MODEL_REVISION_HEADER = 'x-model-revision'
+
+/** One final input: text after the template, or token ids that skip tokenization. */
+export type ModelInput = { text: string } | { ids: number[] }
+
+export interface EmbedRequest {
+  model: string
+  inputs: ModelInput[]
+  /** true: cut inputs longer than the model's maximum; false: refuse them with 422. */
+  truncate: boolean
+}
+
+export interface ModelInfo {
+  id: string
+  revision: string
+  dimensions: number
+  max_input_tokens: number
+  matryoshka: boolean
+  instruction_format: 'qwen3' | 'none'
+  default_instruction?: string
+}
+
+export interface NodeInfo {
+  models: ModelInfo[]
+  /** The onnxruntime execution provider actually in use, e.g. `cpu` or `cuda`. */
+  execution_provider: string
+  max_batch_size: number
+}

@@ -1,0 +1,95 @@
+import { describe, expect, it } from 'vitest'
+import { ApiError } from './errors.ts'
+import { BUILT_IN_TEMPLATES, chooseTemplate, renderTemplate } from './templates.ts'
+
+describe('renderTemplate', () => {
+  it('gives Qwen3 queries the official instruction form and leaves documents as they are', () => {
+    const qwen3 = BUILT_IN_TEMPLATES.qwen3
+    expect(
+      renderTemplate(qwen3, {
+        text: 'capital of France?',
+        inputType: 'query',
+        instruction: 'Find the answer',
+      }),
+    ).toBe('Instruct: Find the answer\nQuery:capital of France?')
+    expect(
+      renderTemplate(qwen3, {
+        text: 'Paris is the capital.',
+        inputType: 'document',
+        instruction: 'x',
+      }),
+    ).toBe('Paris is the capital.')
+  })
+
+  it('uses the default instruction for a query that names none', () => {
+    expect(renderTemplate(BUILT_IN_TEMPLATES.qwen3, { text: 'q', inputType: 'query' })).toBe(
+      'Instruct: Given a web search query, retrieve relevant passages that answer the query\nQuery:q',
+    )
+  })
+
+  it('fills the Represent template from the input type and use case', () => {
+    const represent = BUILT_IN_TEMPLATES.represent
+    expect(renderTemplate(represent, { text: 'a b', inputType: 'document' })).toBe(
+      'Represent the document for retrieval: a b',
+    )
+    expect(
+      renderTemplate(represent, {
+        text: 'def f(): ...',
+        inputType: 'query',
+        taskType: 'code',
+        useCase: 'clustering',
+      }),
+    ).toBe('Represent the code for clustering: def f(): ...')
+  })
+
+  it('never expands placeholders that appear inside user text', () => {
+    expect(
+      renderTemplate(BUILT_IN_TEMPLATES.qwen3, {
+        text: '{instruction} {text}',
+        inputType: 'query',
+        instruction: 'I',
+      }),
+    ).toBe('Instruct: I\nQuery:{instruction} {text}')
+  })
+
+  it('refuses a query for a template that needs an instruction and has no default', () => {
+    const custom = { id: 'c', query: '{instruction}: {text}', document: '{text}' }
+    expect(() => renderTemplate(custom, { text: 'q', inputType: 'query' })).toThrow(ApiError)
+  })
+})
+
+describe('chooseTemplate', () => {
+  const tenantTemplates = {
+    qwen3: { id: 'qwen3', query: 'mine {text}', document: '{text}' },
+    legal: { id: 'legal', query: 'L {text}', document: 'D {text}' },
+  }
+
+  it('prefers the requested template, with tenant templates shadowing built-ins', () => {
+    expect(chooseTemplate({ requested: 'legal', tenantTemplates, modelDefault: 'none' }).id).toBe(
+      'legal',
+    )
+    expect(
+      chooseTemplate({ requested: 'qwen3', tenantTemplates, modelDefault: 'none' }).query,
+    ).toBe('mine {text}')
+    expect(chooseTemplate({ requested: 'represent', modelDefault: 'none' }).id).toBe('represent')
+  })
+
+  it('falls back to the tenant default, then the model default', () => {
+    expect(
+      chooseTemplate({ tenantTemplates, tenantDefault: 'legal', modelDefault: 'qwen3' }).id,
+    ).toBe('legal')
+    expect(chooseTemplate({ modelDefault: 'qwen3' }).id).toBe('qwen3')
+    expect(chooseTemplate({ modelDefault: 'none' }).id).toBe('none')
+  })
+
+  it('rejects an unknown template with a 400 naming the field', () => {
+    try {
+      chooseTemplate({ requested: 'nope', modelDefault: 'none' })
+      expect.unreachable()
+    } catch (err) {
+      expect(err).toBeInstanceOf(ApiError)
+      expect((err as ApiError).status).toBe(400)
+      expect((err as ApiError).param).toBe('template')
+    }
+  })
+})
