@@ -1,0 +1,53 @@
+/**
+ * One vector per input from the graph's output, then unit length.
+ * Pooling reads the attention mask, so it is right for either padding side.
+ */
+import type { Pooling } from '../model/manifest.ts'
+
+/**
+ * @param hidden `[batch, seq, width]` row-major (or `[batch, width]` for `in_graph`)
+ * @param mask `[batch, seq]`, 1 for real tokens
+ */
+export function poolBatch(
+  pooling: Pooling,
+  hidden: Float32Array,
+  mask: BigInt64Array,
+  batch: number,
+  seq: number,
+  width: number,
+): Float32Array[] {
+  const vectors: Float32Array[] = []
+  for (let b = 0; b < batch; b++) {
+    if (pooling === 'in_graph') {
+      vectors.push(hidden.slice(b * width, (b + 1) * width))
+      continue
+    }
+    const realPositions: number[] = []
+    for (let t = 0; t < seq; t++) if (mask[b * seq + t] !== 0n) realPositions.push(t)
+    const rowStart = (t: number) => (b * seq + t) * width
+    if (pooling === 'last_token' || pooling === 'cls') {
+      const t = pooling === 'last_token' ? realPositions.at(-1)! : realPositions[0]
+      vectors.push(hidden.slice(rowStart(t), rowStart(t) + width))
+      continue
+    }
+    const sum = new Float32Array(width)
+    for (const t of realPositions) {
+      const start = rowStart(t)
+      for (let i = 0; i < width; i++) sum[i] += hidden[start + i]
+    }
+    for (let i = 0; i < width; i++) sum[i] /= realPositions.length
+    vectors.push(sum)
+  }
+  return vectors
+}
+
+/** Scales a vector to unit L2 norm in place (a zero vector stays zero). */
+export function l2Normalize(vector: Float32Array): Float32Array {
+  let sumOfSquares = 0
+  for (let i = 0; i < vector.length; i++) sumOfSquares += vector[i] * vector[i]
+  if (sumOfSquares > 0) {
+    const scale = 1 / Math.sqrt(sumOfSquares)
+    for (let i = 0; i < vector.length; i++) vector[i] *= scale
+  }
+  return vector
+}

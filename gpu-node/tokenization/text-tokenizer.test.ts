@@ -1,0 +1,61 @@
+import { Tokenizer } from '@huggingface/tokenizers'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { ApiError } from '../../shared/errors.ts'
+import { tinyQwen3Folder } from '../../test/support/tiny-qwen3-folder.ts'
+import { readModelFolder, type ModelFolder } from '../model/model-folder.ts'
+import { TextTokenizer } from './text-tokenizer.ts'
+
+const EOS = 151643
+let folder: ModelFolder
+let remove: () => Promise<void>
+let plain: Tokenizer
+
+beforeAll(async () => {
+  const generated = await tinyQwen3Folder()
+  remove = generated.remove
+  folder = await readModelFolder(generated.dir)
+  plain = new Tokenizer(folder.tokenizerJson, folder.tokenizerConfig)
+})
+afterAll(() => remove())
+
+const tokenizerWithMax = (max: number) =>
+  new TextTokenizer(folder.tokenizerJson, folder.tokenizerConfig, {
+    ...folder.manifest,
+    max_input_tokens: max,
+  })
+
+describe('TextTokenizer (Qwen3)', () => {
+  it("ends every input with <|endoftext|> and otherwise gives the tokenizer's own ids", () => {
+    const text = 'Instruct: find it\nQuery:where is the capital of France?'
+    const ids = tokenizerWithMax(8192).encode({ text }, true)
+    expect(ids.at(-1)).toBe(EOS)
+    expect(ids.slice(0, -1)).toEqual(plain.encode(text).ids)
+  })
+
+  it('keeps the final <|endoftext|> when it truncates', () => {
+    const ids = tokenizerWithMax(16).encode({ text: 'many words '.repeat(100) }, true)
+    expect(ids).toHaveLength(16)
+    expect(ids.at(-1)).toBe(EOS)
+  })
+
+  it('refuses an over-long input with 422 when truncation is off', () => {
+    const encode = () =>
+      tokenizerWithMax(16).encode({ text: 'many words '.repeat(100) }, false, 'input[3]')
+    expect(encode).toThrow(ApiError)
+    try {
+      encode()
+    } catch (err) {
+      expect((err as ApiError).status).toBe(422)
+      expect((err as ApiError).param).toBe('input[3]')
+    }
+  })
+
+  it('passes token ids through, appending EOS once, and refuses ids outside the vocabulary', () => {
+    const tokenizer = tokenizerWithMax(8192)
+    expect(tokenizer.encode({ ids: [9707, 1879] }, true)).toEqual([9707, 1879, EOS])
+    expect(tokenizer.encode({ ids: [9707, EOS] }, true)).toEqual([9707, EOS])
+    expect(() => tokenizer.encode({ ids: [tokenizer.vocabSize] }, true)).toThrow(
+      /outside the vocabulary/,
+    )
+  })
+})
