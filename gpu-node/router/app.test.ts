@@ -111,7 +111,6 @@ describe('POST /internal/embed', () => {
     const codes = [
       (await embed({ model: modelId, inputs: [], truncate: true })).status,
       (await embed({ ...texts('x'), model: 'other' })).status,
-        .status,
       (await embed(texts('x'.repeat(70 * 1024)))).status,
       (await embed({ ...texts('word '.repeat(10_000)), truncate: false })).status,
     ]
