@@ -1,0 +1,46 @@
+/**
+ * The edge worker: authenticate the tenant, apply templates, serve cached
+ * vectors from KV and forward only the misses to an inference node.
+ */
+import { Hono } from 'hono'
+import { bodyLimit } from 'hono/body-limit'
+import { requestId } from 'hono/request-id'
+import { timing } from 'hono/timing'
+import { ApiError } from '../shared/errors.ts'
+import { embeddingsRoute } from './embeddings/route.ts'
+import type { AppEnv } from './env.ts'
+import { handleError, handleNotFound } from './middleware/error-handler.ts'
+import { tenantAuth } from './middleware/tenant-auth.ts'
+import { modelsRoute } from './models/route.ts'
+
+/** 2048 inputs of a few thousand characters fit; anything larger is a mistake or abuse. */
+const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024
+
+const app = new Hono<AppEnv>()
+
+app.use(requestId())
+app.use(timing({ crossOrigin: true }))
+app.onError(handleError)
+app.notFound(handleNotFound)
+
+app.get('/health', (c) => c.json({ status: 'ok' }))
+
+app.use('/v1/*', tenantAuth)
+app.use('/v1/*', (c, next) =>
+  bodyLimit({
+    maxSize: Number(c.env.MAX_BODY_BYTES) || DEFAULT_MAX_BODY_BYTES,
+    onError: () => {
+      throw new ApiError(
+        413,
+        `the request body is over ${Number(c.env.MAX_BODY_BYTES) || DEFAULT_MAX_BODY_BYTES} bytes`,
+        {
+          code: 'request_too_large',
+        },
+      )
+    },
+  })(c, next),
+)
+app.route('/v1/embeddings', embeddingsRoute)
+app.route('/v1/models', modelsRoute)
+
+export default app

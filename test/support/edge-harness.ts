@@ -1,0 +1,67 @@
+/**
+ * Calls the edge worker inside workerd the way the runtime does, with real KV
+ * and a real execution context, and waits for its `waitUntil` work (cache
+ * writes) so that the next call sees them. Bindings can be overridden per
+ * call, e.g. to point NODE_URL at a dead or stalling node.
+ */
+import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test'
+import { env as workerEnv } from 'cloudflare:workers'
+import app from '../../edge/index.ts'
+import type { Env } from '../../edge/env.ts'
+import { tenantWithKeyEntries } from '../../edge/tenants/tenant-records.ts'
+import type { Tenant } from '../../edge/tenants/tenant.ts'
+
+export const env = workerEnv as unknown as Env
+
+export async function callEdge(
+  path: string,
+  init: RequestInit = {},
+  overrides: Partial<Env> = {},
+): Promise<Response> {
+  const ctx = createExecutionContext()
+  const response = await app.fetch(
+    new Request(`http://edge.test${path}`, init),
+    { ...env, ...overrides },
+    ctx,
+  )
+  await waitOnExecutionContext(ctx)
+  return response
+}
+
+export function postEmbeddings(
+  body: unknown,
+  options: { key?: string; overrides?: Partial<Env>; headers?: Record<string, string> } = {},
+): Promise<Response> {
+  return callEdge(
+    '/v1/embeddings',
+    {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        ...(options.key ? { authorization: `Bearer ${options.key}` } : {}),
+        ...options.headers,
+      },
+      body: typeof body === 'string' ? body : JSON.stringify(body),
+    },
+    options.overrides,
+  )
+}
+
+/** Writes a tenant and one key for it into the real CONTROL_KV. */
+export async function seedTenant(
+  tenant: Partial<Tenant> & Pick<Tenant, 'id'>,
+  apiKey: string,
+): Promise<void> {
+  for (const { key, value } of await tenantWithKeyEntries(tenant, apiKey))
+    await env.CONTROL_KV.put(key, value)
+}
+
+export interface EmbeddingsBody {
+  data: { index: number; embedding: number[] | string }[]
+  model: string
+  usage: { prompt_tokens: number; total_tokens: number }
+}
+
+export const DEFAULT_MODEL = 'use-lite-en'
+
+export { cosine } from './vectors.ts'
