@@ -1,0 +1,121 @@
+/**
+ * `npm start`: the whole service on this machine. Prepares the default model,
+ * starts the inference node, seeds a development tenant, starts the edge
+ * worker under `wrangler dev` (local and offline), and prints a key with a
+ * curl example. Ctrl-C stops both.
+ *
+ * Environment: EDGE_PORT (8787), NODE_PORT (8081), MODEL_DIR (default model),
+ * EMBED_DEV_KEY (random if unset), NODE_SECRET (random if unset),
+ * STATE_DIR (.wrangler/state: local KV for the worker).
+ */
+import { randomBytes } from 'node:crypto'
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { REPO_ROOT } from '../gpu-node/config.ts'
+import { ensureDefaultModel } from './default-model/prepare.ts'
+import { devTenantEntries, newDevKey } from './dev/dev-tenant.ts'
+import { run, spawnService, waitForOk } from './dev/processes.ts'
+
+const env = process.env
+const edgePort = Number(env.EDGE_PORT || 8787)
+const nodePort = Number(env.NODE_PORT || 8081)
+const apiKey = env.EMBED_DEV_KEY || newDevKey()
+const nodeSecret = env.NODE_SECRET || randomBytes(32).toString('hex')
+const stateDir = path.resolve(env.STATE_DIR || path.join(REPO_ROOT, '.wrangler', 'state'))
+const wrangler = path.join(REPO_ROOT, 'node_modules', '.bin', 'wrangler')
+// wrangler dev must not reach out to Cloudflare: no metrics, no request.cf lookup.
+const wranglerEnv = { ...env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false' }
+
+const modelDir = env.MODEL_DIR || (await ensureDefaultModel(path.join(REPO_ROOT, 'models')))
+const modelId = (
+  JSON.parse(await readFile(path.join(modelDir, 'manifest.json'), 'utf8')) as { id: string }
+).id
+
+console.log(`[start] inference node: ${modelDir} on 127.0.0.1:${nodePort}`)
+// The node prefixes its own log lines with [node].
+const node = spawnService(null, process.execPath, ['--import', 'tsx', 'gpu-node/main.ts'], {
+  cwd: REPO_ROOT,
+  env: {
+    ...env,
+    NODE_HOST: '127.0.0.1',
+    NODE_PORT: String(nodePort),
+    MODEL_DIR: modelDir,
+    NODE_SECRET: nodeSecret,
+  },
+})
+let edge: ReturnType<typeof spawnService> | undefined
+
+function stopAll(code: number): never {
+  for (const child of [edge, node]) if (child && child.exitCode === null) child.kill('SIGTERM')
+  process.exit(code)
+}
+process.once('SIGINT', () => stopAll(0))
+process.once('SIGTERM', () => stopAll(0))
+
+try {
+  await waitForOk(`http://127.0.0.1:${nodePort}/ready`, node, 120_000)
+
+  console.log(
+    `[start] seeding the development tenant into local KV (${path.relative(REPO_ROOT, stateDir)})`,
+  )
+  const seedDir = await mkdtemp(path.join(tmpdir(), 'embed-seed-'))
+  const seedFile = path.join(seedDir, 'entries.json')
+  await writeFile(seedFile, JSON.stringify(await devTenantEntries(apiKey)))
+  await run(
+    wrangler,
+    ['kv', 'bulk', 'put', seedFile, '--binding', 'CONTROL_KV', '--local', '--persist-to', stateDir],
+    {
+      cwd: REPO_ROOT,
+      env: wranglerEnv,
+    },
+  )
+  await rm(seedDir, { recursive: true })
+
+  console.log(`[start] edge worker: wrangler dev on 127.0.0.1:${edgePort}`)
+  edge = spawnService(
+    '[edge]',
+    wrangler,
+    [
+      'dev',
+      '--local',
+      '--ip',
+      '127.0.0.1',
+      '--port',
+      String(edgePort),
+      '--persist-to',
+      stateDir,
+      '--show-interactive-dev-session=false',
+      '--var',
+      `NODE_URL:http://127.0.0.1:${nodePort}`,
+      '--var',
+      `NODE_SECRET:${nodeSecret}`,
+    ],
+    { cwd: REPO_ROOT, env: wranglerEnv },
+  )
+  await waitForOk(`http://127.0.0.1:${edgePort}/health`, edge, 120_000)
+} catch (err) {
+  console.error(`[start] failed: ${(err as Error).message}`)
+  stopAll(1)
+}
+
+for (const [label, child] of [
+  ['node', node],
+  ['edge', edge!],
+] as const) {
+  child.once('exit', (code, signal) => {
+    console.error(`[start] the ${label} exited (${code ?? signal}); stopping`)
+    stopAll(1)
+  })
+}
+
+const base = `http://127.0.0.1:${edgePort}`
+console.log(`
+Embedding service ready at ${base}/v1   (Ctrl-C stops it)
+Development API key: ${apiKey}
+
+  curl ${base}/v1/embeddings \\
+    -H 'Authorization: Bearer ${apiKey}' \\
+    -H 'Content-Type: application/json' \\
+    -d '{"model": "${modelId}", "input": ["A cat sits on the mat"]}'
+`)

@@ -1,0 +1,159 @@
+/**
+ * The service as a user meets it: `npm start`, then the official `openai`
+ * npm client against the edge, which calls the real node.
+ */
+import OpenAI from 'openai'
+import { describe, expect, inject, it } from 'vitest'
+import { cosine } from '../support/vectors.ts'
+
+const MODEL = 'use-lite-en'
+const client = new OpenAI({
+  apiKey: inject('devKey'),
+  baseURL: `${inject('edgeUrl')}/v1`,
+  maxRetries: 0,
+})
+
+/** Fields beyond OpenAI's, sent as the SDK sends any body field. */
+type Extensions = { input_type?: 'query' | 'document'; instruction?: string; template?: string }
+const create = (params: OpenAI.EmbeddingCreateParams & Extensions) =>
+  client.embeddings.create(params as OpenAI.EmbeddingCreateParams).withResponse()
+
+describe('npm start', () => {
+  it('prints the development key and a curl example', () => {
+    const output = inject('startOutput')
+    expect(output).toContain(`Development API key: ${inject('devKey')}`)
+    expect(output).toContain(`curl ${inject('edgeUrl')}/v1/embeddings`)
+  })
+})
+
+describe('the openai client against the service', () => {
+  it('gets float vectors of the full size, in order, with usage', async () => {
+    const { data } = await create({
+      model: MODEL,
+      input: ['e2e: A cat sits on the mat', 'e2e: Stocks fell'],
+      encoding_format: 'float',
+    })
+    expect(data.model).toBe(MODEL)
+    expect(data.data.map((d) => d.index)).toEqual([0, 1])
+    expect(data.data[0].embedding).toHaveLength(512)
+    expect(data.usage.prompt_tokens).toBeGreaterThan(0)
+  })
+
+  it('gets the same numbers through base64 (the client decodes them)', async () => {
+    const input = 'e2e: base64 and float agree'
+    const float = (await create({ model: MODEL, input, encoding_format: 'float' })).data.data[0]
+      .embedding
+    // Without encoding_format the client asks for base64 and decodes it itself.
+    const decoded = (await create({ model: MODEL, input })).data.data[0].embedding
+    expect(decoded).toEqual(float)
+  })
+
+  it('honours dimensions with unit-length vectors', async () => {
+    const { data } = await create({
+      model: MODEL,
+      input: 'e2e: shorter please',
+      dimensions: 128,
+      encoding_format: 'float',
+    })
+    expect(data.data[0].embedding).toHaveLength(128)
+    expect(Math.hypot(...data.data[0].embedding)).toBeCloseTo(1, 5)
+  })
+
+  it('serves a repeated call from the cache with identical vectors', async () => {
+    const input = ['e2e: repeated query', 'e2e: another repeated query']
+    const first = await create({ model: MODEL, input, encoding_format: 'float' })
+    const second = await create({ model: MODEL, input, encoding_format: 'float' })
+    expect(first.response.headers.get('x-cache')).toBe('miss')
+    expect(second.response.headers.get('x-cache')).toBe('hit')
+    expect(second.data.data).toEqual(first.data.data)
+    expect(second.data.usage).toEqual(first.data.usage)
+  })
+
+  it('changes a query with its instruction and embeds documents as they are', async () => {
+    const text = 'e2e: best way to brew coffee'
+    const plain = (await create({ model: MODEL, input: text, encoding_format: 'float' })).data
+      .data[0].embedding
+    const document = (
+      await create({
+        model: MODEL,
+        input: text,
+        input_type: 'document',
+        template: 'qwen3',
+        encoding_format: 'float',
+      })
+    ).data.data[0].embedding
+    const queryA = (
+      await create({
+        model: MODEL,
+        input: text,
+        input_type: 'query',
+        template: 'qwen3',
+        instruction: 'Find brewing guides',
+        encoding_format: 'float',
+      })
+    ).data.data[0].embedding
+    const queryB = (
+      await create({
+        model: MODEL,
+        input: text,
+        input_type: 'query',
+        template: 'qwen3',
+        instruction: 'Find coffee shop reviews',
+        encoding_format: 'float',
+      })
+    ).data.data[0].embedding
+    expect(document).toEqual(plain)
+    expect(cosine(queryA, plain)).toBeLessThan(0.999)
+    expect(cosine(queryA, queryB)).toBeLessThan(0.999)
+  })
+
+  it('ranks a paraphrase above an unrelated sentence', async () => {
+    const { data } = await create({
+      model: MODEL,
+      input: [
+        'A cat sits on the mat',
+        'A kitten is sitting on a rug',
+        'Stock markets fell sharply today',
+      ],
+      encoding_format: 'float',
+    })
+    const [cat, kitten, stocks] = data.data.map((d) => d.embedding)
+    expect(cosine(cat, kitten)).toBeGreaterThan(cosine(cat, stocks) + 0.3)
+  })
+
+  it('lists the model', async () => {
+    const models = await client.models.list()
+    expect(models.data.map((m) => m.id)).toContain(MODEL)
+  })
+
+  it('gets 401 for a wrong key', async () => {
+    const stranger = new OpenAI({
+      apiKey: 'sk-wrong',
+      baseURL: `${inject('edgeUrl')}/v1`,
+      maxRetries: 0,
+    })
+    await expect(stranger.embeddings.create({ model: MODEL, input: 'x' })).rejects.toMatchObject({
+      status: 401,
+      constructor: OpenAI.AuthenticationError,
+    })
+  })
+
+  it.each([
+    ['an empty string', { model: MODEL, input: '' }],
+    ['dimensions below 32', { model: MODEL, input: 'x', dimensions: 8 }],
+    ['dimensions above the model size', { model: MODEL, input: 'x', dimensions: 4096 }],
+    ['an unknown encoding', { model: MODEL, input: 'x', encoding_format: 'int8' }],
+    ['an unknown model', { model: 'gpt-nothing', input: 'x' }],
+    ['too many items', { model: MODEL, input: Array(2049).fill('x') }],
+  ])('gets a 4xx in the OpenAI shape for %s, and the service stays up', async (_, params) => {
+    const error = await client.embeddings
+      .create(params as OpenAI.EmbeddingCreateParams)
+      .catch((err) => err)
+    expect(error).toBeInstanceOf(OpenAI.APIError)
+    expect(error.status).toBeGreaterThanOrEqual(400)
+    expect(error.status).toBeLessThan(500)
+    expect(typeof error.error?.message).toBe('string')
+    const after = await create({ model: MODEL, input: 'e2e: still up', encoding_format: 'float' })
+    expect(after.response.status).toBe(200)
+  })
+})

@@ -1,0 +1,54 @@
+/**
+ * Three test projects, one per runtime a part of the service runs in:
+ * - node:    shared/ and gpu-node/ units, and the model scripts, in Node;
+ * - workerd: the edge worker (and shared/ again) inside real workerd, calling
+ *            a real inference node started by the project's global setup;
+ * - e2e:     `npm start`'s own orchestration (real node + wrangler dev) driven
+ *            by the official `openai` client.
+ */
+import { cloudflareTest } from '@cloudflare/vitest-pool-workers'
+import { defineConfig } from 'vitest/config'
+
+export default defineConfig({
+  test: {
+    projects: [
+      {
+        test: {
+          name: 'node',
+          environment: 'node',
+          include: ['shared/**/*.test.ts', 'gpu-node/**/*.test.ts', 'test/default-model/**/*.test.ts', 'test/tiny-qwen3/**/*.test.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 180_000,
+        },
+      },
+      {
+        plugins: [
+          cloudflareTest(({ inject }) => ({
+            main: './edge/index.ts',
+            wrangler: { configPath: './wrangler.toml' },
+            miniflare: {
+              bindings: { NODE_URL: inject('nodeUrl'), NODE_SECRET: inject('nodeSecret'), NODE_TIMEOUT_MS: '5000' },
+            },
+          })),
+        ],
+        test: {
+          name: 'workerd',
+          include: ['edge/**/*.test.ts', 'shared/**/*.test.ts'],
+          globalSetup: ['test/setup/inference-node.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 180_000,
+        },
+      },
+      {
+        test: {
+          name: 'e2e',
+          environment: 'node',
+          include: ['test/e2e/**/*.test.ts'],
+          globalSetup: ['test/setup/whole-service.ts'],
+          testTimeout: 60_000,
+          hookTimeout: 240_000,
+        },
+      },
+    ],
+  },
+})
