@@ -13,8 +13,9 @@
 import autocannon from 'autocannon'
 import { startService } from '../dev/service-process.ts'
 
-const REQUESTS = Number(process.env.BENCH_REQUESTS || 1000)
-const SECONDS = Number(process.env.BENCH_SECONDS || 10)
+// Time bounds each row; the count is a backstop.
+const REQUESTS = Number(process.env.BENCH_REQUESTS || 20000)
+const SECONDS = Number(process.env.BENCH_SECONDS || 5)
 const MODEL = process.env.BENCH_MODEL || 'use-lite-en'
 
 interface Result {
@@ -31,13 +32,16 @@ async function measure(
   connections: number,
   options: Partial<autocannon.Options>,
 ): Promise<Result> {
+  const started = performance.now()
   const result = await autocannon({
     connections,
-    amount: REQUESTS,
+    // Not `amount`: autocannon ignores `duration` when it is set.
+    maxOverallRequests: REQUESTS,
     duration: SECONDS,
     ...options,
   } as autocannon.Options)
   const errors = result.errors + result.timeouts + result.non2xx
+  console.log(`measured ${name} at ${connections} connection(s): ${result.requests.total} requests`)
   return {
     name,
     connections,
@@ -57,14 +61,18 @@ try {
   await fetch(`${url}/v1/embeddings`, { method: 'POST', headers, body: cachedBody }) // make it a hit
 
   let unique = 0
-  const missRequest = (): autocannon.Request => ({
+  const missRequest: autocannon.Request = {
     method: 'POST',
     path: '/v1/embeddings',
     headers,
-    body: body(
-      `benchmark miss ${process.pid} ${unique++}: how many ways are there to say a thing?`,
-    ),
-  })
+    // A new text for every request, so every one needs inference.
+    setupRequest: (request) => ({
+      ...request,
+      body: body(
+        `benchmark miss ${process.pid} ${unique++}: how many ways are there to say a thing?`,
+      ),
+    }),
+  }
 
   const results: Result[] = []
   for (const connections of [1, 8]) {
@@ -80,7 +88,7 @@ try {
     results.push(
       await measure('miss', connections, {
         url,
-        requests: [{ setupRequest: () => missRequest() }],
+        requests: [missRequest],
       }),
     )
   }
