@@ -16,8 +16,18 @@ export interface Env {
   MAX_BODY_BYTES?: string
 }
 
+/** What one embeddings request consumed; set by the route, read by usage and rate-limit middleware. */
+export interface RequestUsage {
+  /** Tokens of every input, cached ones included (what `usage.total_tokens` reports). */
+  tokens: number
+  /** Distinct inputs answered from the cache, and sent to a node. */
+  cacheHits: number
+  cacheMisses: number
+}
+
 export interface Variables {
   tenant: Tenant
+  usage?: RequestUsage
 }
 
 export type AppEnv = { Bindings: Env; Variables: Variables }

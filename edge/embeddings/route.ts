@@ -119,6 +119,7 @@ embeddingsRoute.post('/', async (c) => {
     return { object: 'embedding' as const, index, embedding }
   })
   const hits = distinctKeys.length - missingKeys.length
+  c.set('usage', { tokens, cacheHits: hits, cacheMisses: missingKeys.length })
   c.header('x-cache', hits === distinctKeys.length ? 'hit' : hits === 0 ? 'miss' : 'partial')
   const body: EmbeddingsResponse = {
     object: 'list',
