@@ -71,37 +71,21 @@ describe('the openai client against the service', () => {
 
   it('changes a query with its instruction and embeds documents as they are', async () => {
     const text = 'e2e: best way to brew coffee'
-    const plain = (await create({ model: MODEL, input: text, encoding_format: 'float' })).data
-      .data[0].embedding
-    const document = (
-      await create({
-        model: MODEL,
-        input: text,
-        input_type: 'document',
-        template: 'qwen3',
-        encoding_format: 'float',
-      })
-    ).data.data[0].embedding
-    const queryA = (
-      await create({
-        model: MODEL,
-        input: text,
-        input_type: 'query',
-        template: 'qwen3',
-        instruction: 'Find brewing guides',
-        encoding_format: 'float',
-      })
-    ).data.data[0].embedding
-    const queryB = (
-      await create({
-        model: MODEL,
-        input: text,
-        input_type: 'query',
-        template: 'qwen3',
-        instruction: 'Find coffee shop reviews',
-        encoding_format: 'float',
-      })
-    ).data.data[0].embedding
+    const vector = async (extensions: Extensions) =>
+      (await create({ model: MODEL, input: text, encoding_format: 'float', ...extensions })).data
+        .data[0].embedding
+    const plain = await vector({})
+    const document = await vector({ input_type: 'document', template: 'qwen3' })
+    const queryA = await vector({
+      input_type: 'query',
+      template: 'qwen3',
+      instruction: 'Find brewing guides',
+    })
+    const queryB = await vector({
+      input_type: 'query',
+      template: 'qwen3',
+      instruction: 'Find coffee shop reviews',
+    })
     expect(document).toEqual(plain)
     expect(cosine(queryA, plain)).toBeLessThan(0.999)
     expect(cosine(queryA, queryB)).toBeLessThan(0.999)
