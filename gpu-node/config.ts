@@ -1,65 +1,175 @@
-/** The node's configuration, read once from the environment. */
+/**
+ * The node's configuration, read once from the environment. Every variable the
+ * node reads is here, with its default and what it is for; the README's table
+ * mirrors this file, so change both together.
+ */
+import { availableParallelism } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 
-export type ExecutionProviderName = 'cuda' | 'cpu'
+/** One entry of EXECUTION_PROVIDERS: `cuda:1` is CUDA on device 1, `cpu` the CPU. */
+export type ProviderSpec = { name: 'cuda'; deviceId: number } | { name: 'cpu' }
 
-export interface NodeConfig {
-  host: string
-  port: number
-  /** A model folder: manifest.json, tokenizer.json, model.onnx. */
-  modelDir: string
-  /** HMAC secret shared with the edge; requests not signed with it get 401. */
-  secret: string
-  /** Tried in order; the first that loads is used (a log line says when one is skipped). */
-  executionProviders: ExecutionProviderName[]
-  cudaDeviceId: number
-  /** 0 lets onnxruntime choose (one thread per core). */
+export const GRAPH_OPTIMIZATION_LEVELS = ['disabled', 'basic', 'extended', 'all'] as const
+export type GraphOptimizationLevel = (typeof GRAPH_OPTIMIZATION_LEVELS)[number]
+
+/** How onnxruntime sessions are made; one session runs one batch at a time. */
+export interface SessionConfig {
+  /**
+   * `EXECUTION_PROVIDERS` (default `cuda,cpu`). Every CUDA entry that loads becomes a session
+   * of its own (`cuda:0,cuda:1` serves two GPUs round-robin); `cpu` is the fallback, used
+   * only when no CUDA entry loaded. A bare `cuda` means device `CUDA_DEVICE_ID` (default 0).
+   */
+  executionProviders: ProviderSpec[]
+  /** `CPU_SESSIONS` (default 1): sessions on the CPU fallback, e.g. one per socket. */
+  cpuSessions: number
+  /**
+   * `INTRA_OP_THREADS`: threads per session for one operator. Default on CPU: the cores
+   * divided among the CPU sessions, so sessions never oversubscribe the machine; on CUDA,
+   * onnxruntime's choice.
+   */
   intraOpThreads: number
+  /** `INTER_OP_THREADS` (default: onnxruntime's choice): only used by parallel execution. */
   interOpThreads: number
-  maxBatchSize: number
-  /** How long a batch waits for company once the first input arrives. */
-  maxBatchWaitMs: number
-  maxInputsPerRequest: number
-  maxBodyBytes: number
+  /**
+   * `INTRA_OP_SPINNING` (default 0): whether idle intra-op threads spin instead of sleeping.
+   * Spinning burns the cores that tokenization and HTTP need between batches (measured here:
+   * about 0.8 of a core while a session waits for its next batch), so it is off by default.
+   */
+  intraOpSpinning: boolean
+  /** `GRAPH_OPTIMIZATION_LEVEL`: disabled | basic | extended | all (default all). */
+  graphOptimizationLevel: GraphOptimizationLevel
 }
 
-function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+/** How inputs become batches, and how much work the node accepts before it says 429. */
+export interface BatchingConfig {
+  /** `MAX_BATCH_TOKENS` (16384): padded length × batch size never exceeds this. */
+  maxBatchTokens: number
+  /** `MAX_BATCH_REQUESTS` (32): inputs per batch. */
+  maxBatchRequests: number
+  /** `MAX_CONCURRENT_REQUESTS` (512): requests being served at once; more get 429 at once. */
+  maxConcurrentRequests: number
+  /**
+   * `MAX_QUEUED_TOKENS` (65536): tokens waiting for a batch; a request that would push the
+   * queue past it gets 429 (unless the queue is empty, so one large request can still run).
+   */
+  maxQueuedTokens: number
+}
+
+export interface NodeConfig {
+  /** `NODE_HOST` (127.0.0.1) and `NODE_PORT` (8081). */
+  host: string
+  port: number
+  /** `MODEL_DIR`: a model folder (manifest.json, tokenizer.json, model.onnx). */
+  modelDir: string
+  /** `NODE_SECRET` (required): HMAC secret shared with the edge; unsigned requests get 401. */
+  secret: string
+  session: SessionConfig
+  batching: BatchingConfig
+  /** `TOKENIZATION_WORKERS`: worker threads that tokenize (default: half the cores, at least 1). */
+  tokenizationWorkers: number
+  /** `VECTOR_CACHE_BYTES` (64 MiB; 0 turns it off): node-local cache of recent vectors. */
+  vectorCacheBytes: number
+  /** `MAX_INPUTS_PER_REQUEST` (2048) and `MAX_BODY_BYTES` (64 MiB). */
+  maxInputsPerRequest: number
+  maxBodyBytes: number
+  /** `SHUTDOWN_TIMEOUT_MS` (30000): how long SIGTERM waits for requests in flight. */
+  shutdownTimeoutMs: number
+}
+
+/** Variables earlier versions read; setting one now is a mistake worth stopping for. */
+const RETIRED: Record<string, string> = {
+  MAX_BATCH_SIZE: 'set MAX_BATCH_REQUESTS instead',
+  MAX_BATCH_WAIT_MS: 'batches now start whenever a session is free; there is no wait to set',
+}
+
+function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0): number {
   const raw = env[name]
   if (raw === undefined || raw === '') return fallback
   const value = Number(raw)
-  if (!Number.isInteger(value) || value < 0)
-    throw new Error(`${name} must be a non-negative integer, got '${raw}'`)
+  if (!Number.isInteger(value) || value < min)
+    throw new Error(`${name} must be an integer ≥ ${min}, got '${raw}'`)
   return value
 }
 
-function providersFrom(raw: string | undefined): ExecutionProviderName[] {
-  const names = (raw ?? 'cuda,cpu').split(',').map((name) => name.trim().toLowerCase())
-  for (const name of names) {
-    if (name !== 'cuda' && name !== 'cpu')
-      throw new Error(`EXECUTION_PROVIDERS: unknown provider '${name}'`)
-  }
-  return names as ExecutionProviderName[]
+function flagFrom(env: NodeJS.ProcessEnv, name: string, fallback: boolean): boolean {
+  const raw = env[name]
+  if (raw === undefined || raw === '') return fallback
+  if (raw !== '0' && raw !== '1') throw new Error(`${name} must be 0 or 1, got '${raw}'`)
+  return raw === '1'
+}
+
+/** Parses `cuda:0,cuda:1,cpu`; a bare `cuda` takes `defaultDevice`. */
+export function parseProviders(raw: string, defaultDevice: number): ProviderSpec[] {
+  const specs = raw
+    .split(',')
+    .map((entry) => entry.trim().toLowerCase())
+    .filter(Boolean)
+    .map((entry): ProviderSpec => {
+      const match = /^(cuda|cpu)(?::(\d+))?$/.exec(entry)
+      if (!match) throw new Error(`EXECUTION_PROVIDERS: cannot read '${entry}' (e.g. cuda:0,cpu)`)
+      if (match[1] === 'cpu') {
+        if (match[2] !== undefined) throw new Error(`EXECUTION_PROVIDERS: 'cpu' takes no device`)
+        return { name: 'cpu' }
+      }
+      return { name: 'cuda', deviceId: match[2] === undefined ? defaultDevice : Number(match[2]) }
+    })
+  if (specs.length === 0) throw new Error('EXECUTION_PROVIDERS is empty')
+  return specs
+}
+
+export function providerLabel(spec: ProviderSpec): string {
+  return spec.name === 'cuda' ? `cuda:${spec.deviceId}` : 'cpu'
 }
 
 export function configFromEnv(env: NodeJS.ProcessEnv = process.env): NodeConfig {
+  for (const [name, advice] of Object.entries(RETIRED)) {
+    if (env[name] !== undefined) throw new Error(`${name} is no longer read: ${advice}`)
+  }
   const secret = env.NODE_SECRET ?? ''
   if (secret.length < 16)
     throw new Error('NODE_SECRET must be set to a shared secret of at least 16 characters')
+  const level = (env.GRAPH_OPTIMIZATION_LEVEL || 'all').toLowerCase()
+  if (!(GRAPH_OPTIMIZATION_LEVELS as readonly string[]).includes(level)) {
+    throw new Error(
+      `GRAPH_OPTIMIZATION_LEVEL must be one of ${GRAPH_OPTIMIZATION_LEVELS.join(', ')}`,
+    )
+  }
+  const cores = availableParallelism()
+  const maxBatchTokens = intFrom(env, 'MAX_BATCH_TOKENS', 16384, 1)
   return {
     host: env.NODE_HOST || '127.0.0.1',
     port: intFrom(env, 'NODE_PORT', 8081),
     modelDir: path.resolve(env.MODEL_DIR || path.join(REPO_ROOT, 'models', 'use-lite-en')),
     secret,
-    executionProviders: providersFrom(env.EXECUTION_PROVIDERS),
-    cudaDeviceId: intFrom(env, 'CUDA_DEVICE_ID', 0),
-    intraOpThreads: intFrom(env, 'INTRA_OP_THREADS', 0),
-    interOpThreads: intFrom(env, 'INTER_OP_THREADS', 0),
-    maxBatchSize: Math.max(1, intFrom(env, 'MAX_BATCH_SIZE', 32)),
-    maxBatchWaitMs: intFrom(env, 'MAX_BATCH_WAIT_MS', 2),
-    maxInputsPerRequest: Math.max(1, intFrom(env, 'MAX_INPUTS_PER_REQUEST', 2048)),
+    session: {
+      executionProviders: parseProviders(
+        env.EXECUTION_PROVIDERS || 'cuda,cpu',
+        intFrom(env, 'CUDA_DEVICE_ID', 0),
+      ),
+      cpuSessions: intFrom(env, 'CPU_SESSIONS', 1, 1),
+      intraOpThreads: intFrom(env, 'INTRA_OP_THREADS', 0),
+      interOpThreads: intFrom(env, 'INTER_OP_THREADS', 0),
+      intraOpSpinning: flagFrom(env, 'INTRA_OP_SPINNING', false),
+      graphOptimizationLevel: level as GraphOptimizationLevel,
+    },
+    batching: {
+      maxBatchTokens,
+      maxBatchRequests: intFrom(env, 'MAX_BATCH_REQUESTS', 32, 1),
+      maxConcurrentRequests: intFrom(env, 'MAX_CONCURRENT_REQUESTS', 512, 1),
+      maxQueuedTokens: intFrom(env, 'MAX_QUEUED_TOKENS', 65536, 1),
+    },
+    tokenizationWorkers: intFrom(
+      env,
+      'TOKENIZATION_WORKERS',
+      Math.max(1, Math.floor(cores / 2)),
+      1,
+    ),
+    vectorCacheBytes: intFrom(env, 'VECTOR_CACHE_BYTES', 64 * 1024 * 1024),
+    maxInputsPerRequest: intFrom(env, 'MAX_INPUTS_PER_REQUEST', 2048, 1),
     maxBodyBytes: Math.max(1024, intFrom(env, 'MAX_BODY_BYTES', 64 * 1024 * 1024)),
+    shutdownTimeoutMs: intFrom(env, 'SHUTDOWN_TIMEOUT_MS', 30_000),
   }
 }

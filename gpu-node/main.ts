@@ -1,44 +1,53 @@
 /**
- * Starts an inference node: read configuration, load the model folder, warm
- * up, then serve. On SIGTERM/SIGINT it stops accepting connections, lets
- * requests in flight finish, and exits 0.
+ * Starts an inference node: read configuration, load the model folder into
+ * its sessions and tokenization threads, listen, warm up, then answer
+ * `/ready`. On SIGTERM or SIGINT it shuts down gracefully: `/ready` turns 503,
+ * no new connections are accepted, new requests on open connections get 503,
+ * the requests in flight finish, and the process exits 0 (1 if they did not
+ * finish within SHUTDOWN_TIMEOUT_MS).
  */
 import { serve } from '@hono/node-server'
+import type { Server } from 'node:http'
 import { configFromEnv } from './config.ts'
-import { loadEmbeddingService } from './core/load-service.ts'
-import { createNodeApp } from './router/app.ts'
+import { loadNode } from './load-node.ts'
 
 const config = configFromEnv()
-const { service, provider, release } = await loadEmbeddingService(config)
-const { id, revision, dimensions } = service.manifest
+const node = await loadNode(config, { processMetrics: true })
+const { id, revision, dimensions } = node.manifest
 
-let ready = false
-const app = createNodeApp({
-  service,
-  secret: config.secret,
-  executionProvider: provider,
-  maxBatchSize: config.maxBatchSize,
-  maxInputsPerRequest: config.maxInputsPerRequest,
-  maxBodyBytes: config.maxBodyBytes,
-  isReady: () => ready,
-})
+const server = serve(
+  { fetch: node.app.fetch, hostname: config.host, port: config.port },
+  (address) => {
+    console.log(
+      `[node] ${id}@${revision} (${dimensions}-d) on ${node.sessions.join(', ')}, listening on http://${config.host}:${address.port}`,
+    )
+  },
+) as Server
 
-const server = serve({ fetch: app.fetch, hostname: config.host, port: config.port }, (address) => {
-  console.log(
-    `[node] ${id}@${revision} (${dimensions}-d) on ${provider.toUpperCase()}, listening on http://${config.host}:${address.port}`,
-  )
-})
-
-await service.warmUp()
-ready = true
+await node.warmUp()
+node.state.ready = true
 console.log('[node] warmed up and ready')
 
-function shutDown(signal: string): void {
-  console.log(`[node] ${signal}: finishing requests in flight, then exiting`)
-  ready = false
-  server.close(() => {
-    void release().finally(() => process.exit(0))
-  })
+async function shutDown(signal: string): Promise<void> {
+  const inFlight = node.state.requestsInFlight
+  console.log(`[node] ${signal}: finishing ${inFlight} request(s) in flight, then exiting`)
+  node.state.draining = true
+  // Every response from now on says `connection: close`, so each open connection ends after
+  // its request is answered; close() resolves when the last one has.
+  const closed = new Promise<'drained'>((resolve) => server.close(() => resolve('drained')))
+  server.closeIdleConnections()
+  const deadline = new Promise<'timeout'>((resolve) =>
+    setTimeout(resolve, config.shutdownTimeoutMs, 'timeout').unref(),
+  )
+  const outcome = await Promise.race([closed, deadline])
+  if (outcome === 'timeout') server.closeAllConnections()
+  await node.close()
+  if (outcome === 'timeout') {
+    console.error(`[node] requests still in flight after ${config.shutdownTimeoutMs} ms; exiting`)
+    process.exit(1)
+  }
+  console.log('[node] all requests answered; exiting')
+  process.exit(0)
 }
-process.once('SIGTERM', () => shutDown('SIGTERM'))
-process.once('SIGINT', () => shutDown('SIGINT'))
+process.once('SIGTERM', () => void shutDown('SIGTERM'))
+process.once('SIGINT', () => void shutDown('SIGINT'))

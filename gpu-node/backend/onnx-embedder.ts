@@ -1,11 +1,17 @@
 /**
- * Runs one padded batch of token ids through the ONNX graph and returns one
+ * Runs one padded batch through an onnxruntime session and returns one
  * unit-length, full-dimension vector per row. Everything that depends on the
  * model's export (padding side, position ids, token types, empty KV cache)
- * comes from the manifest and the graph's own input list.
+ * comes from the manifest and the graph's own input list, so both Qwen3
+ * export variants (with and without `past_key_values.*`) and BERT-style
+ * encoders load with nothing but their manifest.
+ *
+ * `session.run` in onnxruntime-node blocks the thread it is called on; the
+ * node calls this inside a session worker thread (session-worker.ts).
  */
 import * as ort from 'onnxruntime-node'
 import type { ModelManifest } from '../model/manifest.ts'
+import { padBatch, type PaddedBatch } from './padded-batch.ts'
 import { l2Normalize, poolBatch } from './pooling.ts'
 
 const PAST_PREFIX = 'past_key_values.'
@@ -30,14 +36,14 @@ export class OnnxEmbedder {
       this.pastShapes.set(meta.name, { kvHeads, headDim })
     }
     const graph = manifest.graph
-    for (const name of [
-      graph.input_ids,
-      graph.attention_mask,
-      graph.position_ids,
-      graph.token_type_ids,
-    ]) {
+    const fed = [graph.input_ids, graph.attention_mask, graph.position_ids, graph.token_type_ids]
+    for (const name of fed) {
       if (name && !session.inputNames.includes(name))
-        throw new Error(`the graph has no input '${name}'`)
+        throw new Error(`the graph has no input '${name}' (named in manifest.json's graph)`)
+    }
+    for (const name of session.inputNames) {
+      if (!fed.includes(name) && !this.pastShapes.has(name))
+        throw new Error(`the graph takes '${name}', which manifest.json's graph does not name`)
     }
     if (!session.outputNames.includes(graph.output))
       throw new Error(`the graph has no output '${graph.output}'`)
@@ -47,36 +53,21 @@ export class OnnxEmbedder {
     return this.manifest.dimensions
   }
 
-  async embed(batch: number[][]): Promise<Float32Array[]> {
-    const rows = batch.length
-    const seq = Math.max(...batch.map((ids) => ids.length))
-    const ids = new BigInt64Array(rows * seq).fill(BigInt(this.manifest.pad_token_id))
-    const mask = new BigInt64Array(rows * seq)
-    // Positions count from 0 at the first real token; padding gets 1, as Hugging Face does.
-    const positions = new BigInt64Array(rows * seq).fill(1n)
-    batch.forEach((row, b) => {
-      const offset = this.manifest.padding_side === 'left' ? seq - row.length : 0
-      row.forEach((id, t) => {
-        const at = b * seq + offset + t
-        ids[at] = BigInt(id)
-        mask[at] = 1n
-        positions[at] = BigInt(t)
-      })
-    })
+  /** Pads `batch` itself; the node pads ahead of time and calls `run`. */
+  embed(batch: ArrayLike<number>[]): Promise<Float32Array[]> {
+    return this.run(padBatch(batch, this.manifest))
+  }
+
+  async run(batch: PaddedBatch): Promise<Float32Array[]> {
+    const { rows, seq } = batch
     const graph = this.manifest.graph
-    const feeds: Record<string, ort.Tensor> = {
-      [graph.input_ids]: new ort.Tensor('int64', ids, [rows, seq]),
-    }
-    if (graph.attention_mask)
-      feeds[graph.attention_mask] = new ort.Tensor('int64', mask, [rows, seq])
-    if (graph.position_ids)
-      feeds[graph.position_ids] = new ort.Tensor('int64', positions, [rows, seq])
-    if (graph.token_type_ids) {
-      feeds[graph.token_type_ids] = new ort.Tensor('int64', new BigInt64Array(rows * seq), [
-        rows,
-        seq,
-      ])
-    }
+    const int64 = (data: BigInt64Array) => new ort.Tensor('int64', data, [rows, seq])
+    const feeds: Record<string, ort.Tensor> = { [graph.input_ids]: int64(batch.inputIds) }
+    if (graph.attention_mask) feeds[graph.attention_mask] = int64(batch.attentionMask)
+    if (graph.position_ids && batch.positionIds)
+      feeds[graph.position_ids] = int64(batch.positionIds)
+    if (graph.token_type_ids && batch.tokenTypeIds)
+      feeds[graph.token_type_ids] = int64(batch.tokenTypeIds)
     for (const [name, { kvHeads, headDim }] of this.pastShapes) {
       feeds[name] = new ort.Tensor('float32', new Float32Array(0), [rows, kvHeads, 0, headDim])
     }
@@ -86,7 +77,7 @@ export class OnnxEmbedder {
     const vectors = poolBatch(
       this.manifest.pooling,
       output.data as Float32Array,
-      mask,
+      batch.attentionMask,
       rows,
       seq,
       width,

@@ -1,47 +1,52 @@
 /**
- * Creates the onnxruntime session on the first execution provider that loads.
- * The CPU build of onnxruntime-node has no CUDA provider, so on such hosts
- * `cuda` fails to load and a log line says the node runs on CPU.
+ * Session options from configuration, and one onnxruntime session on one
+ * execution provider. Which providers to try, and how many sessions, is
+ * decided in session-pool.ts; each session lives in its own worker thread.
  */
+import { availableParallelism } from 'node:os'
 import * as ort from 'onnxruntime-node'
-import type { ExecutionProviderName, NodeConfig } from '../config.ts'
+import type { ProviderSpec, SessionConfig } from '../config.ts'
 
-export interface LoadedSession {
-  session: ort.InferenceSession
-  provider: ExecutionProviderName
+export type SessionSettings = Pick<
+  SessionConfig,
+  'intraOpThreads' | 'interOpThreads' | 'intraOpSpinning' | 'graphOptimizationLevel'
+> & {
+  /** CPU sessions share the cores; the default intra-op threads divide them. */
+  cpuSessions: number
 }
 
-type SessionSettings = Pick<
-  NodeConfig,
-  'executionProviders' | 'cudaDeviceId' | 'intraOpThreads' | 'interOpThreads'
->
-
-function providerOption(name: ExecutionProviderName, settings: SessionSettings) {
-  return name === 'cuda' ? { name: 'cuda', deviceId: settings.cudaDeviceId } : { name: 'cpu' }
+/** Intra-op threads for a session: configured, or on CPU the cores shared among CPU sessions. */
+export function intraOpThreadsFor(spec: ProviderSpec, settings: SessionSettings): number {
+  if (settings.intraOpThreads > 0) return settings.intraOpThreads
+  if (spec.name !== 'cpu') return 0
+  return Math.max(1, Math.floor(availableParallelism() / settings.cpuSessions))
 }
 
+export function sessionOptions(
+  spec: ProviderSpec,
+  settings: SessionSettings,
+): ort.InferenceSession.SessionOptions {
+  const intra = intraOpThreadsFor(spec, settings)
+  return {
+    executionProviders: [spec.name === 'cuda' ? { name: 'cuda', deviceId: spec.deviceId } : 'cpu'],
+    graphOptimizationLevel: settings.graphOptimizationLevel,
+    ...(intra > 0 ? { intraOpNumThreads: intra } : {}),
+    ...(settings.interOpThreads > 0 ? { interOpNumThreads: settings.interOpThreads } : {}),
+    // Session config entries (onnxruntime_session_options_config_keys.h), which the Node
+    // binding reads from `extra`.
+    extra: { session: { intra_op: { allow_spinning: settings.intraOpSpinning ? '1' : '0' } } },
+  }
+}
+
+/** Loads the model on one provider; throws with onnxruntime's first line when it cannot. */
 export async function createSession(
   onnxPath: string,
+  spec: ProviderSpec,
   settings: SessionSettings,
-): Promise<LoadedSession> {
-  const failures: string[] = []
-  for (const provider of settings.executionProviders) {
-    try {
-      const session = await ort.InferenceSession.create(onnxPath, {
-        executionProviders: [providerOption(provider, settings)],
-        graphOptimizationLevel: 'all',
-        ...(settings.intraOpThreads > 0 ? { intraOpNumThreads: settings.intraOpThreads } : {}),
-        ...(settings.interOpThreads > 0 ? { interOpNumThreads: settings.interOpThreads } : {}),
-      })
-      if (failures.length > 0) {
-        console.warn(
-          `[node] execution provider fallback: ${failures.join('; ')}; running on ${provider.toUpperCase()}`,
-        )
-      }
-      return { session, provider }
-    } catch (err) {
-      failures.push(`${provider} unavailable (${(err as Error).message.split('\n')[0]})`)
-    }
+): Promise<ort.InferenceSession> {
+  try {
+    return await ort.InferenceSession.create(onnxPath, sessionOptions(spec, settings))
+  } catch (err) {
+    throw new Error((err as Error).message.split('\n')[0], { cause: err })
   }
-  throw new Error(`no execution provider could load ${onnxPath}: ${failures.join('; ')}`)
 }

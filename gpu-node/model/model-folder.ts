@@ -1,5 +1,5 @@
 /** Finds and reads the parts of a model folder. */
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { readFile } from 'node:fs/promises'
 import path from 'node:path'
 import { ModelManifestSchema, type ModelManifest } from './manifest.ts'
@@ -8,8 +8,18 @@ export interface ModelFolder {
   dir: string
   manifest: ModelManifest
   onnxPath: string
+  tokenizerPath: string
+  /** tokenizer_config.json (special-token settings) when the folder has one. */
+  tokenizerConfigPath: string | null
+  /** Parsed on first use: the node's main thread never needs it (its workers tokenize). */
+  readonly tokenizerJson: object
+  /** tokenizer_config.json's content, else {}; parsed on first use. */
+  readonly tokenizerConfig: object
+}
+
+/** The parsed tokenizer files, as `TextTokenizer` takes them. */
+export interface TokenizerFiles {
   tokenizerJson: object
-  /** tokenizer_config.json when the folder has one (special-token settings), else {}. */
   tokenizerConfig: object
 }
 
@@ -29,12 +39,41 @@ export async function readModelFolder(dir: string): Promise<ModelFolder> {
     existsSync,
   )
   if (!onnxPath) throw new Error(`${dir} has neither model.onnx nor onnx/model.onnx`)
+  const tokenizerPath = path.join(dir, 'tokenizer.json')
+  if (!existsSync(tokenizerPath)) throw new Error(`${dir} has no tokenizer.json`)
   const configPath = path.join(dir, 'tokenizer_config.json')
+  const tokenizerConfigPath = existsSync(configPath) ? configPath : null
+  let files: TokenizerFiles | undefined
+  const tokenizerFiles = () =>
+    (files ??= readTokenizerFilesSync({ tokenizerPath, tokenizerConfigPath }))
   return {
     dir,
     manifest: parsed.data,
     onnxPath,
-    tokenizerJson: (await readJson(path.join(dir, 'tokenizer.json'))) as object,
-    tokenizerConfig: existsSync(configPath) ? ((await readJson(configPath)) as object) : {},
+    tokenizerPath,
+    tokenizerConfigPath,
+    get tokenizerJson() {
+      return tokenizerFiles().tokenizerJson
+    },
+    get tokenizerConfig() {
+      return tokenizerFiles().tokenizerConfig
+    },
+  }
+}
+
+/** Reads the tokenizer files, e.g. in a tokenization worker thread. */
+export function readTokenizerFilesSync(
+  folder: Pick<ModelFolder, 'tokenizerPath' | 'tokenizerConfigPath'>,
+): TokenizerFiles {
+  const read = (file: string) => {
+    try {
+      return JSON.parse(readFileSync(file, 'utf8')) as object
+    } catch (err) {
+      throw new Error(`cannot read ${file}: ${(err as Error).message}`)
+    }
+  }
+  return {
+    tokenizerJson: read(folder.tokenizerPath),
+    tokenizerConfig: folder.tokenizerConfigPath ? read(folder.tokenizerConfigPath) : {},
   }
 }

@@ -1,70 +1,33 @@
 /**
  * The node's HTTP surface on a real model (the generated tiny Qwen3): signed
- * requests only, binary frames out, and batching that does not change vectors.
+ * requests only, binary frames out with timing headers, probes, metrics.
  */
+import { serve } from '@hono/node-server'
+import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { EMBED_PATH, FRAME_CONTENT_TYPE, type NodeInfo } from '../../shared/node-protocol.ts'
 import { SIGNATURE_HEADER, signBody } from '../../shared/signing.ts'
 import { decodeFrame } from '../../shared/vector-codec.ts'
 import { tinyQwen3Folder } from '../../test/support/tiny-qwen3-folder.ts'
-import { loadEmbeddingService } from '../core/load-service.ts'
-import { createNodeApp } from './app.ts'
+import type { LoadedNode } from '../load-node.ts'
+import { postEmbed, signedInit, textsBody } from '../testing/signed-request.ts'
+import { TEST_SECRET, startTestNode } from '../testing/test-node.ts'
 
-const secret = 'node-test-secret-0123456789'
-let app: ReturnType<typeof createNodeApp>
-let modelId: string
-let ready = true
+let node: LoadedNode
 let cleanUp: () => Promise<void>
 
 beforeAll(async () => {
   const folder = await tinyQwen3Folder()
-  const loaded = await loadEmbeddingService({
-    modelDir: folder.dir,
-    executionProviders: ['cpu'],
-    cudaDeviceId: 0,
-    intraOpThreads: 0,
-    interOpThreads: 0,
-    maxBatchSize: 8,
-    maxBatchWaitMs: 5,
-  })
-  modelId = loaded.service.manifest.id
-  app = createNodeApp({
-    service: loaded.service,
-    secret,
-    executionProvider: loaded.provider,
-    maxBatchSize: 8,
-    maxInputsPerRequest: 16,
-    maxBodyBytes: 64 * 1024,
-    isReady: () => ready,
-  })
+  node = await startTestNode(folder.dir, { maxInputsPerRequest: 16, maxBodyBytes: 64 * 1024 })
   cleanUp = async () => {
-    await loaded.release()
+    await node.close()
     await folder.remove()
   }
 })
 afterAll(() => cleanUp())
 
-async function embed(
-  body: unknown,
-  sign: (bytes: Uint8Array) => Promise<string | null> = (b) => signBody(secret, b),
-) {
-  const bytes = new TextEncoder().encode(JSON.stringify(body))
-  const signature = await sign(bytes)
-  return app.request(EMBED_PATH, {
-    method: 'POST',
-    headers: {
-      'content-type': 'application/json',
-      ...(signature ? { [SIGNATURE_HEADER]: signature } : {}),
-    },
-    body: bytes,
-  })
-}
-
-const texts = (...items: string[]) => ({
-  model: modelId,
-  inputs: items.map((text) => ({ text })),
-  truncate: true,
-})
+const texts = (...items: string[]) => textsBody(node.manifest.id, items)
+const embed = (body: unknown) => postEmbed(node.app, body)
 
 describe('POST /internal/embed', () => {
   it('answers a signed request with unit-length full vectors and token counts', async () => {
@@ -77,52 +40,137 @@ describe('POST /internal/embed', () => {
     expect(frame.tokenCounts[0]).toBeLessThan(frame.tokenCounts[1])
   })
 
-  it('refuses unsigned, wrongly signed and stale requests with 401', async () => {
-    const body = texts('hello')
-    expect((await embed(body, async () => null)).status).toBe(401)
-    expect((await embed(body, (b) => signBody('some-other-secret-value', b))).status).toBe(401)
-    expect((await embed(body, (b) => signBody(secret, b, Date.now() - 5 * 60_000))).status).toBe(
-      401,
-    )
+  it('says where the time went, as TEI does, and how many tokens it computed', async () => {
+    const response = await embed(texts('timing headers, please'))
+    for (const name of [
+      'x-total-time',
+      'x-tokenization-time',
+      'x-queue-time',
+      'x-inference-time',
+    ]) {
+      expect(Number(response.headers.get(name)), name).toBeGreaterThanOrEqual(0)
+    }
+    expect(Number(response.headers.get('x-inference-time'))).toBeGreaterThan(0)
+    const frame = decodeFrame(await response.arrayBuffer())
+    expect(Number(response.headers.get('x-compute-tokens'))).toBe(frame.tokenCounts[0])
   })
 
-  it('gives a text the same vector alone and batched with longer and shorter neighbours', async () => {
-    const target = 'the same sentence, embedded twice'
-    const alone = decodeFrame(await (await embed(texts(target))).arrayBuffer()).vectors[0]
-    const neighbours = ['short', target, 'a much longer neighbour '.repeat(20)]
-    const concurrent = await Promise.all([
-      embed(texts(...neighbours)),
-      embed(texts('x')),
-      embed(texts(target)),
-    ])
-    const batched = decodeFrame(await concurrent[0].arrayBuffer()).vectors[1]
-    const maxDiff = Math.max(...Array.from(alone, (x, i) => Math.abs(x - batched[i])))
-    expect(maxDiff).toBeLessThanOrEqual(1e-5)
+  it('refuses unsigned, wrongly signed and stale requests with 401', async () => {
+    const body = texts('hello')
+    const unsigned = await node.app.request(EMBED_PATH, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify(body),
+    })
+    expect(unsigned.status).toBe(401)
+    const wrongSecret = await signedInit(body, { secret: 'some-other-secret-value' })
+    expect((await node.app.request(EMBED_PATH, wrongSecret)).status).toBe(401)
+    const stale = await signedInit(body, { timestampMs: Date.now() - 5 * 60_000 })
+    expect((await node.app.request(EMBED_PATH, stale)).status).toBe(401)
+    // A signature over other bytes does not carry over to this body.
+    const other = new TextEncoder().encode(JSON.stringify(texts('other')))
+    const swapped = await node.app.request(EMBED_PATH, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/json',
+        [SIGNATURE_HEADER]: await signBody(TEST_SECRET, other),
+      },
+      body: JSON.stringify(body),
+    })
+    expect(swapped.status).toBe(401)
   })
 
   it('reports token-id input lengths exactly and refuses ids outside the vocabulary', async () => {
-    const ok = await embed({ model: modelId, inputs: [{ ids: [9707, 1879] }], truncate: true })
+    const ok = await embed({
+      model: node.manifest.id,
+      inputs: [{ ids: [9707, 1879] }],
+      truncate: true,
+    })
     expect(decodeFrame(await ok.arrayBuffer()).tokenCounts).toEqual([3]) // + <|endoftext|>
-    const bad = await embed({ model: modelId, inputs: [{ ids: [10_000_000] }], truncate: true })
+    const bad = await embed({
+      model: node.manifest.id,
+      inputs: [{ ids: [10_000_000] }],
+      truncate: true,
+    })
     expect(bad.status).toBe(400)
+    expect(await bad.json()).toMatchObject({
+      error: { param: 'input[0]', code: 'invalid_token_id' },
+    })
   })
 
   it('answers 400, 404, 413 and 422 in the OpenAI shape', async () => {
-    const codes = [
-      (await embed({ model: modelId, inputs: [], truncate: true })).status,
-      (await embed({ ...texts('x'), model: 'other' })).status,
-      (await embed(texts('x'.repeat(70 * 1024)))).status,
-      (await embed({ ...texts('word '.repeat(10_000)), truncate: false })).status,
+    const responses = [
+      await embed({ model: node.manifest.id, inputs: [], truncate: true }),
+      await embed({ ...texts('x'), model: 'other' }),
+      await embed(texts('x'.repeat(70 * 1024))),
+      await embed({ ...texts('fine', 'word '.repeat(10_000)), truncate: false }),
     ]
-    expect(codes).toEqual([400, 404, 413, 422])
+    expect(responses.map((r) => r.status)).toEqual([400, 404, 413, 422])
+    for (const response of responses) {
+      const body = (await response.json()) as { error: { message: string; type: string } }
+      expect(typeof body.error.message).toBe('string')
+      expect(typeof body.error.type).toBe('string')
+    }
+  })
+
+  it('answers a repeated input from the node-local cache with the same vector', async () => {
+    const first = await embed(texts('cache me once', 'and me'))
+    const second = await embed(texts('cache me once'))
+    expect(first.headers.get('x-node-cache')).toBe('miss')
+    expect(second.headers.get('x-node-cache')).toBe('hit')
+    const a = decodeFrame(await first.arrayBuffer())
+    const b = decodeFrame(await second.arrayBuffer())
+    expect(Array.from(b.vectors[0])).toEqual(Array.from(a.vectors[0]))
+    expect(b.tokenCounts[0]).toBe(a.tokenCounts[0])
+    const mixed = await embed(texts('cache me once', 'something new'))
+    expect(mixed.headers.get('x-node-cache')).toBe('partial')
   })
 })
 
-describe('probes', () => {
+describe('over a real socket', () => {
+  /** POSTs `bytes` as a chunked stream (no content-length), signed, to a served copy of the app. */
+  async function postStreamed(bytes: Uint8Array): Promise<Response> {
+    const server = serve({ fetch: node.app.fetch, hostname: '127.0.0.1', port: 0 })
+    await new Promise((resolve) => server.once('listening', resolve))
+    const { port } = server.address() as AddressInfo
+    try {
+      const chunks = [bytes.subarray(0, 100), bytes.subarray(100)]
+      const body = new ReadableStream<Uint8Array>({
+        pull(controller) {
+          const next = chunks.shift()
+          if (next) controller.enqueue(next)
+          else controller.close()
+        },
+      })
+      return await fetch(`http://127.0.0.1:${port}${EMBED_PATH}`, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          [SIGNATURE_HEADER]: await signBody(TEST_SECRET, bytes),
+        },
+        body,
+        duplex: 'half',
+      } as RequestInit)
+    } finally {
+      server.close()
+    }
+  }
+
+  it('reads a streamed body, and refuses one past the body limit with 413', async () => {
+    const encode = (body: unknown) => new TextEncoder().encode(JSON.stringify(body))
+    const fits = await postStreamed(encode(texts('streamed in two chunks')))
+    expect(fits.status).toBe(200)
+    expect(decodeFrame(await fits.arrayBuffer()).vectors).toHaveLength(1)
+    const tooBig = await postStreamed(encode(texts('x'.repeat(70 * 1024))))
+    expect(tooBig.status).toBe(413)
+  })
+})
+
+describe('probes and metrics', () => {
   it('/info says what is served and on which provider', async () => {
-    const info = (await (await app.request('/info')).json()) as NodeInfo
+    const info = (await (await node.app.request('/info')).json()) as NodeInfo
     expect(info.models[0]).toMatchObject({
-      id: modelId,
+      id: node.manifest.id,
       dimensions: 64,
       matryoshka: true,
       instruction_format: 'qwen3',
@@ -130,10 +178,33 @@ describe('probes', () => {
     expect(info.execution_provider).toBe('cpu')
   })
 
-  it('/ready is 503 until the model is warm', async () => {
-    ready = false
-    expect((await app.request('/ready')).status).toBe(503)
-    ready = true
-    expect((await app.request('/ready')).status).toBe(200)
+  it('/ready is 503 until the model is warm, and while shutting down', async () => {
+    node.state.ready = false
+    expect((await node.app.request('/ready')).status).toBe(503)
+    node.state.ready = true
+    expect((await node.app.request('/ready')).status).toBe(200)
+    expect((await node.app.request('/health')).status).toBe(200)
+  })
+
+  it('/metrics counts requests, batches, tokens and padding in te_* series', async () => {
+    await Promise.all([
+      embed(texts('metrics: a short one')),
+      embed(texts('metrics: a much longer input that pads the short one in its batch '.repeat(4))),
+    ])
+    const response = await node.app.request('/metrics')
+    expect(response.headers.get('content-type')).toContain('text/plain')
+    const text = await response.text()
+    const value = (series: string) => {
+      const line = text.split('\n').find((l) => l.startsWith(`${series} `))
+      return line === undefined ? NaN : Number(line.split(' ')[1])
+    }
+    expect(value('te_request_count{status="200"}')).toBeGreaterThanOrEqual(2)
+    expect(value('te_batch_next_size_count')).toBeGreaterThanOrEqual(1)
+    expect(value('te_batch_next_tokens_sum')).toBeGreaterThan(0)
+    expect(value('te_batch_padding_tokens')).toBeGreaterThanOrEqual(0)
+    expect(value('te_request_tokenization_duration_count')).toBeGreaterThanOrEqual(2)
+    expect(value('te_request_inference_duration_count')).toBeGreaterThanOrEqual(2)
+    expect(value('te_queue_size')).toBe(0)
+    expect(value('te_embed_cache_hits')).toBeGreaterThanOrEqual(0)
   })
 })

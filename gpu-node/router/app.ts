@@ -1,10 +1,11 @@
 /**
- * The node's HTTP surface: the signed embed endpoint the edge calls, and the
- * probes an orchestrator needs (`/health` alive, `/ready` model loaded and
- * warm, `/info` what is served and on which execution provider).
+ * The node's HTTP surface (TEI's router): the signed embed endpoint the edge
+ * calls, the probes an orchestrator needs (`/health` sessions alive, `/ready`
+ * model loaded and warm, `/info` what is served and where) and Prometheus
+ * `/metrics`. Everything else happens in core/.
  */
 import { Hono } from 'hono'
-import { bodyLimit } from 'hono/body-limit'
+import { createMiddleware } from 'hono/factory'
 import { z } from 'zod'
 import { ApiError } from '../../shared/errors.ts'
 import {
@@ -13,22 +14,37 @@ import {
   INFO_PATH,
   MODEL_REVISION_HEADER,
   type EmbedRequest,
+  type ModelInfo,
   type NodeInfo,
 } from '../../shared/node-protocol.ts'
 import { encodeFrame } from '../../shared/vector-codec.ts'
-import type { EmbeddingService } from '../core/embedding-service.ts'
+import type { Infer } from '../core/infer.ts'
+import type { NodeMetrics } from '../core/metrics.ts'
+import { clientGoneSignal } from './request-body.ts'
+import type { ServingState } from './serving-state.ts'
+import { timingHeaders } from './timing-headers.ts'
 import { verifySignedBody, type SignedBodyEnv } from './verify-signature.ts'
 
+/** Response header: how many inputs the node-local cache answered (`hit`, `miss`, `partial`). */
+export const NODE_CACHE_HEADER = 'x-node-cache'
+
 export interface NodeAppOptions {
-  service: EmbeddingService
+  infer: Infer
+  model: ModelInfo
+  metrics: NodeMetrics
+  state: ServingState
   secret: string
-  executionProvider: string
-  maxBatchSize: number
+  /** Where the sessions run, e.g. `['cpu']`, `['cpu#0', 'cpu#1']` or `['cuda:0', 'cuda:1']`. */
+  sessions: string[]
+  /** False once no session can run a batch; `/health` then answers 503. */
+  isHealthy: () => boolean
+  maxBatchRequests: number
   maxInputsPerRequest: number
   maxBodyBytes: number
-  /** False until the model is loaded and warmed; `/ready` answers 503 until then. */
-  isReady: () => boolean
 }
+
+/** What /info adds to the shared contract: one entry per session. */
+export type NodeInfoWithSessions = NodeInfo & { sessions: string[] }
 
 function embedRequestSchema(maxInputs: number) {
   const input = z.union([
@@ -43,7 +59,7 @@ function embedRequestSchema(maxInputs: number) {
 }
 
 export function createNodeApp(options: NodeAppOptions): Hono<SignedBodyEnv> {
-  const { service } = options
+  const { infer, metrics, state } = options
   const requestSchema = embedRequestSchema(options.maxInputsPerRequest)
   const app = new Hono<SignedBodyEnv>()
 
@@ -53,30 +69,60 @@ export function createNodeApp(options: NodeAppOptions): Hono<SignedBodyEnv> {
     return new ApiError(500, 'inference failed').toResponse()
   })
 
-  app.get('/health', (c) => c.json({ status: 'ok' }))
+  app.get('/health', (c) =>
+    options.isHealthy()
+      ? c.json({ status: 'ok' })
+      : c.json({ status: 'no inference session is running' }, 503),
+  )
   app.get('/ready', (c) =>
-    options.isReady() ? c.json({ status: 'ready' }) : c.json({ status: 'loading' }, 503),
+    state.ready && !state.draining
+      ? c.json({ status: 'ready' })
+      : c.json({ status: state.draining ? 'shutting down' : 'loading' }, 503),
   )
   app.get(INFO_PATH, (c) => {
-    const info: NodeInfo = {
-      models: [service.info],
-      execution_provider: options.executionProvider,
-      max_batch_size: options.maxBatchSize,
+    const info: NodeInfoWithSessions = {
+      models: [options.model],
+      execution_provider: [...new Set(options.sessions.map((s) => s.split(/[:#]/)[0]))].join(','),
+      max_batch_size: options.maxBatchRequests,
+      sessions: options.sessions,
     }
     return c.json(info)
+  })
+  app.get('/metrics', async (c) => {
+    const { contentType, body } = await metrics.render()
+    return c.body(body, 200, { 'content-type': contentType })
+  })
+
+  /** Counts requests in flight (for shutdown) and answers, by status, for /metrics. */
+  const accounting = createMiddleware(async (c, next) => {
+    if (state.draining) {
+      throw new ApiError(503, 'the inference node is shutting down', {
+        code: 'node_shutting_down',
+        headers: { connection: 'close' },
+      })
+    }
+    state.begin()
+    metrics.requestsInFlight.inc()
+    const started = performance.now()
+    try {
+      await next()
+    } finally {
+      state.end()
+      metrics.requestsInFlight.dec()
+      metrics.requestCount.inc({ status: String(c.res.status) })
+      if (c.res.status === 200)
+        metrics.requestDuration.observe((performance.now() - started) / 1000)
+      // Tell keep-alive clients to reconnect elsewhere once shutdown has begun.
+      if (state.draining) c.res.headers.set('connection', 'close')
+    }
   })
 
   app.post(
     EMBED_PATH,
-    bodyLimit({
-      maxSize: options.maxBodyBytes,
-      onError: () => {
-        throw new ApiError(413, `the request body is over ${options.maxBodyBytes} bytes`)
-      },
-    }),
-    verifySignedBody(options.secret),
+    accounting,
+    verifySignedBody(options.secret, options.maxBodyBytes),
     async (c) => {
-      if (!options.isReady()) throw new ApiError(503, 'the model is still loading')
+      if (!state.ready) throw new ApiError(503, 'the model is still loading')
       let json: unknown
       try {
         json = JSON.parse(new TextDecoder().decode(c.get('body')))
@@ -86,10 +132,16 @@ export function createNodeApp(options: NodeAppOptions): Hono<SignedBodyEnv> {
       const parsed = requestSchema.safeParse(json)
       if (!parsed.success)
         throw new ApiError(400, `invalid embed request: ${parsed.error.issues[0].message}`)
-      const frame = await service.embed(parsed.data as EmbedRequest)
+      const request = parsed.data as EmbedRequest
+      const { frame, timings, cacheHits } = await infer.embed(request, clientGoneSignal(c))
+      const cache =
+        cacheHits === 0 ? 'miss' : cacheHits === request.inputs.length ? 'hit' : 'partial'
       return c.body(encodeFrame(frame) as Uint8Array<ArrayBuffer>, 200, {
         'content-type': FRAME_CONTENT_TYPE,
-        [MODEL_REVISION_HEADER]: service.manifest.revision,
+        [MODEL_REVISION_HEADER]: options.model.revision,
+        [NODE_CACHE_HEADER]: cache,
+        'x-compute-tokens': String(frame.tokenCounts.reduce((a, b) => a + b, 0)),
+        ...timingHeaders(timings),
       })
     },
   )

@@ -1,17 +1,26 @@
 /**
- * Text (or caller-supplied token ids) → the exact ids the graph sees:
- * the tokenizer's own special tokens, cut to the model's maximum, and the
- * manifest's EOS appended last (Qwen3-Embedding pools the `<|endoftext|>`
- * position, so truncation must never drop it).
+ * Text (or caller-supplied token ids) → the exact ids the graph sees: the
+ * tokenizer's own special tokens (BERT's `[CLS] … [SEP]`), cut to the model's
+ * maximum, and the manifest's EOS appended last (Qwen3-Embedding pools the
+ * `<|endoftext|>` position). Truncation cuts the text, never the special
+ * tokens around it: `@huggingface/tokenizers` has no truncation of its own, so
+ * the text is tokenized without specials and they are put back around it.
+ *
+ * One instance per thread: tokenizing runs in worker threads (tokenizer-pool.ts).
  */
 import { Tokenizer } from '@huggingface/tokenizers'
 import { ApiError } from '../../shared/errors.ts'
 import type { ModelInput } from '../../shared/node-protocol.ts'
 import type { ModelManifest } from '../model/manifest.ts'
 
+const PROBE = 'probe'
+
 export class TextTokenizer {
   private readonly tokenizer: Tokenizer
   readonly vocabSize: number
+  /** Special tokens the tokenizer puts before and after a single text (none for Qwen3). */
+  private readonly prefix: number[]
+  private readonly suffix: number[]
 
   constructor(
     tokenizerJson: object,
@@ -22,6 +31,18 @@ export class TextTokenizer {
     let largestId = 0
     for (const id of this.tokenizer.get_vocab(true).values()) largestId = Math.max(largestId, id)
     this.vocabSize = largestId + 1
+    ;[this.prefix, this.suffix] = this.specialsAround()
+  }
+
+  /** Finds the specials by tokenizing one word with and without them. */
+  private specialsAround(): [number[], number[]] {
+    const bare = this.tokenizer.encode(PROBE, { add_special_tokens: false }).ids
+    const full = this.tokenizer.encode(PROBE).ids
+    for (let start = 0; start + bare.length <= full.length; start++) {
+      if (bare.every((id, i) => full[start + i] === id))
+        return [full.slice(0, start), full.slice(start + bare.length)]
+    }
+    throw new Error('the tokenizer changes the text itself when it adds special tokens')
   }
 
   /**
@@ -29,36 +50,51 @@ export class TextTokenizer {
    * @param truncate false: an input over the maximum is refused with 422 instead of cut.
    */
   encode(input: ModelInput, truncate: boolean, param = 'input'): number[] {
-    let ids: number[]
-    if ('text' in input) {
-      ids = this.tokenizer.encode(input.text).ids
-    } else {
-      const bad = input.ids.findIndex((id) => id >= this.vocabSize)
-      if (bad >= 0) {
-        throw new ApiError(
-          400,
-          `${param}[${bad}]: token id ${input.ids[bad]} is outside the vocabulary (size ${this.vocabSize})`,
-          {
-            param,
-            code: 'invalid_token_id',
-          },
-        )
-      }
-      ids = input.ids
+    let body =
+      'text' in input
+        ? this.tokenizer.encode(input.text, { add_special_tokens: false }).ids
+        : this.checkedIds(input.ids, param)
+    const eos = this.manifest.eos_token_id === null ? [] : [this.manifest.eos_token_id]
+    // An input that already ends in EOS keeps one; token-id input gets the same specials as
+    // text, unless it already carries them.
+    if (endsWith(body, eos)) body = body.slice(0, body.length - eos.length)
+    if ('ids' in input) {
+      if (startsWith(body, this.prefix)) body = body.slice(this.prefix.length)
+      if (endsWith(body, this.suffix)) body = body.slice(0, body.length - this.suffix.length)
     }
-    const eos = this.manifest.eos_token_id
-    if (eos !== null && ids.at(-1) === eos) ids = ids.slice(0, -1)
-    const budget = this.manifest.max_input_tokens - (eos === null ? 0 : 1)
-    if (ids.length > budget) {
+    const extra = this.prefix.length + this.suffix.length + eos.length
+    const budget = this.manifest.max_input_tokens - extra
+    if (body.length > budget) {
       if (!truncate) {
         throw new ApiError(
           422,
-          `${param} is ${ids.length + (eos === null ? 0 : 1)} tokens; the model takes at most ${this.manifest.max_input_tokens} (send truncate: true to cut it)`,
+          `${param} is ${body.length + extra} tokens; the model takes at most ${this.manifest.max_input_tokens} (send truncate: true to cut it)`,
           { param, code: 'input_too_long' },
         )
       }
-      ids = ids.slice(0, budget)
+      body = body.slice(0, budget)
     }
-    return eos === null ? ids : [...ids, eos]
+    return [...this.prefix, ...body, ...this.suffix, ...eos]
   }
+
+  private checkedIds(ids: number[], param: string): number[] {
+    const bad = ids.findIndex((id) => id >= this.vocabSize)
+    if (bad >= 0) {
+      throw new ApiError(
+        400,
+        `${param}[${bad}]: token id ${ids[bad]} is outside the vocabulary (size ${this.vocabSize})`,
+        { param, code: 'invalid_token_id' },
+      )
+    }
+    return ids
+  }
+}
+
+function startsWith(ids: number[], part: number[]): boolean {
+  return part.length > 0 && ids.length >= part.length && part.every((id, i) => ids[i] === id)
+}
+
+function endsWith(ids: number[], part: number[]): boolean {
+  const offset = ids.length - part.length
+  return part.length > 0 && offset >= 0 && part.every((id, i) => ids[offset + i] === id)
 }

@@ -8,7 +8,10 @@ export interface RunningNode {
   process: ChildProcess
   /** Everything the node printed, for assertions on its log. */
   output: () => string
+  /** Sends SIGTERM and waits for the process to exit. */
   stop: () => Promise<void>
+  /** Settles when the process has exited, with its exit code (or the signal that ended it). */
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null }>
 }
 
 export async function startInferenceNode(options: {
@@ -29,6 +32,9 @@ export async function startInferenceNode(options: {
     },
     stdio: ['ignore', 'pipe', 'pipe'],
   })
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
+    child.once('exit', (code, signal) => resolve({ code, signal })),
+  )
   let output = ''
   child.stdout.on('data', (chunk) => (output += chunk))
   child.stderr.on('data', (chunk) => (output += chunk))
@@ -46,7 +52,7 @@ export async function startInferenceNode(options: {
       (r) => r.ok,
       () => false,
     )
-    if (ready) return { url, process: child, output: () => output, stop }
+    if (ready) return { url, process: child, output: () => output, stop, exited }
     await new Promise((resolve) => setTimeout(resolve, 200))
   }
   await stop()

@@ -1,0 +1,75 @@
+/**
+ * Sessions from configuration, on the real onnxruntime-node CPU build (which
+ * has no CUDA provider, so CUDA entries exercise the fallback).
+ */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { tinyQwen3Folder } from '../../test/support/tiny-qwen3-folder.ts'
+import type { SessionConfig } from '../config.ts'
+import { readModelFolder, type ModelFolder } from '../model/model-folder.ts'
+import type { EmbeddingBackend } from './backend.ts'
+import { padBatch } from './padded-batch.ts'
+import { startSessions } from './session-pool.ts'
+
+let folder: ModelFolder
+let remove: () => Promise<void>
+const started: EmbeddingBackend[] = []
+
+beforeAll(async () => {
+  const generated = await tinyQwen3Folder()
+  remove = generated.remove
+  folder = await readModelFolder(generated.dir)
+})
+afterAll(async () => {
+  await Promise.all(started.map((backend) => backend.close()))
+  await remove()
+})
+
+const config = (overrides: Partial<SessionConfig>): SessionConfig => ({
+  executionProviders: [{ name: 'cpu' }],
+  cpuSessions: 1,
+  intraOpThreads: 1,
+  interOpThreads: 0,
+  intraOpSpinning: false,
+  graphOptimizationLevel: 'all',
+  ...overrides,
+})
+
+async function start(overrides: Partial<SessionConfig>, log: (line: string) => void = () => {}) {
+  const backends = await startSessions(folder.onnxPath, folder.manifest, config(overrides), log)
+  started.push(...backends)
+  return backends
+}
+
+describe('startSessions', () => {
+  it('starts CPU_SESSIONS sessions, each in its own thread and each giving the same vectors', async () => {
+    const backends = await start({ cpuSessions: 2 })
+    expect(backends.map((b) => b.label)).toEqual(['cpu#0', 'cpu#1'])
+    const batch = () => padBatch([[9707, 1879, 151643], [151643]], folder.manifest)
+    const [a, b] = await Promise.all(backends.map((backend) => backend.embed(batch())))
+    expect(a.map((v) => Array.from(v))).toEqual(b.map((v) => Array.from(v)))
+    expect(a).toHaveLength(2)
+  })
+
+  it('falls back to the CPU when no CUDA device loads, and says so', async () => {
+    const lines: string[] = []
+    const backends = await start(
+      {
+        executionProviders: [
+          { name: 'cuda', deviceId: 0 },
+          { name: 'cuda', deviceId: 1 },
+          { name: 'cpu' },
+        ],
+      },
+      (line) => lines.push(line),
+    )
+    expect(backends.map((b) => b.label)).toEqual(['cpu'])
+    expect(lines.join('\n')).toMatch(/cuda:0 unavailable: .*cuda:1 unavailable: /s)
+    expect(lines.join('\n')).toContain('running on CPU')
+  })
+
+  it('refuses to start when nothing listed can load the model', async () => {
+    await expect(start({ executionProviders: [{ name: 'cuda', deviceId: 0 }] })).rejects.toThrow(
+      /no execution provider could load/,
+    )
+  })
+})

@@ -1,0 +1,5 @@
+// Worker threads run plain JavaScript: register tsx here, then load the TypeScript module.
+import { register } from 'tsx/esm/api'
+
+register()
+await import('./session-worker.ts')

@@ -1,0 +1,62 @@
+/**
+ * The node's own cache of recent vectors (`lru-cache`, bounded in bytes). The
+ * edge routes repeats of a text to the same node, so this catches what the
+ * edge's caches have not seen yet or have evicted.
+ *
+ * Keys come from shared/cache-key.ts with the model id and revision in them,
+ * so a vector computed by another model, or another revision of this one, can
+ * never be returned. The scope is `node`: the node is not told the tenant.
+ */
+import { LRUCache } from 'lru-cache'
+import { cacheKey } from '../../shared/cache-key.ts'
+import type { ModelInput } from '../../shared/node-protocol.ts'
+
+export interface CachedVector {
+  vector: Float32Array
+  tokens: number
+  /** True if the input was cut to fit: a request with `truncate: false` must not get it. */
+  truncated: boolean
+}
+
+/** Bytes an entry holds besides its vector: key string, record, LRU bookkeeping. */
+const ENTRY_OVERHEAD_BYTES = 256
+
+export class VectorCache {
+  private readonly lru: LRUCache<string, CachedVector> | null
+
+  constructor(
+    maxBytes: number,
+    private readonly model: { id: string; revision: string },
+  ) {
+    this.lru =
+      maxBytes > 0
+        ? new LRUCache({
+            maxSize: maxBytes,
+            sizeCalculation: (entry, key) =>
+              entry.vector.byteLength + key.length * 2 + ENTRY_OVERHEAD_BYTES,
+          })
+        : null
+  }
+
+  get enabled(): boolean {
+    return this.lru !== null
+  }
+
+  /** Bytes held now (as sizeCalculation counts them). */
+  get bytes(): number {
+    return this.lru?.calculatedSize ?? 0
+  }
+
+  key(input: ModelInput): Promise<string> {
+    return cacheKey({ scope: 'node', model: this.model.id, revision: this.model.revision }, input)
+  }
+
+  get(key: string): CachedVector | undefined {
+    return this.lru?.get(key)
+  }
+
+  set(key: string, entry: CachedVector): void {
+    // A copy: the vector handed in may be a view into a whole batch's buffer.
+    this.lru?.set(key, { ...entry, vector: entry.vector.slice() })
+  }
+}

@@ -1,0 +1,114 @@
+/**
+ * Puts the node together from a model folder and the configuration:
+ * sessions (backend/) → scheduler and admission (core/) → tokenization
+ * workers → the HTTP app (router/). main.ts serves the result; tests call
+ * `app.request` on it directly.
+ */
+import type { ModelInfo } from '../shared/node-protocol.ts'
+import type { EmbeddingBackend } from './backend/backend.ts'
+import { padBatch } from './backend/padded-batch.ts'
+import { startSessions } from './backend/session-pool.ts'
+import type { NodeConfig } from './config.ts'
+import { BatchScheduler } from './core/batch-scheduler.ts'
+import { Infer } from './core/infer.ts'
+import { NodeMetrics } from './core/metrics.ts'
+import { VectorCache } from './core/vector-cache.ts'
+import { warmUp } from './core/warm-up.ts'
+import { readModelFolder } from './model/model-folder.ts'
+import { createNodeApp } from './router/app.ts'
+import { ServingState } from './router/serving-state.ts'
+import { TokenizerPool } from './tokenization/tokenizer-pool.ts'
+
+export type NodeSettings = Pick<
+  NodeConfig,
+  | 'modelDir'
+  | 'secret'
+  | 'session'
+  | 'batching'
+  | 'tokenizationWorkers'
+  | 'vectorCacheBytes'
+  | 'maxInputsPerRequest'
+  | 'maxBodyBytes'
+>
+
+export interface LoadOptions {
+  /** Adds Node's process metrics (CPU, heap, event-loop lag) to /metrics: once per process. */
+  processMetrics?: boolean
+  log?: (line: string) => void
+  /** Tests put a gate in front of the real sessions to hold batches while they look. */
+  wrapBackends?: (backends: EmbeddingBackend[]) => EmbeddingBackend[]
+}
+
+export async function loadNode(settings: NodeSettings, options: LoadOptions = {}) {
+  const folder = await readModelFolder(settings.modelDir)
+  const { manifest } = folder
+  const tokenizer = new TokenizerPool(
+    {
+      tokenizerPath: folder.tokenizerPath,
+      tokenizerConfigPath: folder.tokenizerConfigPath,
+      manifest,
+    },
+    settings.tokenizationWorkers,
+  )
+  const started = await startSessions(
+    folder.onnxPath,
+    manifest,
+    settings.session,
+    options.log,
+  ).catch(async (err: unknown) => {
+    await tokenizer.close()
+    throw err
+  })
+  const backends = options.wrapBackends ? options.wrapBackends(started) : started
+  const metrics = new NodeMetrics({ processMetrics: options.processMetrics })
+  const scheduler = new BatchScheduler(
+    backends,
+    settings.batching,
+    (rows) => padBatch(rows, manifest),
+    metrics,
+  )
+  const cache = new VectorCache(settings.vectorCacheBytes, manifest)
+  const infer = new Infer(manifest, tokenizer, scheduler, cache, settings.batching, metrics)
+  const state = new ServingState()
+  const model: ModelInfo = {
+    id: manifest.id,
+    revision: manifest.revision,
+    dimensions: manifest.dimensions,
+    max_input_tokens: manifest.max_input_tokens,
+    matryoshka: manifest.matryoshka,
+    instruction_format: manifest.instruction_format,
+    ...(manifest.default_instruction ? { default_instruction: manifest.default_instruction } : {}),
+  }
+  const sessions = backends.map((backend) => backend.label)
+  const app = createNodeApp({
+    infer,
+    model,
+    metrics,
+    state,
+    secret: settings.secret,
+    sessions,
+    isHealthy: () => backends.some((backend) => backend.alive),
+    maxBatchRequests: settings.batching.maxBatchRequests,
+    maxInputsPerRequest: settings.maxInputsPerRequest,
+    maxBodyBytes: settings.maxBodyBytes,
+  })
+  return {
+    app,
+    manifest,
+    infer,
+    scheduler,
+    metrics,
+    state,
+    sessions,
+    /** Loads every tokenizer thread and runs each session on representative shapes. */
+    warmUp: () =>
+      warmUp(tokenizer, backends, manifest, settings.batching, (tokens, seconds) =>
+        scheduler.cost.observe(tokens, seconds),
+      ),
+    async close(): Promise<void> {
+      await Promise.all([tokenizer.close(), ...started.map((backend) => backend.close())])
+    },
+  }
+}
+
+export type LoadedNode = Awaited<ReturnType<typeof loadNode>>

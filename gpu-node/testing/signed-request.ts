@@ -1,0 +1,33 @@
+/** Signed calls to a node's embed endpoint, as the edge makes them. */
+import { EMBED_PATH } from '../../shared/node-protocol.ts'
+import { SIGNATURE_HEADER, signBody } from '../../shared/signing.ts'
+import { TEST_SECRET } from './test-node.ts'
+
+export interface Fetcher {
+  request(path: string, init: RequestInit): Response | Promise<Response>
+}
+
+/** RequestInit for POST /internal/embed with `body` signed by `secret`. */
+export async function signedInit(
+  body: unknown,
+  options: { secret?: string; timestampMs?: number; signal?: AbortSignal } = {},
+): Promise<RequestInit> {
+  const bytes = new TextEncoder().encode(JSON.stringify(body))
+  const signature = await signBody(options.secret ?? TEST_SECRET, bytes, options.timestampMs)
+  return {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: signature },
+    body: bytes,
+    signal: options.signal,
+  }
+}
+
+/** Calls the embed endpoint of an app (`app.request`) with a signed body. */
+export async function postEmbed(app: Fetcher, body: unknown): Promise<Response> {
+  return app.request(EMBED_PATH, await signedInit(body))
+}
+
+/** The body of an embed request for texts. */
+export function textsBody(model: string, texts: string[], truncate = true) {
+  return { model, inputs: texts.map((text) => ({ text })), truncate }
+}

@@ -1,0 +1,53 @@
+/**
+ * A real node for tests: the same composition main.ts serves (real sessions
+ * on worker threads, real tokenization workers), loaded from a model folder on
+ * the CPU, warmed up and ready, with settings a test may override.
+ */
+import { loadNode, type LoadOptions, type NodeSettings } from '../load-node.ts'
+
+export const TEST_SECRET = 'node-test-secret-0123456789'
+
+export type TestNodeOverrides = Partial<Omit<NodeSettings, 'batching' | 'session'>> & {
+  batching?: Partial<NodeSettings['batching']>
+  session?: Partial<NodeSettings['session']>
+}
+
+export function testSettings(modelDir: string, overrides: TestNodeOverrides = {}): NodeSettings {
+  return {
+    modelDir,
+    secret: TEST_SECRET,
+    tokenizationWorkers: 1,
+    vectorCacheBytes: 1024 * 1024,
+    maxInputsPerRequest: 2048,
+    maxBodyBytes: 1024 * 1024,
+    ...overrides,
+    session: {
+      executionProviders: [{ name: 'cpu' }],
+      cpuSessions: 1,
+      // Test files run side by side: one thread per session keeps them from fighting for cores.
+      intraOpThreads: 1,
+      interOpThreads: 0,
+      intraOpSpinning: false,
+      graphOptimizationLevel: 'all',
+      ...overrides.session,
+    },
+    batching: {
+      maxBatchTokens: 16384,
+      maxBatchRequests: 32,
+      maxConcurrentRequests: 512,
+      maxQueuedTokens: 65536,
+      ...overrides.batching,
+    },
+  }
+}
+
+export async function startTestNode(
+  modelDir: string,
+  overrides: TestNodeOverrides = {},
+  options: LoadOptions = {},
+) {
+  const node = await loadNode(testSettings(modelDir, overrides), { log: () => {}, ...options })
+  await node.warmUp()
+  node.state.ready = true
+  return node
+}

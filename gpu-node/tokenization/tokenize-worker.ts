@@ -1,0 +1,60 @@
+/**
+ * The body of a tokenization worker thread: loads the model's tokenizer once
+ * (about 1 s for Qwen3's), then turns each request's inputs into final ids.
+ * Ids go back as one Int32Array plus a length per input; a refusal
+ * (422 too long, 400 bad token id) goes back as data, since an ApiError does
+ * not survive the trip between threads.
+ */
+import { workerData } from 'piscina'
+import { ApiError } from '../../shared/errors.ts'
+import type { ModelInput } from '../../shared/node-protocol.ts'
+import type { ModelManifest } from '../model/manifest.ts'
+import { readTokenizerFilesSync, type ModelFolder } from '../model/model-folder.ts'
+import { TextTokenizer } from './text-tokenizer.ts'
+
+export type TokenizeWorkerData = Pick<ModelFolder, 'tokenizerPath' | 'tokenizerConfigPath'> & {
+  manifest: ModelManifest
+}
+
+export interface TokenizeTask {
+  inputs: ModelInput[]
+  truncate: boolean
+  /** Each input's index in the request, for `param` in errors. */
+  indices: number[]
+}
+
+export type TokenizeResult =
+  | { ok: true; ids: Int32Array; lengths: Uint32Array }
+  | { ok: false; status: number; message: string; param: string | null; code: string | null }
+
+function start(): (task: TokenizeTask) => TokenizeResult {
+  const data = workerData as TokenizeWorkerData
+  const files = readTokenizerFilesSync(data)
+  const tokenizer = new TextTokenizer(files.tokenizerJson, files.tokenizerConfig, data.manifest)
+  return ({ inputs, truncate, indices }) => {
+    try {
+      const encoded = inputs.map((input, i) =>
+        tokenizer.encode(input, truncate, `input[${indices[i]}]`),
+      )
+      const lengths = Uint32Array.from(encoded, (ids) => ids.length)
+      const ids = new Int32Array(lengths.reduce((sum, n) => sum + n, 0))
+      let offset = 0
+      for (const row of encoded) {
+        ids.set(row, offset)
+        offset += row.length
+      }
+      return { ok: true, ids, lengths }
+    } catch (err) {
+      if (!(err instanceof ApiError)) throw err
+      return {
+        ok: false,
+        status: err.status,
+        message: err.message,
+        param: err.param,
+        code: err.code,
+      }
+    }
+  }
+}
+
+export default start()
