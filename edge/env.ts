@@ -1,4 +1,6 @@
 /** The worker's bindings (wrangler.toml) and the per-request values its middleware sets. */
+import type { TenantLimiter } from './limits/tenant-limiter.ts'
+import type { KeyIdentity } from './tenants/tenant-store.ts'
 import type { Tenant } from './tenants/tenant.ts'
 
 export interface Env {
@@ -14,6 +16,22 @@ export interface Env {
   NODE_TIMEOUT_MS?: string
   /** Largest accepted request body in bytes. */
   MAX_BODY_BYTES?: string
+  /** Several inference nodes, comma-separated; unset: NODE_URL alone (edge/origin/pool-config.ts). */
+  NODE_URLS?: string
+  /** Consecutive failures that open a node's circuit breaker (default 3). */
+  NODE_BREAKER_FAILURES?: string
+  /** Milliseconds an open breaker waits before a half-open probe of the node's /ready (default 5000). */
+  NODE_BREAKER_COOLDOWN_MS?: string
+  /** Milliseconds between background health checks of the nodes' /ready and /info (default 10000). */
+  NODE_HEALTH_INTERVAL_MS?: string
+  /** Bytes of vectors each isolate keeps in memory (default 32 MiB of the 128 MB isolate). */
+  ISOLATE_CACHE_BYTES?: string
+  /** Benchmarks and tests only: "true" honours `x-embed-cache: bypass` (edge/cache/cache-bypass.ts). */
+  ALLOW_CACHE_BYPASS?: string
+  /** One Durable Object per tenant: rate limits, usage counters, revoked keys. */
+  TENANT_LIMITER: DurableObjectNamespace<TenantLimiter>
+  /** Bearer secret of the admin API (a Workers secret); the admin API is off without it. */
+  ADMIN_SECRET?: string
 }
 
 /** What one embeddings request consumed; set by the route, read by usage and rate-limit middleware. */
@@ -27,6 +45,8 @@ export interface RequestUsage {
 
 export interface Variables {
   tenant: Tenant
+  /** The key that authenticated the request. */
+  apiKey: KeyIdentity
   usage?: RequestUsage
 }
 

@@ -1,16 +1,19 @@
 /**
- * The edge worker: authenticate the tenant, apply templates, serve cached
- * vectors from KV and forward only the misses to an inference node.
+ * The edge worker: authenticate the tenant, admit the request against its
+ * limits, apply templates, serve cached vectors from KV and forward only the
+ * misses to an inference node. `/admin` is the operator's API.
  */
 import { Hono } from 'hono'
 import { bodyLimit } from 'hono/body-limit'
 import { requestId } from 'hono/request-id'
 import { timing } from 'hono/timing'
 import { ApiError } from '../shared/errors.ts'
+import { adminRoute } from './admin/route.ts'
 import { embeddingsRoute } from './embeddings/route.ts'
 import type { AppEnv } from './env.ts'
 import { handleError, handleNotFound } from './middleware/error-handler.ts'
 import { tenantAuth } from './middleware/tenant-auth.ts'
+import { tenantLimits } from './middleware/tenant-limits.ts'
 import { modelsRoute } from './models/route.ts'
 
 /** 2048 inputs of a few thousand characters fit; anything larger is a mistake or abuse. */
@@ -26,6 +29,7 @@ app.notFound(handleNotFound)
 app.get('/health', (c) => c.json({ status: 'ok' }))
 
 app.use('/v1/*', tenantAuth)
+app.use('/v1/*', tenantLimits)
 app.use('/v1/*', (c, next) =>
   bodyLimit({
     maxSize: Number(c.env.MAX_BODY_BYTES) || DEFAULT_MAX_BODY_BYTES,
@@ -43,4 +47,8 @@ app.use('/v1/*', (c, next) =>
 app.route('/v1/embeddings', embeddingsRoute)
 app.route('/v1/models', modelsRoute)
 
+app.route('/admin', adminRoute)
+
 export default app
+// The Durable Object classes the runtime instantiates must be exports of the main module.
+export { TenantLimiter } from './limits/tenant-limiter.ts'

@@ -6,7 +6,9 @@
  *
  * Environment: EDGE_PORT (8787), NODE_PORT (8081), MODEL_DIR (default model),
  * EMBED_DEV_KEY (random if unset), NODE_SECRET (random if unset),
- * STATE_DIR (.wrangler/state: local KV for the worker).
+ * EMBED_ADMIN_SECRET (the admin API's secret, random if unset; printed, since
+ * `npm run keys` needs it), STATE_DIR (.wrangler/state: local KV and Durable
+ * Objects for the worker).
  */
 import { randomBytes } from 'node:crypto'
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
@@ -22,6 +24,7 @@ const edgePort = Number(env.EDGE_PORT || 8787)
 const nodePort = Number(env.NODE_PORT || 8081)
 const apiKey = env.EMBED_DEV_KEY || newDevKey()
 const nodeSecret = env.NODE_SECRET || randomBytes(32).toString('hex')
+const adminSecret = env.EMBED_ADMIN_SECRET || `admin-${randomBytes(24).toString('hex')}`
 const stateDir = path.resolve(env.STATE_DIR || path.join(REPO_ROOT, '.wrangler', 'state'))
 const wrangler = path.join(REPO_ROOT, 'node_modules', '.bin', 'wrangler')
 // wrangler dev must not reach out to Cloudflare: no metrics, no request.cf lookup.
@@ -90,6 +93,8 @@ try {
       `NODE_URL:http://127.0.0.1:${nodePort}`,
       '--var',
       `NODE_SECRET:${nodeSecret}`,
+      '--var',
+      `ADMIN_SECRET:${adminSecret}`,
     ],
     { cwd: REPO_ROOT, env: wranglerEnv },
   )
@@ -118,4 +123,7 @@ Development API key: ${apiKey}
     -H 'Authorization: Bearer ${apiKey}' \\
     -H 'Content-Type: application/json' \\
     -d '{"model": "${modelId}", "input": ["A cat sits on the mat"]}'
+
+Admin secret: ${adminSecret}
+  EMBED_ADMIN_SECRET=${adminSecret} npm run keys -- list dev
 `)

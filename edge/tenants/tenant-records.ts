@@ -1,11 +1,13 @@
 /**
- * The CONTROL_KV entries that create a tenant and one API key. Used by the
- * development seed and the tests; the operator tooling writes the same shape.
+ * The CONTROL_KV entries that make a tenant and its keys. The admin API, the
+ * development seed and the tests all write these same shapes.
  */
 import { sha256Hex } from '../../shared/hashing.ts'
+import { visiblePrefix } from './api-keys.ts'
 import {
   TenantSchema,
   keyRecordName,
+  tenantKeyIndexName,
   tenantRecordName,
   type ApiKeyRecord,
   type Tenant,
@@ -16,21 +18,42 @@ export interface KvEntry {
   value: string
 }
 
+export function tenantEntry(tenant: Tenant): KvEntry {
+  return { key: tenantRecordName(tenant.id), value: JSON.stringify(tenant) }
+}
+
+/** The key record (by hash) and its place in the tenant's key index. */
+export async function apiKeyEntries(
+  tenantId: string,
+  apiKey: string,
+  options: { keyId: string; name?: string; createdAt?: string },
+): Promise<{ record: ApiKeyRecord; keyHash: string; entries: KvEntry[] }> {
+  const keyHash = await sha256Hex(apiKey)
+  const record: ApiKeyRecord = {
+    tenant_id: tenantId,
+    key_id: options.keyId,
+    prefix: visiblePrefix(apiKey),
+    name: options.name ?? '',
+    created_at: options.createdAt ?? new Date().toISOString(),
+    revoked_at: null,
+  }
+  return {
+    record,
+    keyHash,
+    entries: [
+      { key: keyRecordName(keyHash), value: JSON.stringify(record) },
+      { key: tenantKeyIndexName(tenantId, options.keyId), value: keyHash },
+    ],
+  }
+}
+
+/** A tenant with one key, as the development seed and the tests create them. */
 export async function tenantWithKeyEntries(
   tenant: Partial<Tenant> & Pick<Tenant, 'id'>,
   apiKey: string,
   keyId = 'key-1',
 ): Promise<KvEntry[]> {
   const record = TenantSchema.parse(tenant)
-  const keyRecord: ApiKeyRecord = {
-    tenant_id: record.id,
-    key_id: keyId,
-    prefix: apiKey.slice(0, 10),
-    created_at: new Date().toISOString(),
-    revoked_at: null,
-  }
-  return [
-    { key: tenantRecordName(record.id), value: JSON.stringify(record) },
-    { key: keyRecordName(await sha256Hex(apiKey)), value: JSON.stringify(keyRecord) },
-  ]
+  const { entries } = await apiKeyEntries(record.id, apiKey, { keyId })
+  return [tenantEntry(record), ...entries]
 }

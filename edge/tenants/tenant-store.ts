@@ -1,27 +1,47 @@
-/** Reads tenants and API keys from CONTROL_KV. */
+/** Reads and writes tenants and API keys in CONTROL_KV. */
 import { sha256Hex } from '../../shared/hashing.ts'
+import type { KvEntry } from './tenant-records.ts'
 import {
   ApiKeyRecordSchema,
+  TENANT_RECORD_PREFIX,
   TenantSchema,
   keyRecordName,
+  tenantKeyIndexName,
+  tenantKeyIndexPrefix,
   tenantRecordName,
+  type ApiKeyRecord,
   type Tenant,
 } from './tenant.ts'
 
 /**
- * KV's edge cache for control records. A revoked key stops working within
- * this many seconds at a location that has it cached, plus KV's own
- * propagation (about 60 s).
+ * KV's edge cache for the records read on every request. Without it each
+ * request pays a KV round trip; with it a changed record can be up to this
+ * stale at a location, on top of KV's own propagation (about 60 s). That is
+ * why revocation is also checked in the tenant's Durable Object (edge/limits/).
  */
 const CONTROL_CACHE_TTL_SECONDS = 60
 
-/** The tenant a key belongs to, or null for an unknown or revoked key. */
-export async function tenantForApiKey(kv: KVNamespace, apiKey: string): Promise<Tenant | null> {
+/** Which key authenticated a request: what usage and revocation are tracked by. */
+export interface KeyIdentity {
+  id: string
+  prefix: string
+  /** SHA-256 of the raw key: unique even if two keys were given the same id. */
+  hash: string
+}
+
+export interface Credentials {
+  tenant: Tenant
+  key: KeyIdentity
+}
+
+/** The tenant and key a raw API key stands for, or null for an unknown or revoked key. */
+export async function credentialsForApiKey(
+  kv: KVNamespace,
+  apiKey: string,
+): Promise<Credentials | null> {
+  const hash = await sha256Hex(apiKey)
   const keyRecord = ApiKeyRecordSchema.safeParse(
-    await kv.get(keyRecordName(await sha256Hex(apiKey)), {
-      type: 'json',
-      cacheTtl: CONTROL_CACHE_TTL_SECONDS,
-    }),
+    await kv.get(keyRecordName(hash), { type: 'json', cacheTtl: CONTROL_CACHE_TTL_SECONDS }),
   )
   if (!keyRecord.success || keyRecord.data.revoked_at !== null) return null
   const tenant = TenantSchema.safeParse(
@@ -30,5 +50,71 @@ export async function tenantForApiKey(kv: KVNamespace, apiKey: string): Promise<
       cacheTtl: CONTROL_CACHE_TTL_SECONDS,
     }),
   )
-  return tenant.success ? tenant.data : null
+  if (!tenant.success) return null
+  return {
+    tenant: tenant.data,
+    key: { id: keyRecord.data.key_id, prefix: keyRecord.data.prefix, hash },
+  }
+}
+
+export async function writeEntries(kv: KVNamespace, entries: KvEntry[]): Promise<void> {
+  await Promise.all(entries.map(({ key, value }) => kv.put(key, value)))
+}
+
+/** A tenant as stored, read without the edge cache (the admin API wants the latest). */
+export async function readTenant(kv: KVNamespace, tenantId: string): Promise<Tenant | null> {
+  const parsed = TenantSchema.safeParse(await kv.get(tenantRecordName(tenantId), 'json'))
+  return parsed.success ? parsed.data : null
+}
+
+/** Every KV name under a prefix, following list cursors. */
+async function listNames(kv: KVNamespace, prefix: string): Promise<string[]> {
+  const names: string[] = []
+  let cursor: string | undefined
+  for (;;) {
+    const page = await kv.list({ prefix, cursor })
+    names.push(...page.keys.map((k) => k.name))
+    if (page.list_complete) return names
+    cursor = page.cursor
+  }
+}
+
+export async function listTenantIds(kv: KVNamespace): Promise<string[]> {
+  return (await listNames(kv, TENANT_RECORD_PREFIX)).map((name) =>
+    name.slice(TENANT_RECORD_PREFIX.length),
+  )
+}
+
+export interface StoredKey {
+  hash: string
+  record: ApiKeyRecord
+}
+
+async function readKey(kv: KVNamespace, hash: string): Promise<StoredKey | null> {
+  const parsed = ApiKeyRecordSchema.safeParse(await kv.get(keyRecordName(hash), 'json'))
+  return parsed.success ? { hash, record: parsed.data } : null
+}
+
+/** One key of a tenant by its id, or null. */
+export async function findTenantKey(
+  kv: KVNamespace,
+  tenantId: string,
+  keyId: string,
+): Promise<StoredKey | null> {
+  const hash = await kv.get(tenantKeyIndexName(tenantId, keyId))
+  return hash ? readKey(kv, hash) : null
+}
+
+/** Every key of a tenant, revoked ones included, oldest first. */
+export async function listTenantKeys(kv: KVNamespace, tenantId: string): Promise<StoredKey[]> {
+  const prefix = tenantKeyIndexPrefix(tenantId)
+  const keyIds = (await listNames(kv, prefix)).map((name) => name.slice(prefix.length))
+  const keys = await Promise.all(keyIds.map((keyId) => findTenantKey(kv, tenantId, keyId)))
+  return keys
+    .filter((key): key is StoredKey => key !== null)
+    .sort((a, b) => a.record.created_at.localeCompare(b.record.created_at))
+}
+
+export async function writeKeyRecord(kv: KVNamespace, key: StoredKey): Promise<void> {
+  await kv.put(keyRecordName(key.hash), JSON.stringify(key.record))
 }

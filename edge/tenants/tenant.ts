@@ -1,10 +1,13 @@
 /**
  * Tenant and API-key records as stored in CONTROL_KV.
  *
- * `key:{sha256(api key)}` → ApiKeyRecord: the raw key is never stored, so a
- * leaked KV dump does not leak keys. `tenant:{id}` → Tenant.
+ * `tenant:{id}` → Tenant. `key:{sha256(api key)}` → ApiKeyRecord: the raw key
+ * is never stored, so a leaked KV dump does not leak keys.
+ * `tenant-key:{tenant id}:{key id}` → the key's hash: the index that lists a
+ * tenant's keys, since key records are named by hash.
  */
 import { z } from 'zod'
+import { MIN_DIMENSIONS } from '../../shared/embeddings-request.ts'
 
 const TemplateSchema = z.object({
   id: z.string().min(1),
@@ -13,14 +16,22 @@ const TemplateSchema = z.object({
   default_instruction: z.string().optional(),
 })
 
+/** Per-minute budgets; null means no limit on that dimension. */
+export const LimitsSchema = z.object({
+  requests_per_minute: z.number().int().min(1).nullable().default(null),
+  tokens_per_minute: z.number().int().min(1).nullable().default(null),
+})
+export type Limits = z.infer<typeof LimitsSchema>
+
+export const TENANT_ID_PATTERN = /^[A-Za-z0-9_-]{1,64}$/
+
 export const TenantSchema = z.object({
-  id: z
-    .string()
-    .min(1)
-    .regex(/^[A-Za-z0-9_-]+$/, 'tenant ids are [A-Za-z0-9_-]'),
+  id: z.string().regex(TENANT_ID_PATTERN, 'tenant ids are 1 to 64 characters of [A-Za-z0-9_-]'),
   name: z.string().default(''),
   /** Model ids this tenant may call; `*` allows every model the nodes serve. */
   allowed_models: z.array(z.string()).default(['*']),
+  /** The largest `dimensions` this tenant may ask for; null: the model's full size. */
+  max_dimensions: z.number().int().min(MIN_DIMENSIONS).nullable().default(null),
   /** Named templates of this tenant's own; they shadow built-ins of the same name. */
   templates: z.record(z.string(), TemplateSchema).default({}),
   default_template: z.string().optional(),
@@ -31,6 +42,8 @@ export const TenantSchema = z.object({
     .int()
     .min(60)
     .default(30 * 24 * 3600),
+  // prefault, not default: an absent `limits` is parsed, so its fields get their defaults.
+  limits: LimitsSchema.prefault({}),
 })
 export type Tenant = z.infer<typeof TenantSchema>
 
@@ -39,6 +52,8 @@ export const ApiKeyRecordSchema = z.object({
   key_id: z.string(),
   /** The first characters of the key, so people can tell their keys apart. */
   prefix: z.string(),
+  /** A label the operator chose, e.g. `ci` or `search-backend`. */
+  name: z.string().default(''),
   created_at: z.string(),
   revoked_at: z.string().nullable().default(null),
 })
@@ -46,6 +61,10 @@ export type ApiKeyRecord = z.infer<typeof ApiKeyRecordSchema>
 
 export const keyRecordName = (keyHash: string) => `key:${keyHash}`
 export const tenantRecordName = (tenantId: string) => `tenant:${tenantId}`
+export const TENANT_RECORD_PREFIX = 'tenant:'
+export const tenantKeyIndexPrefix = (tenantId: string) => `tenant-key:${tenantId}:`
+export const tenantKeyIndexName = (tenantId: string, keyId: string) =>
+  `${tenantKeyIndexPrefix(tenantId)}${keyId}`
 
 /** The cache scope a tenant's entries live in. */
 export function cacheScopeOf(tenant: Tenant): string {

@@ -5,6 +5,7 @@
  * a user starts it.
  */
 import { spawn } from 'node:child_process'
+import { randomBytes } from 'node:crypto'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { createServer } from 'node:net'
 import { tmpdir } from 'node:os'
@@ -28,6 +29,8 @@ export function freePort(): Promise<number> {
 export interface RunningService {
   edgeUrl: string
   apiKey: string
+  /** The admin API's secret, as `npm run keys` takes it in EMBED_ADMIN_SECRET. */
+  adminSecret: string
   /** What the start script printed up to its banner. */
   output: string
   stop: () => Promise<void>
@@ -39,6 +42,7 @@ export async function startService(
   const stateDir = await mkdtemp(path.join(tmpdir(), 'embed-service-state-'))
   const edgePort = await freePort()
   const apiKey = `sk-local-${Date.now()}`
+  const adminSecret = `admin-local-${randomBytes(16).toString('hex')}`
   const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/start.ts'], {
     cwd: REPO_ROOT,
     env: {
@@ -46,6 +50,7 @@ export async function startService(
       EDGE_PORT: String(edgePort),
       NODE_PORT: String(await freePort()),
       EMBED_DEV_KEY: apiKey,
+      EMBED_ADMIN_SECRET: adminSecret,
       STATE_DIR: stateDir,
       ...options.env,
     },
@@ -88,5 +93,5 @@ export async function startService(
     await stop()
     throw err
   }
-  return { edgeUrl: `http://127.0.0.1:${edgePort}`, apiKey, output, stop }
+  return { edgeUrl: `http://127.0.0.1:${edgePort}`, apiKey, adminSecret, output, stop }
 }

@@ -10,6 +10,7 @@ declare module 'vitest' {
   export interface ProvidedContext {
     edgeUrl: string
     devKey: string
+    adminSecret: string
     startOutput: string
   }
 }
@@ -18,6 +19,7 @@ export default async function setup(project: TestProject) {
   const service = await startService()
   project.provide('edgeUrl', service.edgeUrl)
   project.provide('devKey', service.apiKey)
+  project.provide('adminSecret', service.adminSecret)
   project.provide('startOutput', service.output)
   return service.stop
 }

@@ -1,0 +1,55 @@
+import { describe, expect, it } from 'vitest'
+import { TEST_ADMIN_SECRET, callAdmin } from '../../test/support/admin-harness.ts'
+
+async function expectRefused(response: Response, status: number, code: string) {
+  const text = await response.text()
+  expect(response.status, text).toBe(status)
+  expect(JSON.parse(text).error.code).toBe(code)
+}
+
+describe('the admin API secret', () => {
+  it('lets the right secret in', async () => {
+    const response = await callAdmin('GET', '/tenants')
+    expect(response.status).toBe(200)
+    expect(response.headers.get('cache-control')).toBe('no-store')
+  })
+
+  it('refuses a missing or wrong secret, and a tenant API key, with 401', async () => {
+    await expectRefused(
+      await callAdmin('GET', '/tenants', undefined, { secret: null }),
+      401,
+      'invalid_admin_secret',
+    )
+    await expectRefused(
+      await callAdmin('GET', '/tenants', undefined, { secret: `${TEST_ADMIN_SECRET}x` }),
+      401,
+      'invalid_admin_secret',
+    )
+    await expectRefused(
+      await callAdmin('GET', '/tenants', undefined, { secret: TEST_ADMIN_SECRET.slice(0, -1) }),
+      401,
+      'invalid_admin_secret',
+    )
+  })
+
+  it('is off, for everyone, when no admin secret (or a short one) is configured', async () => {
+    for (const configured of ['', 'short']) {
+      const response = await callAdmin('GET', '/tenants', undefined, {
+        secret: configured || 'anything',
+        adminSecret: configured,
+      })
+      await expectRefused(response, 503, 'admin_disabled')
+    }
+  })
+
+  it('refuses writes without the secret, and they change nothing', async () => {
+    const response = await callAdmin(
+      'POST',
+      '/tenants',
+      { id: 'sneaky' },
+      { secret: 'guess-guess-guess' },
+    )
+    expect(response.status).toBe(401)
+    expect((await callAdmin('GET', '/tenants/sneaky')).status).toBe(404)
+  })
+})

@@ -1,0 +1,17 @@
+/**
+ * The admin API (`/admin/*`), behind its own secret: tenants, their keys and
+ * their usage. The keys CLI (`npm run keys`) is its client.
+ */
+import { Hono } from 'hono'
+import type { AppEnv } from '../env.ts'
+import { adminAuth } from './admin-auth.ts'
+import { keysRoute } from './keys-route.ts'
+import { tenantsRoute } from './tenants-route.ts'
+import { usageRoute } from './usage-route.ts'
+
+export const adminRoute = new Hono<AppEnv>()
+
+adminRoute.use('*', adminAuth)
+adminRoute.route('/', tenantsRoute)
+adminRoute.route('/', keysRoute)
+adminRoute.route('/', usageRoute)

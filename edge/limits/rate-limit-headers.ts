@@ -1,0 +1,43 @@
+/**
+ * OpenAI's rate-limit headers: `x-ratelimit-{limit,remaining,reset}-{requests,tokens}`,
+ * with resets written as OpenAI writes them (`1s`, `6m0s`, `20ms`), and the
+ * `Retry-After` of a 429 in whole seconds.
+ */
+import type { RateLimitStatus } from './rate-window.ts'
+
+/** A duration as Go prints it, which is what OpenAI sends: 20ms, 1.5s, 1m0s. */
+export function formatDuration(ms: number): string {
+  const whole = Math.max(0, Math.ceil(ms))
+  if (whole < 1000) return `${whole}ms`
+  const minutes = Math.floor(whole / 60_000)
+  const seconds = Number(((whole % 60_000) / 1000).toFixed(3))
+  return minutes > 0 ? `${minutes}m${seconds}s` : `${seconds}s`
+}
+
+/** Seconds to wait before a retry can succeed; at least 1, since `Retry-After: 0` invites a hot loop. */
+export function retryAfterSeconds(status: RateLimitStatus): number {
+  return Math.max(1, Math.ceil(status.resetMs / 1000))
+}
+
+/**
+ * Header values for a status. `spentTokens` are this request's own tokens,
+ * learnt after the status was taken. An unlimited budget gets no headers:
+ * there is no number to report.
+ */
+export function rateLimitHeaders(status: RateLimitStatus, spentTokens = 0): Record<string, string> {
+  const headers: Record<string, string> = {}
+  const reset = formatDuration(status.resetMs)
+  if (status.requests) {
+    headers['x-ratelimit-limit-requests'] = String(status.requests.limit)
+    headers['x-ratelimit-remaining-requests'] = String(status.requests.remaining)
+    headers['x-ratelimit-reset-requests'] = reset
+  }
+  if (status.tokens) {
+    headers['x-ratelimit-limit-tokens'] = String(status.tokens.limit)
+    headers['x-ratelimit-remaining-tokens'] = String(
+      Math.max(0, status.tokens.remaining - spentTokens),
+    )
+    headers['x-ratelimit-reset-tokens'] = reset
+  }
+  return headers
+}

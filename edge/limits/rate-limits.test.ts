@@ -1,0 +1,161 @@
+import { runInDurableObject } from 'cloudflare:test'
+import { describe, expect, it, vi } from 'vitest'
+import { closeRateWindow } from '../../test/support/admin-harness.ts'
+import {
+  DEFAULT_MODEL,
+  callEdge,
+  env,
+  postEmbeddings,
+  seedTenant,
+  type EmbeddingsBody,
+} from '../../test/support/edge-harness.ts'
+import type { Limits } from '../tenants/tenant.ts'
+import { limiterFor } from './tenant-limiter.ts'
+
+const RESET = /^(\d+ms|\d+(\.\d+)?s|1m0s)$/
+
+async function tenantWithLimits(id: string, limits: Partial<Limits>): Promise<string> {
+  const key = `sk-test-${id}`
+  await seedTenant(
+    { id, limits: { requests_per_minute: null, tokens_per_minute: null, ...limits } },
+    key,
+  )
+  return key
+}
+
+const listModels = (key: string) =>
+  callEdge('/v1/models', { headers: { authorization: `Bearer ${key}` } })
+
+async function expectRateLimited(response: Response, budget: 'requests' | 'tokens') {
+  const text = await response.text()
+  expect(response.status, text).toBe(429)
+  const { error } = JSON.parse(text)
+  expect(error).toMatchObject({ type: 'rate_limit_error', code: 'rate_limit_exceeded' })
+  expect(error.message).toContain(
+    budget === 'requests' ? 'requests per minute' : 'tokens per minute',
+  )
+  const retryAfter = Number(response.headers.get('retry-after'))
+  expect(Number.isInteger(retryAfter)).toBe(true)
+  expect(retryAfter).toBeGreaterThanOrEqual(1)
+  expect(retryAfter).toBeLessThanOrEqual(60)
+  expect(response.headers.get(`x-ratelimit-remaining-${budget}`)).toBe('0')
+  expect(response.headers.get(`x-ratelimit-reset-${budget}`)).toMatch(RESET)
+  expect(response.headers.get('x-request-id')).toBeTruthy()
+}
+
+describe('requests per minute', () => {
+  it('admits exactly the limit, answers 429 with Retry-After, and admits again once the window closes', async () => {
+    const key = await tenantWithLimits('rl-requests', { requests_per_minute: 3 })
+    for (const remaining of ['2', '1', '0']) {
+      const response = await listModels(key)
+      expect(response.status).toBe(200)
+      expect(response.headers.get('x-ratelimit-limit-requests')).toBe('3')
+      expect(response.headers.get('x-ratelimit-remaining-requests')).toBe(remaining)
+      expect(response.headers.get('x-ratelimit-reset-requests')).toMatch(RESET)
+    }
+    await expectRateLimited(await listModels(key), 'requests')
+    await expectRateLimited(
+      await postEmbeddings({ model: DEFAULT_MODEL, input: 'rl: refused' }, { key }),
+      'requests',
+    )
+
+    expect(await closeRateWindow('rl-requests')).toBe(true)
+    const after = await listModels(key)
+    expect(after.status).toBe(200)
+    expect(after.headers.get('x-ratelimit-remaining-requests')).toBe('2')
+  })
+
+  it('is exact under concurrency: of 12 requests at once against a limit of 5, exactly 5 pass', async () => {
+    const key = await tenantWithLimits('rl-concurrent', { requests_per_minute: 5 })
+    const responses = await Promise.all(Array.from({ length: 12 }, () => listModels(key)))
+    const statuses = responses.map((r) => r.status)
+    expect(statuses.filter((s) => s === 200)).toHaveLength(5)
+    expect(statuses.filter((s) => s === 429)).toHaveLength(7)
+    const remaining = responses
+      .filter((r) => r.status === 200)
+      .map((r) => r.headers.get('x-ratelimit-remaining-requests'))
+      .sort()
+    expect(remaining).toEqual(['0', '1', '2', '3', '4'])
+  })
+
+  it('writes the window and usage to durable storage, for a restarted object to find', async () => {
+    const key = await tenantWithLimits('rl-durable', { requests_per_minute: 2 })
+    await listModels(key)
+    await listModels(key)
+    const stored = () =>
+      runInDurableObject(limiterFor(env, 'rl-durable'), async (_, state) => ({
+        window: await state.storage.get<{ requests: number }>('window'),
+        usage: await state.storage.get<{ totals: { requests: number } }>('usage'),
+      }))
+    // Written by the object's own flush timer, without being asked.
+    await vi.waitFor(async () => expect((await stored()).window?.requests).toBe(2), {
+      timeout: 15_000,
+      interval: 100,
+    })
+    expect((await stored()).usage?.totals.requests).toBe(2)
+  })
+})
+
+describe('tokens per minute', () => {
+  it('counts the tokens the node reports, exactly, in the remaining-tokens header', async () => {
+    const key = await tenantWithLimits('rl-token-count', { tokens_per_minute: 10_000 })
+    let spent = 0
+    for (const input of ['rl: one short text', ['rl: two', 'rl: texts, one a little longer']]) {
+      const response = await postEmbeddings({ model: DEFAULT_MODEL, input }, { key })
+      const body = (await response.json()) as EmbeddingsBody
+      spent += body.usage.total_tokens
+      expect(response.headers.get('x-ratelimit-limit-tokens')).toBe('10000')
+      expect(response.headers.get('x-ratelimit-remaining-tokens')).toBe(String(10_000 - spent))
+    }
+  })
+
+  it('lets the request that spends the budget through, refuses the next up front, and resets', async () => {
+    const key = await tenantWithLimits('rl-tokens', { tokens_per_minute: 20 })
+    const long = 'words '.repeat(40)
+    const spender = await postEmbeddings({ model: DEFAULT_MODEL, input: long }, { key })
+    expect(spender.status).toBe(200)
+    expect(((await spender.json()) as EmbeddingsBody).usage.total_tokens).toBeGreaterThan(20)
+    expect(spender.headers.get('x-ratelimit-remaining-tokens')).toBe('0')
+
+    await expectRateLimited(
+      await postEmbeddings({ model: DEFAULT_MODEL, input: 'rl: small' }, { key }),
+      'tokens',
+    )
+    // Refused before any work: the request was not counted in the tenant's usage.
+    const usage = await limiterFor(env, 'rl-tokens').usageReport()
+    expect(usage.totals.requests).toBe(1)
+
+    await closeRateWindow('rl-tokens')
+    const after = await postEmbeddings({ model: DEFAULT_MODEL, input: 'rl: small' }, { key })
+    expect(after.status).toBe(200)
+  })
+})
+
+describe('x-ratelimit headers', () => {
+  it('are on successes and on errors alike', async () => {
+    const key = await tenantWithLimits('rl-headers', {
+      requests_per_minute: 100,
+      tokens_per_minute: 5000,
+    })
+    const ok = await postEmbeddings({ model: DEFAULT_MODEL, input: 'rl: headers' }, { key })
+    const bad = await postEmbeddings({ model: DEFAULT_MODEL, input: '' }, { key })
+    const models = await listModels(key)
+    expect([ok.status, bad.status, models.status]).toEqual([200, 400, 200])
+    for (const response of [ok, bad, models]) {
+      for (const budget of ['requests', 'tokens']) {
+        expect(response.headers.get(`x-ratelimit-limit-${budget}`)).toMatch(/^\d+$/)
+        expect(response.headers.get(`x-ratelimit-remaining-${budget}`)).toMatch(/^\d+$/)
+        expect(response.headers.get(`x-ratelimit-reset-${budget}`)).toMatch(RESET)
+      }
+    }
+  })
+
+  it('are left out for a budget the tenant does not have, which never refuses', async () => {
+    const key = await tenantWithLimits('rl-unlimited', {})
+    const responses = await Promise.all(Array.from({ length: 8 }, () => listModels(key)))
+    for (const response of responses) {
+      expect(response.status).toBe(200)
+      expect(response.headers.get('x-ratelimit-limit-requests')).toBeNull()
+    }
+  })
+})

@@ -1,0 +1,56 @@
+/**
+ * The per-tenant rate window: a fixed minute that opens with the first
+ * request after the previous one closed. Within it at most
+ * `requests_per_minute` requests are admitted, and none once the tokens
+ * reported reach `tokens_per_minute`. Pure functions of the state and a
+ * clock, so the Durable Object that owns the state stays thin.
+ */
+import type { Limits } from '../tenants/tenant.ts'
+
+export const WINDOW_MS = 60_000
+
+export interface RateWindow {
+  startedAt: number
+  /** Requests admitted in this window. */
+  requests: number
+  /** Tokens the node reported for this window's requests (may pass the limit: see `exhausted`). */
+  tokens: number
+}
+
+/** The window in force at `now`: the current one, or a fresh one if it closed. */
+export function windowAt(window: RateWindow | null, now: number): RateWindow {
+  return window !== null && now < window.startedAt + WINDOW_MS
+    ? window
+    : { startedAt: now, requests: 0, tokens: 0 }
+}
+
+/**
+ * Which budget refuses the next request, if any. Tokens are known only once
+ * the node has answered, so a request is refused on tokens only when the
+ * budget is already spent; the one that spends it is let through whole.
+ */
+export function exhausted(window: RateWindow, limits: Limits): 'requests' | 'tokens' | null {
+  if (limits.requests_per_minute !== null && window.requests >= limits.requests_per_minute)
+    return 'requests'
+  if (limits.tokens_per_minute !== null && window.tokens >= limits.tokens_per_minute)
+    return 'tokens'
+  return null
+}
+
+/** What the x-ratelimit-* headers report; a null budget is unlimited. */
+export interface RateLimitStatus {
+  requests: { limit: number; remaining: number } | null
+  tokens: { limit: number; remaining: number } | null
+  /** Milliseconds until the window closes and both budgets are whole again. */
+  resetMs: number
+}
+
+export function statusOf(window: RateWindow, limits: Limits, now: number): RateLimitStatus {
+  const budget = (limit: number | null, used: number) =>
+    limit === null ? null : { limit, remaining: Math.max(0, limit - used) }
+  return {
+    requests: budget(limits.requests_per_minute, window.requests),
+    tokens: budget(limits.tokens_per_minute, window.tokens),
+    resetMs: Math.max(0, window.startedAt + WINDOW_MS - now),
+  }
+}

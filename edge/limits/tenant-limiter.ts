@@ -1,0 +1,159 @@
+/**
+ * One Durable Object per tenant: the single place, worldwide, that sees every
+ * request of that tenant. It admits or refuses each request against the
+ * tenant's rate window, counts usage per tenant and per key, and holds the
+ * tenant's revoked keys, so that a revocation takes effect on the next
+ * request everywhere instead of after KV has propagated (see tenant-store.ts).
+ *
+ * The window closes by an alarm at its end (and, should the alarm be late,
+ * by the clock on the next request), so a test can close it at will with
+ * `runDurableObjectAlarm` instead of waiting a minute.
+ */
+import { DurableObject } from 'cloudflare:workers'
+import type { Env, RequestUsage } from '../env.ts'
+import type { Limits } from '../tenants/tenant.ts'
+import {
+  WINDOW_MS,
+  exhausted,
+  statusOf,
+  windowAt,
+  type RateLimitStatus,
+  type RateWindow,
+} from './rate-window.ts'
+import { addUsage, emptyCounters, type UsageCounters } from './usage-counters.ts'
+
+/** How often counters are written to durable storage (see `save`). */
+const FLUSH_INTERVAL_MS = 1_000
+
+export type Admission =
+  | { admitted: true; status: RateLimitStatus }
+  | { admitted: false; reason: 'requests' | 'tokens'; status: RateLimitStatus }
+  | { admitted: false; reason: 'revoked' }
+
+export interface UsageReport {
+  /** When these counters began (the tenant's first request). */
+  since: string | null
+  totals: UsageCounters
+  /** By key id. */
+  keys: Record<string, UsageCounters>
+  /** The rate window in force, if one is open. */
+  window: { started_at: string; requests: number; tokens: number } | null
+}
+
+interface UsageBook {
+  since: string | null
+  totals: UsageCounters
+  keys: Record<string, UsageCounters>
+}
+
+export class TenantLimiter extends DurableObject<Env> {
+  private window: RateWindow | null = null
+  /** Key hash → when it was revoked. */
+  private revoked: Record<string, string> = {}
+  private usage: UsageBook = { since: null, totals: emptyCounters(), keys: {} }
+  private flushTimer: ReturnType<typeof setTimeout> | null = null
+
+  constructor(ctx: DurableObjectState, env: Env) {
+    super(ctx, env)
+    void ctx.blockConcurrencyWhile(async () => {
+      const stored = await ctx.storage.get<unknown>(['window', 'revoked', 'usage'])
+      this.window = (stored.get('window') as RateWindow | undefined) ?? null
+      this.revoked = (stored.get('revoked') as Record<string, string> | undefined) ?? {}
+      this.usage = (stored.get('usage') as UsageBook | undefined) ?? this.usage
+    })
+  }
+
+  /** Admits one request of `key` (counting it) or says why not. */
+  async admit(key: { id: string; hash: string }, limits: Limits): Promise<Admission> {
+    if (this.revoked[key.hash] !== undefined) return { admitted: false, reason: 'revoked' }
+    const now = Date.now()
+    const window = this.windowAt(now)
+    const refused = exhausted(window, limits)
+    if (refused) return { admitted: false, reason: refused, status: statusOf(window, limits, now) }
+    window.requests += 1
+    this.usage.since ??= new Date(now).toISOString()
+    this.usage.totals.requests += 1
+    this.countersOf(key.id).requests += 1
+    this.save()
+    return { admitted: true, status: statusOf(window, limits, now) }
+  }
+
+  /** Adds what an admitted request consumed, once the route knows it. */
+  async record(keyId: string, usage: RequestUsage): Promise<void> {
+    this.windowAt(Date.now()).tokens += usage.tokens
+    addUsage(this.usage.totals, usage)
+    addUsage(this.countersOf(keyId), usage)
+    this.save()
+  }
+
+  /** Refuses the key from now on. Idempotent: the first revocation time stays. */
+  async revokeKey(keyHash: string, at: string): Promise<void> {
+    this.revoked[keyHash] ??= at
+    await this.ctx.storage.put('revoked', this.revoked)
+  }
+
+  async usageReport(): Promise<UsageReport> {
+    const open = this.window !== null && Date.now() < this.window.startedAt + WINDOW_MS
+    return {
+      ...this.usage,
+      window: open
+        ? {
+            started_at: new Date(this.window!.startedAt).toISOString(),
+            requests: this.window!.requests,
+            tokens: this.window!.tokens,
+          }
+        : null,
+    }
+  }
+
+  /** The window's end: both budgets are whole again. */
+  override async alarm(): Promise<void> {
+    this.window = null
+    await this.ctx.storage.delete('window')
+  }
+
+  private windowAt(now: number): RateWindow {
+    const window = windowAt(this.window, now)
+    if (window !== this.window) {
+      this.window = window
+      // Not awaited: the output gate holds this call's reply until the alarm is stored.
+      void this.ctx.storage.setAlarm(window.startedAt + WINDOW_MS)
+    }
+    return window
+  }
+
+  private countersOf(keyId: string): UsageCounters {
+    return (this.usage.keys[keyId] ??= emptyCounters())
+  }
+
+  /**
+   * Writes the counters now. Called by the flush timer, and by tests that look
+   * at what a restarted object would find.
+   */
+  async flush(): Promise<void> {
+    if (this.flushTimer !== null) clearTimeout(this.flushTimer)
+    this.flushTimer = null
+    await this.ctx.storage.put({ window: this.window, usage: this.usage })
+  }
+
+  /**
+   * Counters reach durable storage at most once per FLUSH_INTERVAL_MS, not on
+   * every request: a storage commit per request cost about 6 ms of latency
+   * each under `wrangler dev` (a cached request went from 3 to 11 ms at p50).
+   * The counts themselves are exact in memory, where every request of the
+   * tenant is counted; only a crash or redeploy of this object can lose the
+   * last interval's counts. Revocations, which must never be lost, are
+   * written and confirmed at once (revokeKey).
+   */
+  private save(): void {
+    this.flushTimer ??= setTimeout(
+      () => this.flush().catch((err: unknown) => console.error('usage counters not saved:', err)),
+      FLUSH_INTERVAL_MS,
+    )
+  }
+}
+
+/** The limiter of one tenant; the same object wherever in the world it is asked for. */
+export function limiterFor(env: Env, tenantId: string): DurableObjectStub<TenantLimiter> {
+  return env.TENANT_LIMITER.get(env.TENANT_LIMITER.idFromName(tenantId))
+}

@@ -1,0 +1,69 @@
+/**
+ * Admission by the tenant's Durable Object, before the route: a revoked key
+ * is a 401, a spent budget a 429 with `Retry-After`. After the route: the
+ * tokens, hits and misses it reports are recorded (usage and the token
+ * budget), and every response carries OpenAI's x-ratelimit-* headers.
+ */
+import type { MiddlewareHandler } from 'hono'
+import { ApiError } from '../../shared/errors.ts'
+import type { AppEnv } from '../env.ts'
+import {
+  rateLimitHeaders,
+  retryAfterSeconds,
+  formatDuration,
+} from '../limits/rate-limit-headers.ts'
+import type { RateLimitStatus } from '../limits/rate-window.ts'
+import { limiterFor, type Admission } from '../limits/tenant-limiter.ts'
+import { invalidKeyError } from './tenant-auth.ts'
+
+const BUDGET_NAMES = { requests: 'requests per minute (RPM)', tokens: 'tokens per minute (TPM)' }
+
+function rateLimitError(tenantId: string, budget: 'requests' | 'tokens', status: RateLimitStatus) {
+  const limit = status[budget]?.limit
+  return new ApiError(
+    429,
+    `Rate limit reached for ${BUDGET_NAMES[budget]} of tenant '${tenantId}': limit ${limit}. ` +
+      `Please try again in ${formatDuration(status.resetMs)}.`,
+    {
+      code: 'rate_limit_exceeded',
+      headers: {
+        ...rateLimitHeaders(status),
+        'retry-after': String(retryAfterSeconds(status)),
+      },
+    },
+  )
+}
+
+export const tenantLimits: MiddlewareHandler<AppEnv> = async (c, next) => {
+  const tenant = c.get('tenant')
+  const key = c.get('apiKey')
+  const limiter = limiterFor(c.env, tenant.id)
+  let admission: Admission
+  try {
+    admission = await limiter.admit({ id: key.id, hash: key.hash }, tenant.limits)
+  } catch (err) {
+    // Failing open would make the limits and revocations unenforceable whenever the object is down.
+    throw new ApiError(503, 'the rate limiter is unavailable; retry shortly', {
+      code: 'limiter_unavailable',
+      headers: { 'retry-after': '1' },
+      cause: err,
+    })
+  }
+  if (!admission.admitted) {
+    if (admission.reason === 'revoked') throw invalidKeyError()
+    throw rateLimitError(tenant.id, admission.reason, admission.status)
+  }
+
+  await next()
+
+  const usage = c.get('usage')
+  if (usage) {
+    // Sent now, before the response leaves, so the tenant's next request is measured against it.
+    const recorded = limiter.record(key.id, usage).catch((err: unknown) => {
+      console.error(`usage of tenant ${tenant.id} not recorded:`, err)
+    })
+    c.executionCtx.waitUntil(recorded)
+  }
+  for (const [name, value] of Object.entries(rateLimitHeaders(admission.status, usage?.tokens)))
+    c.res.headers.set(name, value)
+}
