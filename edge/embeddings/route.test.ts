@@ -13,11 +13,13 @@ import {
 const key = 'sk-test-route-0001'
 const otherTenantKey = 'sk-test-route-other-0001'
 const restrictedKey = 'sk-test-route-restricted-0001'
+const cappedKey = 'sk-test-route-capped-0001'
 
 beforeAll(async () => {
   await seedTenant({ id: 'route-tenant' }, key)
   await seedTenant({ id: 'route-other' }, otherTenantKey)
   await seedTenant({ id: 'route-restricted', allowed_models: ['some-other-model'] }, restrictedKey)
+  await seedTenant({ id: 'route-capped', max_dimensions: 128 }, cappedKey)
 })
 
 async function embed(body: Record<string, unknown>, apiKey = key) {
@@ -86,6 +88,23 @@ describe('POST /v1/embeddings', () => {
     expect(Math.hypot(...short)).toBeCloseTo(1, 5)
     const expected = projectVector(new Float32Array(full), 64)
     short.forEach((x, i) => expect(x).toBeCloseTo(expected[i], 6))
+  })
+
+  it("answers at the tenant's maximum dimensions and refuses more", async () => {
+    const full = vectorOf((await embed({ input: 'route: capped' })).json)
+    const capped = vectorOf((await embed({ input: 'route: capped' }, cappedKey)).json)
+    expect(capped).toHaveLength(128)
+    const expected = projectVector(new Float32Array(full), 128)
+    capped.forEach((x, i) => expect(x).toBeCloseTo(expected[i], 6))
+    expect(
+      vectorOf((await embed({ input: 'route: capped', dimensions: 64 }, cappedKey)).json),
+    ).toHaveLength(64)
+    const over = await postEmbeddings(
+      { model: DEFAULT_MODEL, input: 'route: capped', dimensions: 256 },
+      { key: cappedKey },
+    )
+    expect(over.status).toBe(403)
+    expect(((await over.json()) as { error: { param: string } }).error.param).toBe('dimensions')
   })
 
   it('encodes base64 as the same little-endian float32 numbers', async () => {

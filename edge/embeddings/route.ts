@@ -1,7 +1,7 @@
 /**
- * `POST /v1/embeddings`: validate, template, look every final input up in the
- * cache, send only the distinct misses to the node in one call, store what
- * came back, project to `dimensions`, encode.
+ * `POST /v1/embeddings`: validate, template, derive a cache key per final
+ * input, resolve the distinct keys through the cache tiers and the origin
+ * pool (resolve-vectors.ts), project to `dimensions`, encode.
  */
 import { Hono } from 'hono'
 import { endTime, startTime } from 'hono/timing'
@@ -12,12 +12,14 @@ import { ApiError } from '../../shared/errors.ts'
 import type { ModelInfo } from '../../shared/node-protocol.ts'
 import { projectVector } from '../../shared/projection.ts'
 import { vectorToBase64 } from '../../shared/vector-codec.ts'
-import { readVectors, writeVector, type CachedVector } from '../cache/vector-cache.ts'
+import { bypassesCache } from '../cache/cache-bypass.ts'
 import type { AppEnv } from '../env.ts'
-import { findModel, forgetModelCatalog } from '../models/model-catalog.ts'
-import { embedOnNode } from '../origin/node-client.ts'
+import { findModel } from '../models/model-catalog.ts'
+import type { PoolItem } from '../origin/embed-on-pool.ts'
+import { dimensionsFor } from '../tenants/dimensions-policy.ts'
 import { cacheScopeOf, type Tenant } from '../tenants/tenant.ts'
 import { finalInputs } from './final-inputs.ts'
+import { resolveVectors } from './resolve-vectors.ts'
 
 export const embeddingsRoute = new Hono<AppEnv>()
 
@@ -39,7 +41,8 @@ async function readJsonBody(req: Request): Promise<unknown> {
   }
 }
 
-function checkModelAccess(tenant: Tenant, model: ModelInfo, request: EmbeddingsRequest): void {
+/** The dimensions to answer with: the request's, else the tenant's cap, else the model's size. */
+function checkModelAccess(tenant: Tenant, model: ModelInfo, request: EmbeddingsRequest): number {
   if (!tenant.allowed_models.includes('*') && !tenant.allowed_models.includes(model.id)) {
     throw new ApiError(403, `this key may not use the model '${model.id}'`, {
       param: 'model',
@@ -53,6 +56,7 @@ function checkModelAccess(tenant: Tenant, model: ModelInfo, request: EmbeddingsR
       { param: 'dimensions', code: 'invalid_value' },
     )
   }
+  return dimensionsFor(tenant, request.dimensions, model.dimensions)
 }
 
 embeddingsRoute.post('/', async (c) => {
@@ -60,7 +64,7 @@ embeddingsRoute.post('/', async (c) => {
   const request = parseEmbeddingsRequest(await readJsonBody(c.req.raw))
   const waitUntil = (p: Promise<unknown>) => c.executionCtx.waitUntil(p)
   const model = await findModel(c.env, waitUntil, request.model)
-  checkModelAccess(tenant, model, request)
+  const dimensions = checkModelAccess(tenant, model, request)
 
   // Distinct final inputs: a repeated input is looked up and computed once.
   const inputs = finalInputs(request, model, tenant)
@@ -68,59 +72,35 @@ embeddingsRoute.post('/', async (c) => {
   const keys = await Promise.all(
     inputs.map((input) => cacheKey({ scope, model: model.id, revision: model.revision }, input)),
   )
-  const firstIndexOfKey = new Map<string, number>()
-  keys.forEach((key, i) => firstIndexOfKey.has(key) || firstIndexOfKey.set(key, i))
-  const distinctKeys = [...firstIndexOfKey.keys()]
+  const distinct = new Map<string, PoolItem>()
+  keys.forEach(
+    (key, index) => distinct.has(key) || distinct.set(key, { key, input: inputs[index], index }),
+  )
 
-  startTime(c, 'cache')
-  const cached = await readVectors(c.env.VECTOR_CACHE, distinctKeys)
-  endTime(c, 'cache')
-  const found = new Map<string, CachedVector>()
-  // An entry at the model's maximum may have been cut to fit; a request that forbids cutting
-  // asks the node again, which refuses it with 422 if it is indeed too long.
-  const usable = (entry: CachedVector | null): entry is CachedVector =>
-    entry !== null && (request.truncate || entry.tokens < model.max_input_tokens)
-  distinctKeys.forEach((key, i) => usable(cached[i]) && found.set(key, cached[i]!))
-
-  const missingKeys = distinctKeys.filter((key) => !found.has(key))
-  if (missingKeys.length > 0) {
-    const missingInputs = missingKeys.map((key) => inputs[firstIndexOfKey.get(key)!])
-    startTime(c, 'node')
-    const computed = await embedOnNode(c.env, {
-      model: model.id,
-      inputs: missingInputs,
+  const { entries, hits, misses } = await resolveVectors(
+    { env: c.env, origin: new URL(c.req.url).origin, waitUntil },
+    {
+      model,
+      scope,
+      items: [...distinct.values()],
       truncate: request.truncate,
-    })
-    endTime(c, 'node')
-    if (computed.revision !== model.revision) forgetModelCatalog()
-    for (const [i, key] of missingKeys.entries()) {
-      const entry = { vector: computed.vectors[i], tokens: computed.tokenCounts[i] }
-      found.set(key, entry)
-      // Stored under the revision that computed it; a stale catalog then costs a miss, never a wrong hit.
-      const storeKey =
-        computed.revision === model.revision
-          ? key
-          : await cacheKey(
-              { scope, model: model.id, revision: computed.revision },
-              missingInputs[i],
-            )
-      waitUntil(writeVector(c.env.VECTOR_CACHE, storeKey, entry, tenant.cache_ttl_seconds))
-    }
-  }
+      ttlSeconds: tenant.cache_ttl_seconds,
+      bypass: bypassesCache(c.env, c.req.raw),
+    },
+    { start: (name) => startTime(c, name), end: (name) => endTime(c, name) },
+  )
 
-  const dimensions = request.dimensions ?? model.dimensions
   let tokens = 0
   const data = keys.map((key, index) => {
-    const { vector, tokens: inputTokens } = found.get(key)!
+    const { vector, tokens: inputTokens } = entries.get(key)!
     tokens += inputTokens
     const projected = dimensions === vector.length ? vector : projectVector(vector, dimensions)
     const embedding =
       request.encoding_format === 'base64' ? vectorToBase64(projected) : Array.from(projected)
     return { object: 'embedding' as const, index, embedding }
   })
-  const hits = distinctKeys.length - missingKeys.length
-  c.set('usage', { tokens, cacheHits: hits, cacheMisses: missingKeys.length })
-  c.header('x-cache', hits === distinctKeys.length ? 'hit' : hits === 0 ? 'miss' : 'partial')
+  c.set('usage', { tokens, cacheHits: hits, cacheMisses: misses })
+  c.header('x-cache', misses === 0 ? 'hit' : hits === 0 ? 'miss' : 'partial')
   const body: EmbeddingsResponse = {
     object: 'list',
     data,

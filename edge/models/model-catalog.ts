@@ -1,60 +1,66 @@
 /**
  * What models the nodes serve (id, revision, dimensions, limits), needed to
- * validate a request and derive its cache keys before any inference.
+ * validate a request and derive its cache keys before any inference: the
+ * union of every pool node's /info.
  *
- * Read from the node's `/info`, kept in isolate memory for a short while, and
- * snapshotted to KV so that a fresh isolate can still answer cached inputs
- * while every node is down.
+ * /info is read when the isolate first needs it and again in the background
+ * every 30 s; the union is snapshotted to KV, so an isolate that starts while
+ * every node is down still knows the models and answers cached inputs.
  */
 import { ApiError } from '../../shared/errors.ts'
-import { INFO_PATH, type ModelInfo, type NodeInfo } from '../../shared/node-protocol.ts'
+import type { ModelInfo } from '../../shared/node-protocol.ts'
 import type { Env } from '../env.ts'
-import { fetchNode } from '../origin/node-client.ts'
+import { markPoolsStale, nodePool } from '../origin/node-pool.ts'
 
-const FRESH_MS = 30_000
-/** After a failed refresh, serve what we have for this long before asking the node again. */
-const RETRY_AFTER_FAILURE_MS = 5_000
-const INFO_TIMEOUT_MS = 2_000
 const SNAPSHOT_KEY = 'catalog:v1'
 
-interface CatalogState {
-  models: ModelInfo[]
-  checkedAt: number
-}
-
-// Isolate-wide: every request in this isolate shares one catalog.
-let state: CatalogState | null = null
-
-async function fetchCatalog(env: Env): Promise<ModelInfo[]> {
-  const response = await fetchNode(env, INFO_PATH, { method: 'GET' }, INFO_TIMEOUT_MS)
-  if (!response.ok) throw new ApiError(503, `the inference node's /info answered ${response.status}`)
-  return ((await response.json()) as NodeInfo).models
-}
+// Isolate-wide: the last union seen, and what was last written to KV.
+let lastSeen: ModelInfo[] | null = null
+let lastSnapshot = ''
 
 /**
  * The models the nodes serve. Falls back to the last catalog seen (memory,
  * then KV) when no node answers; throws 503 only when none was ever seen.
  */
-export async function modelCatalog(env: Env, waitUntil: (p: Promise<unknown>) => void): Promise<ModelInfo[]> {
-  const now = Date.now()
-  if (state && now - state.checkedAt < FRESH_MS) return state.models
-  try {
-    const models = await fetchCatalog(env)
-    const changed = JSON.stringify(models) !== JSON.stringify(state?.models)
-    state = { models, checkedAt: now }
-    if (changed) waitUntil(env.CONTROL_KV.put(SNAPSHOT_KEY, JSON.stringify(models)))
-    return models
-  } catch (err) {
-    const known = state?.models ?? (await env.CONTROL_KV.get<ModelInfo[]>(SNAPSHOT_KEY, { type: 'json' }))
-    if (!known) throw err
-    state = { models: known, checkedAt: now - FRESH_MS + RETRY_AFTER_FAILURE_MS }
-    return known
+export async function modelCatalog(
+  env: Env,
+  waitUntil: (p: Promise<unknown>) => void,
+): Promise<ModelInfo[]> {
+  const pool = nodePool(env)
+  pool.maintain(waitUntil)
+  if (pool.infoIsStale()) {
+    const refresh = pool.refreshInfo()
+    // With a catalog to serve meanwhile, nobody waits for the nodes.
+    if (pool.models().length > 0) waitUntil(refresh)
+    else await refresh
   }
+  const models = pool.models()
+  if (models.length > 0) {
+    lastSeen = models
+    const snapshot = JSON.stringify(models)
+    if (snapshot !== lastSnapshot) {
+      lastSnapshot = snapshot
+      waitUntil(env.CONTROL_KV.put(SNAPSHOT_KEY, snapshot))
+    }
+    return models
+  }
+  const known = lastSeen ?? (await env.CONTROL_KV.get<ModelInfo[]>(SNAPSHOT_KEY, { type: 'json' }))
+  if (!known) {
+    throw new ApiError(503, 'no inference node is reachable and no model catalog was ever seen', {
+      code: 'origin_unavailable',
+    })
+  }
+  return known
 }
 
-/** Drops the in-memory catalog, e.g. when a node reports a revision we did not know. */
+/**
+ * Reads every node's /info again at the next lookup and forgets the union in
+ * memory: a node reported a revision we did not know.
+ */
 export function forgetModelCatalog(): void {
-  state = null
+  lastSeen = null
+  lastSnapshot = ''
+  markPoolsStale()
 }
 
 export async function findModel(

@@ -7,7 +7,9 @@ beforeAll(async () => {
 })
 
 const list = async (key: string) =>
-  (await (await callEdge('/v1/models', { headers: { authorization: `Bearer ${key}` } })).json()) as {
+  (await (
+    await callEdge('/v1/models', { headers: { authorization: `Bearer ${key}` } })
+  ).json()) as {
     object: string
     data: { id: string; object: string; dimensions: number }[]
   }
@@ -16,7 +18,9 @@ describe('GET /v1/models', () => {
   it('lists the served models with their size, in the OpenAI list shape', async () => {
     const body = await list('sk-test-models-all')
     expect(body.object).toBe('list')
-    expect(body.data).toContainEqual(expect.objectContaining({ id: DEFAULT_MODEL, object: 'model', dimensions: 512 }))
+    expect(body.data).toContainEqual(
+      expect.objectContaining({ id: DEFAULT_MODEL, object: 'model', dimensions: 512 }),
+    )
   })
 
   it('lists only what the key may use', async () => {

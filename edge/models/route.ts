@@ -7,7 +7,8 @@ export const modelsRoute = new Hono<AppEnv>()
 
 modelsRoute.get('/', async (c) => {
   const tenant = c.get('tenant')
-  const allowed = (id: string) => tenant.allowed_models.includes('*') || tenant.allowed_models.includes(id)
+  const allowed = (id: string) =>
+    tenant.allowed_models.includes('*') || tenant.allowed_models.includes(id)
   const models = await modelCatalog(c.env, (p) => c.executionCtx.waitUntil(p))
   return c.json({
     object: 'list',

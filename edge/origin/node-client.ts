@@ -1,101 +1,184 @@
 /**
- * The edge's one way to call an inference node: a signed request with a
- * deadline, and node failures turned into the statuses clients should see
- * (503 when no node can take the work, 504 when it took too long).
+ * Calls to one inference node: the signed embed request, its /info and
+ * /ready. Every way a call can fail becomes either an ApiError that is the
+ * client's to fix (the node refused the input itself: 400, 413, 422) or a
+ * NodeFailure, which says what went wrong so the pool can decide whether
+ * another node may try and whether the node's breaker counts it.
  */
 import { ApiError, apiErrorFromBody } from '../../shared/errors.ts'
 import {
   EMBED_PATH,
   FRAME_CONTENT_TYPE,
+  INFO_PATH,
   MODEL_REVISION_HEADER,
   type EmbedRequest,
+  type NodeInfo,
 } from '../../shared/node-protocol.ts'
 import { SIGNATURE_HEADER, signBody } from '../../shared/signing.ts'
 import { decodeFrame, type VectorFrame } from '../../shared/vector-codec.ts'
-import type { Env } from '../env.ts'
 
-const DEFAULT_TIMEOUT_MS = 30_000
+export const READY_PATH = '/ready'
+
+export type FailureKind =
+  /** Connection refused or reset: the node is down or went away mid-request. */
+  | 'unreachable'
+  /** No answer within the deadline. */
+  | 'timeout'
+  /** 429 or 503: the node is alive but full (or still loading); it may say when to come back. */
+  | 'overloaded'
+  /** 401: edge and node disagree on NODE_SECRET. */
+  | 'misconfigured'
+  /** 404: the node does not serve that model (the edge's view of it is stale). */
+  | 'model-not-served'
+  /** Any other 5xx, or an answer that is not a well-formed frame. */
+  | 'server-error'
+
+/** A node failed the call; `clientError` is what the client sees if no other node succeeds. */
+export class NodeFailure extends Error {
+  constructor(
+    readonly kind: FailureKind,
+    readonly clientError: ApiError,
+    /** Seconds the node asked us to wait (Retry-After), for `overloaded`. */
+    readonly retryAfterSeconds?: number,
+  ) {
+    super(clientError.message, { cause: clientError })
+    this.name = 'NodeFailure'
+  }
+}
 
 export interface NodeEmbedding extends VectorFrame {
   /** Revision of the model that computed the vectors; cache keys use it. */
   revision: string
 }
 
-export function nodeTimeoutMs(env: Env): number {
-  const configured = Number(env.NODE_TIMEOUT_MS)
-  return Number.isFinite(configured) && configured > 0 ? configured : DEFAULT_TIMEOUT_MS
+export const unavailable = (message: string, headers: Record<string, string> = {}) =>
+  new ApiError(503, message, { code: 'origin_unavailable', headers })
+
+const UNREACHABLE_MESSAGE = 'no inference node is reachable; cached inputs are still served'
+
+/** Retry-After as seconds (delta-seconds or an HTTP date); undefined when absent or unreadable. */
+function retryAfterSeconds(header: string | null): number | undefined {
+  if (!header) return undefined
+  const seconds = Number(header)
+  if (Number.isFinite(seconds) && seconds >= 0) return seconds
+  const date = Date.parse(header)
+  return Number.isNaN(date) ? undefined : Math.max(0, (date - Date.now()) / 1000)
 }
 
-/** Fetches from the node with a deadline; network failure → 503, deadline → 504. */
-export async function fetchNode(
-  env: Env,
-  path: string,
+/** A fetch with a deadline; network failure and deadline become NodeFailures. */
+async function fetchWithDeadline(
+  url: string,
   init: RequestInit,
   timeoutMs: number,
 ): Promise<Response> {
   try {
-    return await fetch(new URL(path, env.NODE_URL), {
-      ...init,
-      signal: AbortSignal.timeout(timeoutMs),
-    })
+    return await fetch(url, { ...init, signal: AbortSignal.timeout(timeoutMs) })
   } catch (err) {
     if (err instanceof Error && (err.name === 'TimeoutError' || err.name === 'AbortError')) {
-      throw new ApiError(504, `the inference node did not answer within ${timeoutMs} ms`, {
-        code: 'origin_timeout',
-        cause: err,
-      })
+      throw new NodeFailure(
+        'timeout',
+        new ApiError(504, `the inference node did not answer within ${timeoutMs} ms`, {
+          code: 'origin_timeout',
+          cause: err,
+        }),
+      )
     }
-    throw new ApiError(503, 'no inference node is reachable; cached inputs are still served', {
-      code: 'origin_unavailable',
-      cause: err,
-    })
+    throw new NodeFailure('unreachable', unavailable(UNREACHABLE_MESSAGE))
   }
 }
 
-/** Embeds final inputs on the node; vectors come back full-size, in input order. */
-export async function embedOnNode(env: Env, request: EmbedRequest): Promise<NodeEmbedding> {
+/** Embeds final inputs on one node; vectors come back full-size, in input order. */
+export async function embedOnNode(
+  baseUrl: string,
+  secret: string,
+  request: EmbedRequest,
+  timeoutMs: number,
+): Promise<NodeEmbedding> {
   const body = new TextEncoder().encode(JSON.stringify(request))
-  const timeoutMs = nodeTimeoutMs(env)
-  const response = await fetchNode(
-    env,
-    EMBED_PATH,
+  const response = await fetchWithDeadline(
+    new URL(EMBED_PATH, baseUrl).href,
     {
       method: 'POST',
       headers: {
         'content-type': 'application/json',
-        [SIGNATURE_HEADER]: await signBody(env.NODE_SECRET, body),
+        [SIGNATURE_HEADER]: await signBody(secret, body),
       },
       body,
     },
     timeoutMs,
   )
-  if (response.status === 400 || response.status === 413 || response.status === 422) {
+  const status = response.status
+  if (status === 400 || status === 413 || status === 422) {
     // The node's verdict on the input itself (too long, unknown token id): the client's to fix.
-    throw apiErrorFromBody(response.status, await response.json().catch(() => null))
-  }
-  if (response.status === 401) {
-    console.error('the node refused our signature: NODE_SECRET differs between edge and node')
-    throw new ApiError(503, 'the inference node refused the edge; this is a deployment fault', {
-      code: 'origin_misconfigured',
-    })
+    throw apiErrorFromBody(status, await response.json().catch(() => null))
   }
   if (!response.ok || response.headers.get('content-type') !== FRAME_CONTENT_TYPE) {
-    const retryAfter = response.headers.get('retry-after')
+    const retryAfter = retryAfterSeconds(response.headers.get('retry-after'))
     await response.body?.cancel()
-    throw new ApiError(
-      503,
-      `the inference node could not take the request (status ${response.status})`,
-      {
-        code: 'origin_unavailable',
-        headers: retryAfter ? { 'retry-after': retryAfter } : {},
-      },
+    if (status === 401) {
+      console.error(`${baseUrl} refused our signature: NODE_SECRET differs between edge and node`)
+      throw new NodeFailure(
+        'misconfigured',
+        new ApiError(503, 'the inference node refused the edge; this is a deployment fault', {
+          code: 'origin_misconfigured',
+        }),
+      )
+    }
+    if (status === 429 || status === 503) {
+      throw new NodeFailure(
+        'overloaded',
+        unavailable(
+          `the inference nodes are at capacity (status ${status}); retry shortly`,
+          retryAfter === undefined ? {} : { 'retry-after': String(Math.ceil(retryAfter)) },
+        ),
+        retryAfter,
+      )
+    }
+    if (status === 404) {
+      throw new NodeFailure(
+        'model-not-served',
+        unavailable(`no reachable inference node serves the model '${request.model}'`),
+      )
+    }
+    throw new NodeFailure(
+      'server-error',
+      unavailable(`the inference node could not take the request (status ${status})`),
     )
   }
-  const frame = decodeFrame(await response.arrayBuffer())
+  let frame: VectorFrame
+  try {
+    frame = decodeFrame(await response.arrayBuffer())
+  } catch {
+    throw new NodeFailure('unreachable', unavailable(UNREACHABLE_MESSAGE))
+  }
   if (frame.vectors.length !== request.inputs.length) {
-    throw new ApiError(503, 'the inference node answered with the wrong number of vectors', {
-      code: 'origin_bad_response',
-    })
+    throw new NodeFailure(
+      'server-error',
+      new ApiError(503, 'the inference node answered with the wrong number of vectors', {
+        code: 'origin_bad_response',
+      }),
+    )
   }
   return { ...frame, revision: response.headers.get(MODEL_REVISION_HEADER) ?? '' }
+}
+
+/** The node's /info; throws NodeFailure when it cannot be had. */
+export async function fetchNodeInfo(baseUrl: string, timeoutMs: number): Promise<NodeInfo> {
+  const response = await fetchWithDeadline(new URL(INFO_PATH, baseUrl).href, {}, timeoutMs)
+  if (!response.ok) {
+    await response.body?.cancel()
+    throw new NodeFailure('server-error', unavailable(`${INFO_PATH} answered ${response.status}`))
+  }
+  return (await response.json()) as NodeInfo
+}
+
+/** True when the node's /ready says its model is loaded and warm. */
+export async function isNodeReady(baseUrl: string, timeoutMs: number): Promise<boolean> {
+  try {
+    const response = await fetchWithDeadline(new URL(READY_PATH, baseUrl).href, {}, timeoutMs)
+    await response.body?.cancel()
+    return response.ok
+  } catch {
+    return false
+  }
 }

@@ -1,0 +1,155 @@
+/**
+ * Steps 4 and 5 of a request: the vector of every distinct cache key, from the
+ * fastest place that has it: the isolate LRU, a lookup already in flight in
+ * this isolate, the Cache API, KV, and only then the origin pool, which
+ * computes the misses (one call per node). Computed vectors go into memory and KV.
+ */
+import { cacheKey } from '../../shared/cache-key.ts'
+import type { ModelInfo } from '../../shared/node-protocol.ts'
+import { freshEntry, type CachedVector } from '../cache/cache-entry.ts'
+import { claimInFlight, joinInFlight, type Claim, type Resolution } from '../cache/in-flight.ts'
+import { readIsolate } from '../cache/isolate-tier.ts'
+import { readLowerTiers, storeComputed, type CacheContext } from '../cache/tiered-cache.ts'
+import { forgetModelCatalog } from '../models/model-catalog.ts'
+import { embedOnPool, type PoolItem } from '../origin/embed-on-pool.ts'
+import { nodePool } from '../origin/node-pool.ts'
+
+export interface VectorRequest {
+  model: ModelInfo
+  scope: string
+  /** Distinct cache keys, each with its final input and its first position in the request. */
+  items: PoolItem[]
+  truncate: boolean
+  ttlSeconds: number
+  /** Benchmarks only: skip every tier and every lookup in flight (edge/cache/cache-bypass.ts). */
+  bypass: boolean
+}
+
+export interface ResolvedVectors {
+  entries: Map<string, CachedVector>
+  /** Distinct keys answered from a cache tier, and those a node had to compute. */
+  hits: number
+  misses: number
+}
+
+export interface Timing {
+  start: (name: 'cache' | 'node') => void
+  end: (name: 'cache' | 'node') => void
+}
+
+export async function resolveVectors(
+  cache: CacheContext,
+  request: VectorRequest,
+  timing: Timing,
+): Promise<ResolvedVectors> {
+  const { model, truncate } = request
+  const entries = new Map<string, CachedVector>()
+  let hits = 0
+  let misses = 0
+  const count = ({ source }: Resolution) => (source === 'cache' ? hits++ : misses++)
+
+  if (request.bypass) {
+    timing.start('node')
+    const computed = await compute(cache, request, request.items)
+    timing.end('node')
+    for (const [key, { entry }] of computed) entries.set(key, entry)
+    return { entries, hits: 0, misses: computed.size }
+  }
+
+  // An entry at the model's maximum may have been cut to fit; a request that forbids cutting
+  // asks the node again, which refuses it with 422 if it is indeed too long.
+  const usable = (entry: CachedVector | undefined): entry is CachedVector =>
+    entry !== undefined && (truncate || entry.tokens < model.max_input_tokens)
+  const owned: PoolItem[] = []
+  const claims = new Map<string, Claim>()
+  const joined: [string, Promise<Resolution>][] = []
+  for (const item of request.items) {
+    const entry = readIsolate(cache.env, item.key)
+    if (usable(entry)) {
+      entries.set(item.key, entry)
+      hits++
+      continue
+    }
+    // Lookups that may or may not cut inputs are different work: they never join each other.
+    const flightId = truncate ? item.key : `${item.key}|no-truncate`
+    const pending = joinInFlight(flightId)
+    if (pending) joined.push([item.key, pending])
+    else {
+      owned.push(item)
+      claims.set(item.key, claimInFlight(flightId))
+    }
+  }
+
+  const resolveOwned = async () => {
+    try {
+      timing.start('cache')
+      const lower = await readLowerTiers(
+        cache,
+        owned.map((item) => item.key),
+      )
+      timing.end('cache')
+      const missing: PoolItem[] = []
+      for (const item of owned) {
+        const entry = lower.get(item.key)
+        if (!usable(entry)) missing.push(item)
+        else settle(item.key, { entry, source: 'cache' })
+      }
+      if (missing.length > 0) {
+        timing.start('node')
+        const computed = await compute(cache, request, missing)
+        timing.end('node')
+        for (const [key, resolution] of computed) settle(key, resolution)
+      }
+    } catch (err) {
+      for (const claim of claims.values()) claim.fail(err)
+      throw err
+    }
+  }
+  const owning = resolveOwned()
+  // Other requests may be waiting on these claims: if this client goes away, the runtime
+  // still finishes the work (waitUntil outlives a cancelled request) and settles them.
+  if (claims.size > 0) cache.waitUntil(owning.catch(() => {}))
+  await owning
+  for (const [key, pending] of joined) {
+    const resolution = await pending
+    entries.set(key, resolution.entry)
+    count(resolution)
+  }
+  return { entries, hits, misses }
+
+  function settle(key: string, resolution: Resolution): void {
+    entries.set(key, resolution.entry)
+    count(resolution)
+    claims.get(key)?.settle(resolution)
+    claims.delete(key)
+  }
+}
+
+/** Computes the items on the pool; stores each vector under the revision that computed it. */
+async function compute(
+  cache: CacheContext,
+  request: VectorRequest,
+  items: PoolItem[],
+): Promise<Map<string, Resolution>> {
+  const { model, scope } = request
+  const vectors = await embedOnPool(
+    nodePool(cache.env),
+    { model: model.id, items, truncate: request.truncate },
+    cache.waitUntil,
+  )
+  const computed = new Map<string, Resolution>()
+  for (const item of items) {
+    const { vector, tokens, revision } = vectors.get(item.key)!
+    const entry = freshEntry(vector, tokens, request.ttlSeconds)
+    computed.set(item.key, { entry, source: 'node' })
+    if (request.bypass) continue
+    if (revision === model.revision) storeComputed(cache, item.key, entry)
+    else {
+      // A stale catalog then costs a miss, never a wrong hit.
+      forgetModelCatalog()
+      const key = await cacheKey({ scope, model: model.id, revision }, item.input)
+      storeComputed(cache, key, entry)
+    }
+  }
+  return computed
+}

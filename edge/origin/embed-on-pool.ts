@@ -1,0 +1,147 @@
+/**
+ * Sends one request's misses to the pool: each input goes to its rendezvous
+ * node, each node is called once with all of its inputs, and inputs whose
+ * node failed in a way that allows it are retried on their next node, within
+ * one time budget (NODE_TIMEOUT_MS). Input errors (400/413/422) are never
+ * retried; a timeout is not either, since it spent the budget.
+ */
+import { ApiError } from '../../shared/errors.ts'
+import type { ModelInput } from '../../shared/node-protocol.ts'
+import {
+  NodeFailure,
+  embedOnNode,
+  unavailable,
+  type FailureKind,
+  type NodeEmbedding,
+} from './node-client.ts'
+import type { NodePool, PoolNode } from './node-pool.ts'
+
+/** Tries per input: its first node and up to two others. */
+const MAX_ATTEMPTS = 3
+
+export interface PoolItem {
+  /** The cache key: what rendezvous hashing places. */
+  key: string
+  input: ModelInput
+  /** Its position in the client's request, so a node's `input[i]` error names the client's index. */
+  index: number
+}
+
+export interface PoolVector {
+  vector: Float32Array
+  tokens: number
+  /** Revision of the model that computed it. */
+  revision: string
+}
+
+/** A node's `input[j]` (j within the node call) rewritten as the client's `input[i]`. */
+function inClientTerms(error: ApiError, items: PoolItem[]): ApiError {
+  const rename = (text: string) =>
+    text.replace(/\binput\[(\d+)\]/g, (whole, j: string) =>
+      items[Number(j)] ? `input[${items[Number(j)].index}]` : whole,
+    )
+  return new ApiError(error.status, rename(error.message), {
+    param: error.param === null ? null : rename(error.param),
+    code: error.code,
+    type: error.type,
+    headers: error.headers,
+  })
+}
+
+export async function embedOnPool(
+  pool: NodePool,
+  request: { model: string; items: PoolItem[]; truncate: boolean },
+  waitUntil: (p: Promise<unknown>) => void,
+): Promise<Map<string, PoolVector>> {
+  const { model, truncate } = request
+  const deadline = Date.now() + pool.config.timeoutMs
+  const results = new Map<string, PoolVector>()
+  const tried = new Map<string, Set<PoolNode>>()
+  let pending = request.items
+  /** The first failure of each kind, to tell the client the most useful one. */
+  const failures = new Map<FailureKind, NodeFailure>()
+
+  for (let attempt = 0; attempt < MAX_ATTEMPTS && pending.length > 0; attempt++) {
+    if (!pool.canServe(model)) await pool.probeRecovering(model, waitUntil)
+    const groups = new Map<PoolNode, PoolItem[]>()
+    const unplaced: PoolItem[] = []
+    for (const item of pending) {
+      const seen = tried.get(item.key) ?? new Set()
+      const node = pool.candidates(model, item.key).find((n) => !seen.has(n))
+      if (!node) unplaced.push(item)
+      else if (groups.has(node)) groups.get(node)!.push(item)
+      else groups.set(node, [item])
+    }
+    if (groups.size === 0) break
+
+    const failed: PoolItem[] = []
+    await Promise.all(
+      [...groups].map(async ([node, items]) => {
+        for (const item of items) tried.set(item.key, (tried.get(item.key) ?? new Set()).add(node))
+        const remainingMs = deadline - Date.now()
+        let answer: NodeEmbedding
+        try {
+          if (remainingMs <= 0) throw timeUp(pool.config.timeoutMs)
+          answer = await embedOnNode(
+            node.url,
+            pool.config.secret,
+            { model, inputs: items.map((item) => item.input), truncate },
+            remainingMs,
+          )
+        } catch (err) {
+          if (!(err instanceof NodeFailure)) {
+            throw err instanceof ApiError ? inClientTerms(err, items) : err
+          }
+          if (err.kind === 'overloaded') pool.rest(node, err.retryAfterSeconds)
+          else if (err.kind === 'model-not-served') pool.forgetModel(node, model)
+          else pool.recordFailure(node)
+          if (err.kind === 'timeout') throw err.clientError
+          if (!failures.has(err.kind)) failures.set(err.kind, err)
+          failed.push(...items)
+          return
+        }
+        pool.recordSuccess(node)
+        items.forEach((item, i) =>
+          results.set(item.key, {
+            vector: answer.vectors[i],
+            tokens: answer.tokenCounts[i],
+            revision: answer.revision,
+          }),
+        )
+      }),
+    )
+    pending = [...failed, ...unplaced]
+  }
+
+  if (pending.length === 0) return results
+  throw finalError(model, failures, pool)
+}
+
+/** What the client hears when some inputs found no node: a deployment fault first, then capacity. */
+function finalError(
+  model: string,
+  failures: Map<FailureKind, NodeFailure>,
+  pool: NodePool,
+): ApiError {
+  const misconfigured = failures.get('misconfigured')
+  if (misconfigured) return misconfigured.clientError
+  if (failures.has('overloaded') || pool.isResting(model)) {
+    return unavailable('every inference node for this model is at capacity; retry shortly', {
+      'retry-after': String(pool.secondsUntilRested(model)),
+    })
+  }
+  const other = failures.values().next().value
+  if (other) return other.clientError
+  return unavailable(
+    `no inference node for the model '${model}' is reachable; cached inputs are still served`,
+  )
+}
+
+function timeUp(timeoutMs: number): NodeFailure {
+  return new NodeFailure(
+    'timeout',
+    new ApiError(504, `the inference nodes did not answer within ${timeoutMs} ms`, {
+      code: 'origin_timeout',
+    }),
+  )
+}

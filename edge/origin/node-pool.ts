@@ -1,0 +1,251 @@
+/**
+ * The inference nodes one edge isolate knows: what each serves (its /info),
+ * whether it may take traffic (its circuit breaker, and any Retry-After it
+ * gave), and in which order a key should try them (rendezvous hashing).
+ *
+ * Workers have no background timers, so health is checked on the way through:
+ * a request that finds the last check older than the interval starts one in
+ * `waitUntil` (every node's /ready, and /info where it is stale), and a node
+ * whose breaker cool-down has passed is probed before traffic goes back to it.
+ * State is per isolate and bounded: one entry per configured node, and at most
+ * MAX_POOLS configurations.
+ */
+import type { ModelInfo } from '../../shared/node-protocol.ts'
+import type { Env } from '../env.ts'
+import { CircuitBreaker } from './circuit-breaker.ts'
+import { fetchNodeInfo, isNodeReady } from './node-client.ts'
+import { poolConfig, type PoolConfig } from './pool-config.ts'
+import { hash32, rendezvousOrder } from './rendezvous.ts'
+
+/** /info is re-read this often; between reads the pool routes on what it last saw. */
+const INFO_FRESH_MS = 30_000
+const PROBE_TIMEOUT_MS = 2_000
+/** An overloaded node that named no Retry-After rests this long; a long one is capped. */
+const DEFAULT_REST_MS = 1_000
+const MAX_REST_MS = 30_000
+/** Pools differ only when the configuration does (tests, or a redeploy with other vars). */
+const MAX_POOLS = 8
+
+export interface PoolNode {
+  url: string
+  /** Its identity for rendezvous hashing. */
+  seed: number
+  breaker: CircuitBreaker
+  /** The models it serves, from its last good /info; null until one was read. */
+  models: ModelInfo[] | null
+  infoReadAt: number
+  /** It answered 429/503: no traffic before this time. */
+  restUntil: number
+  /** The probe in progress, shared by every request waiting on it. */
+  probe: Promise<boolean> | null
+}
+
+export class NodePool {
+  readonly nodes: PoolNode[]
+  /** A new pool reads every node's /info first thing; the /ready checks can wait an interval. */
+  private lastHealthCheck = Date.now()
+  private healthCheck: Promise<void> | null = null
+  private infoRefreshedAt = 0
+  private infoRefresh: Promise<void> | null = null
+
+  constructor(readonly config: PoolConfig) {
+    this.nodes = config.urls.map((url) => ({
+      url,
+      seed: hash32(url),
+      breaker: new CircuitBreaker(config.breakerFailures, config.breakerCooldownMs),
+      models: null,
+      infoReadAt: 0,
+      restUntil: 0,
+      probe: null,
+    }))
+  }
+
+  /** Probes get no more time than a request's node calls. */
+  private get probeTimeoutMs(): number {
+    return Math.min(PROBE_TIMEOUT_MS, this.config.timeoutMs)
+  }
+
+  /** Every model some node serves: the first listed node's record wins when revisions differ. */
+  models(): ModelInfo[] {
+    const byId = new Map<string, ModelInfo>()
+    for (const node of this.nodes)
+      for (const model of node.models ?? []) if (!byId.has(model.id)) byId.set(model.id, model)
+    return [...byId.values()]
+  }
+
+  /** True when /info was last read more than the refresh interval ago (or never). */
+  infoIsStale(now = Date.now()): boolean {
+    return now - this.infoRefreshedAt >= INFO_FRESH_MS
+  }
+
+  /** Reads /info of every node not known to be down; one refresh at a time. */
+  refreshInfo(): Promise<void> {
+    this.infoRefresh ??= (async () => {
+      const now = Date.now()
+      this.infoRefreshedAt = now
+      await Promise.all(
+        this.nodes
+          .filter((node) => node.breaker.state(now) !== 'open')
+          .map((node) => this.readInfo(node)),
+      )
+    })().finally(() => (this.infoRefresh = null))
+    return this.infoRefresh
+  }
+
+  /** The next catalog lookup reads /info again. */
+  markInfoStale(): void {
+    this.infoRefreshedAt = 0
+  }
+
+  private async readInfo(node: PoolNode): Promise<boolean> {
+    try {
+      node.models = (await fetchNodeInfo(node.url, this.probeTimeoutMs)).models
+      node.infoReadAt = Date.now()
+      return true
+    } catch {
+      node.breaker.recordFailure(Date.now())
+      return false
+    }
+  }
+
+  private serving(modelId: string): PoolNode[] {
+    return this.nodes.filter((node) => node.models?.some((m) => m.id === modelId))
+  }
+
+  private static takesTraffic(node: PoolNode, now: number): boolean {
+    return node.breaker.state(now) === 'closed' && node.restUntil <= now
+  }
+
+  /**
+   * Nodes that may take traffic for `modelId` now, best first for `key`: those
+   * whose /info lists the model, then those never heard from (they may serve
+   * it; a single-node deployment relies on that when /info was not yet read).
+   */
+  candidates(modelId: string, key: string, now = Date.now()): PoolNode[] {
+    const unknown = this.nodes.filter((node) => node.models === null)
+    return [
+      ...rendezvousOrder(this.serving(modelId), key),
+      ...rendezvousOrder(unknown, key),
+    ].filter((node) => NodePool.takesTraffic(node, now))
+  }
+
+  /** True when at least one node serving `modelId` may take traffic now. */
+  canServe(modelId: string, now = Date.now()): boolean {
+    return this.nodes.some(
+      (node) =>
+        (node.models === null || node.models.some((m) => m.id === modelId)) &&
+        NodePool.takesTraffic(node, now),
+    )
+  }
+
+  /**
+   * Probes (/ready, then /info) every node whose breaker cool-down has passed.
+   * Waits for them when `modelId` has no usable node, since they are the only
+   * hope for this request; otherwise they finish after the response.
+   */
+  async probeRecovering(modelId: string, waitUntil: (p: Promise<unknown>) => void): Promise<void> {
+    const now = Date.now()
+    const probes: Promise<boolean>[] = []
+    for (const node of this.nodes) {
+      if (node.probe) probes.push(node.probe)
+      else if (node.breaker.startProbe(now)) probes.push(this.startProbe(node))
+    }
+    if (probes.length === 0) return
+    if (this.canServe(modelId, now)) waitUntil(Promise.all(probes))
+    else await Promise.all(probes)
+  }
+
+  private startProbe(node: PoolNode): Promise<boolean> {
+    const probe = (async () => {
+      const ready =
+        (await isNodeReady(node.url, this.probeTimeoutMs)) && (await this.readInfo(node))
+      if (ready) node.breaker.recordSuccess()
+      else node.breaker.recordFailure(Date.now())
+      return ready
+    })().finally(() => (node.probe = null))
+    node.probe = probe
+    return probe
+  }
+
+  /**
+   * Called on every request, all in the background: a probe of each node
+   * whose breaker cool-down has passed (so a node that comes back is used
+   * again as soon as it answers), and once per interval every healthy node's
+   * /ready (and stale /info).
+   */
+  maintain(waitUntil: (p: Promise<unknown>) => void): void {
+    const now = Date.now()
+    for (const node of this.nodes)
+      if (node.breaker.startProbe(now)) waitUntil(this.startProbe(node))
+    if (this.healthCheck || now - this.lastHealthCheck < this.config.healthIntervalMs) return
+    this.lastHealthCheck = now
+    this.healthCheck = Promise.all(
+      this.nodes.map(async (node) => {
+        if (node.breaker.state(now) !== 'closed') return
+        if (!(await isNodeReady(node.url, this.probeTimeoutMs))) {
+          // Its own word that it cannot serve (loading, draining), or no answer: stop routing to it.
+          node.breaker.open(Date.now())
+        } else if (Date.now() - node.infoReadAt >= INFO_FRESH_MS) await this.readInfo(node)
+      }),
+    )
+      .then(() => undefined)
+      .finally(() => (this.healthCheck = null))
+    waitUntil(this.healthCheck)
+  }
+
+  recordSuccess(node: PoolNode): void {
+    node.breaker.recordSuccess()
+  }
+
+  recordFailure(node: PoolNode): void {
+    node.breaker.recordFailure(Date.now())
+  }
+
+  /** The node said it is full: rest it for its Retry-After (bounded), without counting a failure. */
+  rest(node: PoolNode, retryAfterSeconds: number | undefined): void {
+    const restMs =
+      retryAfterSeconds === undefined
+        ? DEFAULT_REST_MS
+        : Math.min(retryAfterSeconds * 1000, MAX_REST_MS)
+    node.restUntil = Date.now() + restMs
+  }
+
+  /** True when some node serving `modelId` is resting after a 429/503. */
+  isResting(modelId: string, now = Date.now()): boolean {
+    return this.serving(modelId).some((node) => node.restUntil > now)
+  }
+
+  /** The earliest a resting node for `modelId` takes traffic again, in whole seconds (at least 1). */
+  secondsUntilRested(modelId: string, now = Date.now()): number {
+    const resting = this.serving(modelId).filter((node) => node.restUntil > now)
+    const soonest = Math.min(...resting.map((node) => node.restUntil))
+    return resting.length === 0 ? 1 : Math.max(1, Math.ceil((soonest - now) / 1000))
+  }
+
+  /** The node answered 404 for the model: route it elsewhere until its /info says otherwise. */
+  forgetModel(node: PoolNode, modelId: string): void {
+    node.models = node.models?.filter((model) => model.id !== modelId) ?? []
+    node.infoReadAt = 0
+    this.markInfoStale()
+  }
+}
+
+const pools = new Map<string, NodePool>()
+
+/** This isolate's pool for the worker's configuration. */
+export function nodePool(env: Env): NodePool {
+  const config = poolConfig(env)
+  const id = JSON.stringify(config)
+  let pool = pools.get(id)
+  if (!pool) {
+    if (pools.size >= MAX_POOLS) pools.delete(pools.keys().next().value!)
+    pool = new NodePool(config)
+    pools.set(id, pool)
+  }
+  return pool
+}
+
+/** Every pool's /info is read again at the next lookup (e.g. a node reported a new revision). */
+export function markPoolsStale(): void {
+  for (const pool of pools.values()) pool.markInfoStale()
+}

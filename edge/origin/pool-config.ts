@@ -1,0 +1,51 @@
+/**
+ * The origin pool's settings, read from the worker's bindings with a default
+ * for each. NODE_URLS lists the inference nodes (comma- or space-separated);
+ * without it the pool is NODE_URL alone, as a single-node deployment has it.
+ */
+import { ApiError } from '../../shared/errors.ts'
+import type { Env } from '../env.ts'
+
+export interface PoolConfig {
+  urls: string[]
+  secret: string
+  /** Budget for one request's node calls, retries included; past it the client gets 504. */
+  timeoutMs: number
+  /** Consecutive failures that open a node's breaker. */
+  breakerFailures: number
+  /** How long an open breaker waits before a half-open probe. */
+  breakerCooldownMs: number
+  /** How often, at most, the nodes' /ready and /info are checked in the background. */
+  healthIntervalMs: number
+}
+
+const positive = (raw: string | undefined, fallback: number): number => {
+  const value = Number(raw)
+  return raw !== undefined && raw !== '' && Number.isFinite(value) && value > 0 ? value : fallback
+}
+
+function nodeUrls(env: Env): string[] {
+  const listed = (env.NODE_URLS?.trim() || env.NODE_URL || '').split(/[\s,]+/).filter(Boolean)
+  const urls = [...new Set(listed)]
+  const bad = urls.find((url) => !URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol))
+  if (urls.length === 0 || bad !== undefined) {
+    console.error(
+      `NODE_URLS / NODE_URL: ${bad === undefined ? 'no node URL' : `'${bad}' is not an http(s) URL`}`,
+    )
+    throw new ApiError(503, 'no inference node is configured; this is a deployment fault', {
+      code: 'origin_misconfigured',
+    })
+  }
+  return urls
+}
+
+export function poolConfig(env: Env): PoolConfig {
+  return {
+    urls: nodeUrls(env),
+    secret: env.NODE_SECRET,
+    timeoutMs: positive(env.NODE_TIMEOUT_MS, 30_000),
+    breakerFailures: Math.floor(positive(env.NODE_BREAKER_FAILURES, 3)),
+    breakerCooldownMs: positive(env.NODE_BREAKER_COOLDOWN_MS, 5_000),
+    healthIntervalMs: positive(env.NODE_HEALTH_INTERVAL_MS, 10_000),
+  }
+}

@@ -1,0 +1,221 @@
+/**
+ * `npm run bench:edge`: what the edge's cache buys, in one run, in one workerd
+ * (the bundled worker under Miniflare, edge-runtime.ts) with a real inference
+ * node behind it, over loopback:
+ *
+ *   (a) bare     GET /health: Hono's JSON route with no work (the baseline)
+ *       auth     GET /v1/models: the same key check and Durable Object admission every
+ *                /v1 request pays, and no cache work: what (b) costs beyond it is the cache's
+ *   (b) hit-1    POST /v1/embeddings, one input, always cached
+ *   (c) hit-32   POST /v1/embeddings, 32 inputs, all cached
+ *   (d) zipf     single-input queries drawn Zipf(s≈1.1) from 10,000 distinct ones,
+ *                cache on, then cache off (`x-embed-cache: bypass`: every input to the node)
+ *       miss-on / miss-off   a new input every request, cache on / off: what a miss costs
+ *                the edge (lookups, the KV write) on top of the node's work; context for (d)
+ *
+ * (a)-(c) run at 1 connection (latency) and 8 (throughput); (d) at 8. Every row is
+ * bounded in requests and seconds. Prints p50/p99 and requests/s per row, ratios to
+ * (a), the Zipf hit ratio against the ideal (an unbounded cache over the same
+ * requests) and the cache's throughput gain; the last line is one JSON object.
+ *
+ * The node's own vector cache is off (VECTOR_CACHE_BYTES=0) unless BENCH_NODE_CACHE=on, so
+ * that "cache off" in (d) means no cache anywhere, not the node's cache in place of the edge's.
+ *
+ * Environment: BENCH_SECONDS (5, per (a)-(c) row), BENCH_REQUESTS (50000),
+ * ZIPF_REQUESTS (20000), ZIPF_SECONDS (20), ZIPF_DISTINCT (10000), ZIPF_EXPONENT (1.1),
+ * BENCH_NODE_CACHE (off).
+ */
+import { randomBytes } from 'node:crypto'
+import path from 'node:path'
+import { REPO_ROOT } from '../../../gpu-node/config.ts'
+import { startInferenceNode } from '../../../test/support/inference-node-process.ts'
+import { ensureDefaultModel } from '../../default-model/prepare.ts'
+import { startEdge } from './edge-runtime.ts'
+import { measure, type Row, type RowOptions } from './measure.ts'
+import { idealHitRatio, queryText, zipfSequence } from './zipf.ts'
+
+const numberFrom = (name: string, fallback: number) => {
+  const value = Number(process.env[name])
+  return process.env[name] && Number.isFinite(value) && value > 0 ? value : fallback
+}
+const SECONDS = numberFrom('BENCH_SECONDS', 5)
+const REQUESTS = numberFrom('BENCH_REQUESTS', 50_000)
+const ZIPF_REQUESTS = numberFrom('ZIPF_REQUESTS', 20_000)
+const ZIPF_SECONDS = numberFrom('ZIPF_SECONDS', 20)
+const ZIPF_DISTINCT = numberFrom('ZIPF_DISTINCT', 10_000)
+const ZIPF_EXPONENT = numberFrom('ZIPF_EXPONENT', 1.1)
+const MODEL = 'use-lite-en'
+const THROUGHPUT_CONNECTIONS = 8
+const NODE_CACHE = process.env.BENCH_NODE_CACHE === 'on'
+
+const started = performance.now()
+const log = (line: string) =>
+  console.log(`[bench ${((performance.now() - started) / 1000).toFixed(0).padStart(4)} s] ${line}`)
+
+const secret = randomBytes(24).toString('hex')
+const apiKey = `sk-bench-${randomBytes(12).toString('hex')}`
+const modelDir = await ensureDefaultModel(path.join(REPO_ROOT, 'models'), { log: () => {} })
+log(`starting the inference node (${MODEL}, its own vector cache ${NODE_CACHE ? 'on' : 'off'})`)
+const node = await startInferenceNode({
+  modelDir,
+  secret,
+  env: NODE_CACHE ? {} : { VECTOR_CACHE_BYTES: '0' },
+})
+let edge: Awaited<ReturnType<typeof startEdge>> | undefined
+try {
+  log('bundling the edge with wrangler and starting it in workerd (Miniflare)')
+  edge = await startEdge({ nodeUrls: [node.url], nodeSecret: secret, apiKey })
+  const url = edge.url
+  const headers = { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' }
+  const embedBody = (input: string | string[]) => JSON.stringify({ model: MODEL, input })
+  const post = (body: string, extra: Record<string, string> = {}) =>
+    fetch(`${url}/v1/embeddings`, { method: 'POST', headers: { ...headers, ...extra }, body })
+
+  // Make (b) and (c) hits before they are measured, and check they are.
+  const single = embedBody('How do I reset my password?')
+  const batch = embedBody(Array.from({ length: 32 }, (_, i) => `Cached batch input number ${i}`))
+  for (const body of [single, batch]) {
+    await (await post(body)).arrayBuffer()
+    const again = await post(body)
+    await again.arrayBuffer()
+    if (again.status !== 200 || again.headers.get('x-cache') !== 'hit') {
+      throw new Error(
+        `warm-up: expected a cached 200, got ${again.status} ${again.headers.get('x-cache')}`,
+      )
+    }
+  }
+
+  const rows: Row[] = []
+  const row = async (
+    options: Omit<RowOptions, 'url' | 'maxRequests' | 'maxSeconds'> & Partial<RowOptions>,
+  ) => {
+    const result = await measure({ url, maxRequests: REQUESTS, maxSeconds: SECONDS, ...options })
+    log(
+      `${result.name} × ${result.connections}: ${result.requests} requests, ${result.errors} errors`,
+    )
+    rows.push(result)
+    return result
+  }
+  for (const connections of [1, THROUGHPUT_CONNECTIONS]) {
+    await row({ name: 'bare', connections, request: { path: '/health' } })
+    await row({ name: 'auth', connections, request: { path: '/v1/models', headers } })
+    await row({
+      name: 'hit-1',
+      connections,
+      request: { method: 'POST', path: '/v1/embeddings', headers, body: single },
+    })
+    await row({
+      name: 'hit-32',
+      connections,
+      request: { method: 'POST', path: '/v1/embeddings', headers, body: batch },
+    })
+  }
+
+  // (d): the same Zipf sequence with the cache on, then off; each run's queries are new texts
+  // (its own tag), so neither run finds the other's entries at the edge or at the node.
+  const sequence = zipfSequence(ZIPF_DISTINCT, ZIPF_EXPONENT, ZIPF_REQUESTS, 20250605)
+  const zipfRow = async (name: string, cacheOn: boolean) => {
+    let sent = 0
+    const tag = `${name}-${randomBytes(4).toString('hex')}`
+    const result = await row({
+      name,
+      connections: THROUGHPUT_CONNECTIONS,
+      maxRequests: ZIPF_REQUESTS,
+      maxSeconds: ZIPF_SECONDS,
+      request: {
+        method: 'POST',
+        path: '/v1/embeddings',
+        headers: cacheOn ? headers : { ...headers, 'x-embed-cache': 'bypass' },
+      },
+      nextBody: () => embedBody(queryText(tag, sequence[sent++ % sequence.length])),
+    })
+    return { result, sent: Math.min(sent, sequence.length) }
+  }
+  const on = await zipfRow('zipf-on', true)
+  const off = await zipfRow('zipf-off', false)
+  for (const [name, extra] of [
+    ['miss-on', {}],
+    ['miss-off', { 'x-embed-cache': 'bypass' }],
+  ] as const) {
+    let unique = 0
+    const tag = randomBytes(4).toString('hex')
+    await row({
+      name,
+      connections: 1,
+      request: { method: 'POST', path: '/v1/embeddings', headers: { ...headers, ...extra } },
+      nextBody: () => embedBody(`A question never asked before, ${tag} number ${unique++}`),
+    })
+  }
+
+  const pick = (name: string, connections: number) =>
+    rows.find((r) => r.name === name && r.connections === connections)!
+  console.log(
+    `\nmodel ${MODEL}; (a)-(c): at most ${REQUESTS} requests or ${SECONDS} s per row; ` +
+      `(d): ${ZIPF_DISTINCT} distinct queries, s=${ZIPF_EXPONENT}, at most ${ZIPF_REQUESTS} requests or ${ZIPF_SECONDS} s; ` +
+      `the node's own cache ${NODE_CACHE ? 'on' : 'off'}; loopback\n`,
+  )
+  console.log(
+    'row       conns   requests  errors     req/s   p50 ms   p99 ms  p50/bare  req/s/bare',
+  )
+  for (const r of rows) {
+    const bare = pick('bare', r.connections)
+    console.log(
+      [
+        r.name.padEnd(9),
+        String(r.connections).padStart(5),
+        String(r.requests).padStart(10),
+        String(r.errors).padStart(7),
+        r.rps.toFixed(0).padStart(9),
+        r.p50.toFixed(2).padStart(8),
+        r.p99.toFixed(2).padStart(8),
+        (r.p50 / bare.p50).toFixed(2).padStart(9),
+        (r.rps / bare.rps).toFixed(3).padStart(11),
+      ].join(' '),
+    )
+  }
+  const ideal = idealHitRatio(sequence.slice(0, on.sent))
+  const measured = on.result.requests === 0 ? 0 : on.result.hits / on.result.requests
+  const gain = on.result.rps / off.result.rps
+  console.log(
+    `\nzipf, cache on: ${(measured * 100).toFixed(1)}% of ${on.result.requests} requests were hits; ` +
+      `an unbounded cache over the same ${on.sent} requests: ${(ideal * 100).toFixed(1)}% ` +
+      `(ratio ${(measured / ideal).toFixed(3)})`,
+  )
+  console.log(
+    `zipf throughput: ${on.result.rps.toFixed(0)} req/s with the cache, ${off.result.rps.toFixed(0)} without ` +
+      `(gain ×${gain.toFixed(2)}${NODE_CACHE ? "; without the edge cache the node's own cache answers repeats" : ''})`,
+  )
+  const missCost = pick('miss-on', 1).p50 - pick('miss-off', 1).p50
+  console.log(
+    `a miss costs ${missCost.toFixed(2)} ms more at p50 with the cache on (tier lookups and the ` +
+      `KV write, which the local KV simulator performs inside workerd; on Cloudflare it is a remote call)`,
+  )
+  console.log(
+    JSON.stringify({
+      model: MODEL,
+      node_cache: NODE_CACHE,
+      bare_p50_ms: pick('bare', 1).p50,
+      hit_p50_ms: pick('hit-1', 1).p50,
+      hit32_p50_ms: pick('hit-32', 1).p50,
+      auth_p50_ms: pick('auth', 1).p50,
+      hit_p50_vs_bare: pick('hit-1', 1).p50 / pick('bare', 1).p50,
+      hit_p50_vs_auth: pick('hit-1', 1).p50 / pick('auth', 1).p50,
+      hit32_p50_vs_bare: pick('hit-32', 1).p50 / pick('bare', 1).p50,
+      hit_rps_vs_bare_8:
+        pick('hit-1', THROUGHPUT_CONNECTIONS).rps / pick('bare', THROUGHPUT_CONNECTIONS).rps,
+      zipf_requests: on.result.requests,
+      zipf_hit_ratio: measured,
+      zipf_ideal_hit_ratio: ideal,
+      zipf_hit_ratio_vs_ideal: measured / ideal,
+      zipf_rps_cache_on: on.result.rps,
+      zipf_rps_cache_off: off.result.rps,
+      zipf_cache_throughput_gain: gain,
+      miss_p50_cache_on_ms: pick('miss-on', 1).p50,
+      miss_p50_cache_off_ms: pick('miss-off', 1).p50,
+      errors: rows.reduce((sum, r) => sum + r.errors, 0),
+    }),
+  )
+} finally {
+  await edge?.stop()
+  await node.stop()
+}

@@ -1,0 +1,85 @@
+/**
+ * One benchmark row: autocannon against the edge, bounded in requests and
+ * seconds. Latency percentiles come from every response's own time (float
+ * ms; autocannon's histogram keeps whole milliseconds, too coarse for routes
+ * that answer in under one), and requests/s from the wall time of the row
+ * (autocannon's own rate is per whole second).
+ */
+import autocannon from 'autocannon'
+
+export interface Row {
+  name: string
+  connections: number
+  requests: number
+  errors: number
+  rps: number
+  p50: number
+  p99: number
+  /** Responses carrying `x-cache: hit`, for the rows that count them. */
+  hits: number
+}
+
+export interface RowOptions {
+  name: string
+  url: string
+  connections: number
+  maxRequests: number
+  maxSeconds: number
+  /** A fixed request, or one built per request (e.g. the next query of a sequence). */
+  request: {
+    method?: 'GET' | 'POST'
+    path: string
+    headers?: Record<string, string>
+    body?: string
+  }
+  nextBody?: () => string
+}
+
+function percentile(sorted: Float64Array, p: number): number {
+  if (sorted.length === 0) return NaN
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]
+}
+
+export async function measure(options: RowOptions): Promise<Row> {
+  const latencies: number[] = []
+  let hits = 0
+  const { method = 'GET', path, headers = {}, body } = options.request
+  const started = performance.now()
+  const settings: autocannon.Options = {
+    url: options.url,
+    connections: options.connections,
+    // Not `amount`: autocannon ignores `duration` when it is set.
+    maxOverallRequests: options.maxRequests,
+    duration: options.maxSeconds,
+    requests: [
+      {
+        method,
+        path,
+        headers,
+        body,
+        ...(options.nextBody ? { setupRequest: (r) => ({ ...r, body: options.nextBody!() }) } : {}),
+        onResponse: (_status, _body, _context, responseHeaders) => {
+          if ((responseHeaders as Record<string, string>)['x-cache'] === 'hit') hits++
+        },
+      },
+    ],
+  } as autocannon.Options
+  const result = await new Promise<autocannon.Result>((resolve, reject) => {
+    const instance = autocannon(settings, (err, done) => (err ? reject(err) : resolve(done)))
+    instance.on('response', (_client, _status, _bytes, responseTime) =>
+      latencies.push(responseTime),
+    )
+  })
+  const seconds = (performance.now() - started) / 1000
+  const sorted = Float64Array.from(latencies).sort()
+  return {
+    name: options.name,
+    connections: options.connections,
+    requests: latencies.length,
+    errors: result.errors + result.timeouts + result.non2xx,
+    rps: latencies.length / seconds,
+    p50: percentile(sorted, 50),
+    p99: percentile(sorted, 99),
+    hits,
+  }
+}

@@ -1,0 +1,53 @@
+/**
+ * For tests inside workerd: start, kill and inspect the named real inference
+ * nodes of the node fleet (test/support/node-fleet.ts) through its loopback
+ * control server. Each test file names its own nodes, so files that run at
+ * the same time never kill each other's.
+ */
+import { inject } from 'vitest'
+import type { GateStats } from './node-gate.ts'
+
+async function control<T>(path: string, method = 'POST'): Promise<T> {
+  const response = await fetch(`${inject('nodeControlUrl')}${path}`, { method })
+  const text = await response.text()
+  if (!response.ok) throw new Error(`node control ${method} ${path}: ${response.status} ${text}`)
+  return JSON.parse(text) as T
+}
+
+/**
+ * Starts (or finds running) the node `name`; resolves with its stable URL once it is ready.
+ * `env` is extra node environment, kept for restarts (e.g. `{ MAX_CONCURRENT_REQUESTS: '1' }`).
+ */
+export async function startNode(
+  name: string,
+  model: 'default' | 'tiny-qwen3' = 'default',
+  env: Record<string, string> = {},
+): Promise<string> {
+  const query = new URLSearchParams({ model, env: JSON.stringify(env) })
+  return (await control<{ url: string }>(`/nodes/${name}/start?${query}`)).url
+}
+
+/** A counter from the node's own Prometheus `/metrics` (summed over its labels). */
+export async function nodeMetric(url: string, metric: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`)).text()
+  let sum = 0
+  for (const line of text.split('\n')) {
+    const match = new RegExp(`^${metric}(?:\\{[^}]*\\})? ([0-9.e+-]+)$`).exec(line)
+    if (match) sum += Number(match[1])
+  }
+  return sum
+}
+
+/** SIGKILLs the node `name`; its URL refuses connections until it is started again. */
+export async function killNode(name: string): Promise<void> {
+  await control(`/nodes/${name}/kill`)
+}
+
+/** The embed calls the node `name` received, and their inputs (`text:…` or `ids:…`). */
+export function nodeStats(name: string): Promise<GateStats> {
+  return control<GateStats>(`/nodes/${name}/stats`, 'GET')
+}
+
+export async function resetNodeStats(...names: string[]): Promise<void> {
+  await Promise.all(names.map((name) => control(`/nodes/${name}/stats/reset`)))
+}

@@ -1,0 +1,119 @@
+/**
+ * Test harness for the origin-pool tests: real inference nodes, each behind a
+ * NodeGate, and a loopback control server that tests running inside workerd
+ * call to start, kill and inspect them by name. Nothing here answers for a
+ * node: every embedding comes from a real gpu-node process.
+ *
+ *   POST /nodes/:name/start?model=default|tiny-qwen3&env={json}  → { url }   (idempotent;
+ *        env: extra node environment, e.g. {"MAX_CONCURRENT_REQUESTS":"1"})
+ *   POST /nodes/:name/kill                             → { url }   (SIGKILL; connections refused)
+ *   GET  /nodes/:name/stats                            → GateStats
+ *   POST /nodes/:name/stats/reset                      → {}
+ */
+import { serve } from '@hono/node-server'
+import { Hono } from 'hono'
+import type { Server } from 'node:http'
+import path from 'node:path'
+import { REPO_ROOT } from '../../gpu-node/config.ts'
+import { ensureDefaultModel } from '../../scripts/default-model/prepare.ts'
+import { freePort } from '../../scripts/dev/service-process.ts'
+import { ensureTinyQwen3 } from '../../scripts/tiny-qwen3/generate.ts'
+import { startInferenceNode, type RunningNode } from './inference-node-process.ts'
+import { NodeGate } from './node-gate.ts'
+
+const MODEL_FOLDERS: Record<string, () => Promise<string>> = {
+  default: () => ensureDefaultModel(path.join(REPO_ROOT, 'models'), { log: () => {} }),
+  'tiny-qwen3': () => ensureTinyQwen3(path.join(REPO_ROOT, 'models'), { log: () => {} }),
+}
+
+interface FleetNode {
+  gate: NodeGate
+  model: string
+  env: Record<string, string>
+  running: RunningNode | null
+  /** A start in progress, shared by concurrent calls. */
+  starting: Promise<void> | null
+}
+
+export interface NodeFleet {
+  controlUrl: string
+  stop: () => Promise<void>
+}
+
+export async function startNodeFleet(secret: string): Promise<NodeFleet> {
+  const nodes = new Map<string, FleetNode>()
+
+  async function start(
+    name: string,
+    model: string,
+    env: Record<string, string>,
+  ): Promise<FleetNode> {
+    let node = nodes.get(name)
+    if (!node) {
+      node = { gate: new NodeGate(await freePort()), model, env, running: null, starting: null }
+      nodes.set(name, node)
+    }
+    const fleetNode = node
+    fleetNode.starting ??= (async () => {
+      if (fleetNode.running && fleetNode.gate.isOpen) return
+      const folder = MODEL_FOLDERS[fleetNode.model]
+      if (!folder) {
+        throw new Error(`unknown model '${fleetNode.model}'; one of ${Object.keys(MODEL_FOLDERS)}`)
+      }
+      fleetNode.running = await startInferenceNode({
+        modelDir: await folder(),
+        secret,
+        env: fleetNode.env,
+      })
+      await fleetNode.gate.open(fleetNode.running.url)
+    })().finally(() => (fleetNode.starting = null))
+    await fleetNode.starting
+    return fleetNode
+  }
+
+  async function kill(node: FleetNode): Promise<void> {
+    const running = node.running
+    node.running = null
+    await node.gate.close()
+    if (!running || running.process.exitCode !== null || running.process.signalCode !== null) return
+    const exited = new Promise((resolve) => running.process.once('exit', resolve))
+    running.process.kill('SIGKILL')
+    await exited
+  }
+
+  const app = new Hono()
+  const known = (name: string) => {
+    const node = nodes.get(name)
+    if (!node) throw new Error(`no node named '${name}' was started`)
+    return node
+  }
+  app.onError((err, c) => c.json({ error: err.message }, 400))
+  app.post('/nodes/:name/start', async (c) => {
+    const env = JSON.parse(c.req.query('env') ?? '{}') as Record<string, string>
+    const node = await start(c.req.param('name'), c.req.query('model') ?? 'default', env)
+    return c.json({ url: node.gate.url })
+  })
+  app.post('/nodes/:name/kill', async (c) => {
+    const node = known(c.req.param('name'))
+    await kill(node)
+    return c.json({ url: node.gate.url })
+  })
+  app.get('/nodes/:name/stats', (c) => c.json(known(c.req.param('name')).gate.stats))
+  app.post('/nodes/:name/stats/reset', (c) => {
+    known(c.req.param('name')).gate.resetStats()
+    return c.json({})
+  })
+
+  const port = await freePort()
+  const server = serve({ fetch: app.fetch, hostname: '127.0.0.1', port }) as Server
+  await new Promise<void>((resolve) =>
+    server.listening ? resolve() : server.once('listening', () => resolve()),
+  )
+  return {
+    controlUrl: `http://127.0.0.1:${port}`,
+    stop: async () => {
+      await Promise.all([...nodes.values()].map(kill))
+      await new Promise<void>((resolve) => server.close(() => resolve()))
+    },
+  }
+}
