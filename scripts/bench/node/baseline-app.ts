@@ -1,0 +1,60 @@
+/**
+ * The HTTP shell both baseline servers share: the node's own contract (signed
+ * `POST /internal/embed`, a vector frame back), so one client drives the node and the baselines
+ * alike and a ratio between them is about how inference is scheduled, not about the protocol.
+ * Hono on @hono/node-server, as the node uses. Each input is embedded on its own, in order.
+ */
+import { serve } from '@hono/node-server'
+import { Hono } from 'hono'
+import { ApiError } from '../../../shared/errors.ts'
+import { EMBED_PATH, FRAME_CONTENT_TYPE, type EmbedRequest } from '../../../shared/node-protocol.ts'
+import { SIGNATURE_HEADER, verifySignature } from '../../../shared/signing.ts'
+import { encodeFrame } from '../../../shared/vector-codec.ts'
+
+export type EmbedOne = (text: string) => Promise<{ vector: Float32Array; tokens: number }>
+
+export function createBaselineApp(secret: string, embedOne: EmbedOne): Hono {
+  const app = new Hono()
+  app.onError((err) =>
+    (err instanceof ApiError
+      ? err
+      : new ApiError(500, `inference failed: ${err.message}`)
+    ).toResponse(),
+  )
+  app.get('/ready', (c) => c.json({ status: 'ready' }))
+  app.post(EMBED_PATH, async (c) => {
+    const body = new Uint8Array(await c.req.arrayBuffer())
+    const check = await verifySignature(secret, body, c.req.header(SIGNATURE_HEADER))
+    if (!check.ok) throw new ApiError(401, `request refused: ${check.reason}`)
+    const request = JSON.parse(new TextDecoder().decode(body)) as EmbedRequest
+    const vectors: Float32Array[] = []
+    const tokenCounts: number[] = []
+    for (const input of request.inputs) {
+      if (!('text' in input)) throw new ApiError(400, 'this baseline embeds text inputs only')
+      const { vector, tokens } = await embedOne(input.text)
+      vectors.push(vector)
+      tokenCounts.push(tokens)
+    }
+    return c.body(encodeFrame({ vectors, tokenCounts }) as Uint8Array<ArrayBuffer>, 200, {
+      'content-type': FRAME_CONTENT_TYPE,
+    })
+  })
+  return app
+}
+
+/** Listens on BENCH_SERVER_PORT (loopback) and says so; the parent waits for `/ready`. */
+export function serveBaseline(name: string, app: Hono): void {
+  const port = Number(process.env.BENCH_SERVER_PORT)
+  serve({ fetch: app.fetch, hostname: '127.0.0.1', port }, () =>
+    console.log(`${name} listening on http://127.0.0.1:${port}`),
+  )
+}
+
+/** The settings a baseline server process is started with (see server-process.ts). */
+export function baselineEnv(): { modelDir: string; secret: string } {
+  const modelDir = process.env.BENCH_SERVER_MODEL_DIR
+  const secret = process.env.BENCH_SERVER_SECRET
+  if (!modelDir || !secret)
+    throw new Error('BENCH_SERVER_MODEL_DIR and BENCH_SERVER_SECRET must be set')
+  return { modelDir, secret }
+}

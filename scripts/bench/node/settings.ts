@@ -1,0 +1,73 @@
+/**
+ * Every bound and knob of `npm run bench:node`, read once from the environment, so a run can be
+ * made shorter (a smoke run) or longer (a quiet machine) without editing code.
+ */
+import os from 'node:os'
+
+function positive(name: string, fallback: number): number {
+  const raw = process.env[name]
+  if (raw === undefined || raw === '') return fallback
+  const value = Number(raw)
+  if (!Number.isFinite(value) || value < 0)
+    throw new Error(`${name} must be a number ≥ 0, got '${raw}'`)
+  return value
+}
+
+function list(name: string, fallback: number[]): number[] {
+  const raw = process.env[name]
+  if (!raw) return fallback
+  const values = raw.split(',').map(Number)
+  if (values.some((v) => !Number.isInteger(v) || v < 1))
+    throw new Error(`${name} must be a comma-separated list of positive integers, got '${raw}'`)
+  return values
+}
+
+export interface BenchSettings {
+  /** Concurrent clients per cell. */
+  clients: number[]
+  /** Default model: each cell stops issuing requests after this many seconds or requests. */
+  seconds: number
+  requests: number
+  /** Default model: requests still running this long after a cell stopped issuing are cut. */
+  drainSeconds: number
+  /** 0.6B-shaped model: a cell sends at most max(clients, largeRequests) requests, issued within largeSeconds. */
+  largeRequests: number
+  largeSeconds: number
+  /** 0.6B-shaped model: requests still running this long after a cell began are cut. */
+  largeDeadlineSeconds: number
+  /** Skip the 0.6B-shaped model entirely (a quick run on the default model only). */
+  skipLarge: boolean
+  /** Unmeasured load before each server's cells, so no cell pays for first-run costs. */
+  warmupSeconds: number
+  /** Per batch size, how long the ceiling and the MatMul probe run. */
+  ceilingSeconds: number
+  /** The same on the 0.6B-shaped model, where one batch may take seconds. */
+  largeCeilingSeconds: number
+  /** One request may take this long before it counts as an error. */
+  requestTimeoutMs: number
+  /** onnxruntime threads for the node and every baseline alike; 0 = onnxruntime's own choice. */
+  intraOpThreads: number
+  interOpThreads: number
+}
+
+export function readSettings(): BenchSettings {
+  return {
+    clients: list('BENCH_CLIENTS', [1, 8, 64]),
+    seconds: positive('BENCH_SECONDS', 6),
+    requests: positive('BENCH_REQUESTS', 10_000),
+    drainSeconds: positive('BENCH_DRAIN_SECONDS', 30),
+    largeRequests: positive('BENCH_LARGE_REQUESTS', 16),
+    largeSeconds: positive('BENCH_LARGE_SECONDS', 20),
+    largeDeadlineSeconds: positive('BENCH_LARGE_DEADLINE_SECONDS', 90),
+    skipLarge: process.env.BENCH_SKIP_LARGE === '1',
+    warmupSeconds: positive('BENCH_WARMUP_SECONDS', 1.5),
+    ceilingSeconds: positive('BENCH_CEILING_SECONDS', 2),
+    largeCeilingSeconds: positive('BENCH_LARGE_CEILING_SECONDS', 8),
+    requestTimeoutMs: positive('BENCH_REQUEST_TIMEOUT_MS', 300_000),
+    intraOpThreads: positive('BENCH_INTRA_OP_THREADS', 0),
+    interOpThreads: positive('BENCH_INTER_OP_THREADS', 0),
+  }
+}
+
+/** Cores the machine reports, printed next to the figures (they mean little without it). */
+export const CORES = os.availableParallelism()
