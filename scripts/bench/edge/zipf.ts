@@ -4,18 +4,7 @@
  * same sequence. Also the ideal hit ratio of a sequence: what an unbounded
  * cache would hit (every repeat), 1 - distinct / total.
  */
-
-/** mulberry32: a small, fast, seeded PRNG with a 2^32 period; plenty for a load sequence. */
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
+import { mulberry32 } from '../seeded-random.ts'
 
 /** `count` ranks in 0 … distinct-1 (0 the most frequent), Zipf-distributed with exponent `s`. */
 export function zipfSequence(distinct: number, s: number, count: number, seed = 1): number[] {

@@ -8,6 +8,7 @@
  * tokens, which a 128-token model truncates). Every text carries a number derived from its index
  * (an order, a ticket, a version), as real queries and documents so often do.
  */
+import { mulberry32 } from '../seeded-random.ts'
 
 const QUERIES: ((n: string) => string)[] = [
   (n) => `How do I reset my password after support ticket ${n} was closed?`,
@@ -72,18 +73,6 @@ const SENTENCES = [
   'Heavy snowfall is expected in the mountains overnight, and several passes will be closed until noon.',
 ]
 
-/** mulberry32: a tiny seeded generator, so text `i` does not depend on what came before it. */
-function random(seed: number): () => number {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
 const pick = <T>(items: T[], next: () => number): T => items[Math.floor(next() * items.length)]
 
 function sentences(count: number, next: () => number): string {
@@ -92,7 +81,7 @@ function sentences(count: number, next: () => number): string {
 
 /** Text number `index` of the stream (any integer ≥ 0, up to 9 digits). */
 export function workloadText(index: number): string {
-  const next = random(Math.imul(index, 2654435761))
+  const next = mulberry32(Math.imul(index, 2654435761))
   // Every template contains all of `n`, which is what makes texts distinct per index.
   const n = String(1_000_000 + index)
   const kind = next()
