@@ -30,20 +30,17 @@ app.get('/health', (c) => c.json({ status: 'ok' }))
 
 app.use('/v1/*', tenantAuth)
 app.use('/v1/*', tenantLimits)
-app.use('/v1/*', (c, next) =>
-  bodyLimit({
-    maxSize: Number(c.env.MAX_BODY_BYTES) || DEFAULT_MAX_BODY_BYTES,
+app.use('/v1/*', (c, next) => {
+  const maxSize = Number(c.env.MAX_BODY_BYTES) || DEFAULT_MAX_BODY_BYTES
+  return bodyLimit({
+    maxSize,
     onError: () => {
-      throw new ApiError(
-        413,
-        `the request body is over ${Number(c.env.MAX_BODY_BYTES) || DEFAULT_MAX_BODY_BYTES} bytes`,
-        {
-          code: 'request_too_large',
-        },
-      )
+      throw new ApiError(413, `the request body is over ${maxSize} bytes`, {
+        code: 'request_too_large',
+      })
     },
-  })(c, next),
-)
+  })(c, next)
+})
 app.route('/v1/embeddings', embeddingsRoute)
 app.route('/v1/models', modelsRoute)
 
