@@ -10,47 +10,13 @@
  * bounded by request count and time. Prints requests/s, p50 and p99, ratios to
  * the baseline, and a JSON summary as the last line.
  */
-import autocannon from 'autocannon'
+import { measure, type Row, type RowOptions } from './autocannon-row.ts'
 import { startService } from '../dev/service-process.ts'
 
 // Time bounds each row; the count is a backstop.
 const REQUESTS = Number(process.env.BENCH_REQUESTS || 20000)
 const SECONDS = Number(process.env.BENCH_SECONDS || 5)
 const MODEL = process.env.BENCH_MODEL || 'use-lite-en'
-
-interface Result {
-  name: string
-  connections: number
-  rps: number
-  p50: number
-  p99: number
-  errors: number
-}
-
-async function measure(
-  name: string,
-  connections: number,
-  options: Partial<autocannon.Options>,
-): Promise<Result> {
-  const started = performance.now()
-  const result = await autocannon({
-    connections,
-    // Not `amount`: autocannon ignores `duration` when it is set.
-    maxOverallRequests: REQUESTS,
-    duration: SECONDS,
-    ...options,
-  } as autocannon.Options)
-  const errors = result.errors + result.timeouts + result.non2xx
-  console.log(`measured ${name} at ${connections} connection(s): ${result.requests.total} requests`)
-  return {
-    name,
-    connections,
-    rps: result.requests.average,
-    p50: result.latency.p50,
-    p99: result.latency.p99,
-    errors,
-  }
-}
 
 const service = await startService()
 try {
@@ -61,36 +27,32 @@ try {
   await fetch(`${url}/v1/embeddings`, { method: 'POST', headers, body: cachedBody }) // make it a hit
 
   let unique = 0
-  const missRequest: autocannon.Request = {
-    method: 'POST',
-    path: '/v1/embeddings',
-    headers,
-    // A new text for every request, so every one needs inference.
-    setupRequest: (request) => ({
-      ...request,
-      body: body(
-        `benchmark miss ${process.pid} ${unique++}: how many ways are there to say a thing?`,
-      ),
-    }),
-  }
+  // A new text for every request, so every one needs inference.
+  const missBody = () =>
+    body(`benchmark miss ${process.pid} ${unique++}: how many ways are there to say a thing?`)
 
-  const results: Result[] = []
+  const row = (
+    name: string,
+    connections: number,
+    request: RowOptions['request'],
+    nextBody?: () => string,
+  ) =>
+    measure({
+      name,
+      url,
+      connections,
+      maxRequests: REQUESTS,
+      maxSeconds: SECONDS,
+      request,
+      nextBody,
+    })
+  const embedRequest = { method: 'POST' as const, path: '/v1/embeddings', headers }
+  const results: Row[] = []
   for (const connections of [1, 8]) {
-    results.push(await measure('bare', connections, { url: `${url}/health` }))
-    results.push(
-      await measure('hit', connections, {
-        url: `${url}/v1/embeddings`,
-        method: 'POST',
-        headers,
-        body: cachedBody,
-      }),
-    )
-    results.push(
-      await measure('miss', connections, {
-        url,
-        requests: [missRequest],
-      }),
-    )
+    results.push(await row('bare', connections, { path: '/health' }))
+    results.push(await row('hit', connections, { ...embedRequest, body: cachedBody }))
+    results.push(await row('miss', connections, embedRequest, missBody))
+    console.log(`measured ${connections} connection(s)`)
   }
 
   console.log(`\nmodel ${MODEL}; at most ${REQUESTS} requests or ${SECONDS} s per row; loopback\n`)

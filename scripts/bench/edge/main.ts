@@ -31,7 +31,7 @@ import { REPO_ROOT } from '../../../gpu-node/config.ts'
 import { startInferenceNode } from '../../../test/support/inference-node-process.ts'
 import { ensureDefaultModel } from '../../default-model/prepare.ts'
 import { startEdge } from './edge-runtime.ts'
-import { measure, type Row, type RowOptions } from './measure.ts'
+import { measure, type Row, type RowOptions } from '../autocannon-row.ts'
 import { idealHitRatio, queryText, zipfSequence } from './zipf.ts'
 
 const numberFrom = (name: string, fallback: number) => {

@@ -1,5 +1,5 @@
 /**
- * One benchmark row: autocannon against the edge, bounded in requests and
+ * One benchmark row: autocannon against one HTTP route, bounded in requests and
  * seconds. Latency percentiles come from every response's own time (float
  * ms; autocannon's histogram keeps whole milliseconds, too coarse for routes
  * that answer in under one), and requests/s from the wall time of the row
