@@ -14,14 +14,25 @@ export const DEFAULT_MAX_SKEW_MS = 60_000
 
 const encoder = new TextEncoder()
 
-async function hmacKey(secret: string): Promise<CryptoKey> {
-  return crypto.subtle.importKey(
-    'raw',
-    encoder.encode(secret),
-    { name: 'HMAC', hash: 'SHA-256' },
-    false,
-    ['sign', 'verify'],
-  )
+// Every request on both tiers signs or verifies with the same few secrets; importing the key
+// once per secret keeps importKey off the hot path. Bounded: a process sees one or two secrets.
+const MAX_CACHED_KEYS = 8
+const keys = new Map<string, Promise<CryptoKey>>()
+
+function hmacKey(secret: string): Promise<CryptoKey> {
+  let key = keys.get(secret)
+  if (!key) {
+    if (keys.size >= MAX_CACHED_KEYS) keys.clear()
+    key = crypto.subtle.importKey(
+      'raw',
+      encoder.encode(secret),
+      { name: 'HMAC', hash: 'SHA-256' },
+      false,
+      ['sign', 'verify'],
+    )
+    keys.set(secret, key)
+  }
+  return key
 }
 
 function signedBytes(timestampMs: number, body: Uint8Array): Uint8Array<ArrayBuffer> {
