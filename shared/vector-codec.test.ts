@@ -16,6 +16,21 @@ describe('vector frame', () => {
     expect(Array.from(decodeFrame(padded.subarray(1)).vectors[0])).toEqual([0.5, 0.25])
   })
 
+  it('decodes bytes whose slice() is a view, as a Node Buffer from a shared pool is', () => {
+    // Buffer.prototype.slice returns a view of its (often pooled) memory, not a copy.
+    class ViewSlicing extends Uint8Array {
+      override slice(start?: number, end?: number): Uint8Array {
+        return this.subarray(start, end)
+      }
+    }
+    const encoded = encodeFrame({ vectors: [new Float32Array([0.5, 0.25])], tokenCounts: [2] })
+    const pool = new ViewSlicing(encoded.length + 64)
+    pool.fill(0xff)
+    pool.set(encoded, 3)
+    const frame = decodeFrame(pool.subarray(3, 3 + encoded.length))
+    expect(Array.from(frame.vectors[0])).toEqual([0.5, 0.25])
+  })
+
   it('rejects truncated or foreign bytes instead of returning garbage', () => {
     const encoded = encodeFrame({ vectors: [new Float32Array([1, 2])], tokenCounts: [1] })
     expect(() => decodeFrame(encoded.subarray(0, encoded.length - 1))).toThrow(/bytes/)

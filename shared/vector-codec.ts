@@ -56,8 +56,9 @@ export function decodeFrame(input: ArrayBuffer | Uint8Array): VectorFrame {
   const tokenCounts = Array.from({ length: count }, (_, i) =>
     view.getUint32(HEADER_BYTES + i * 4, true),
   )
-  // Copy out so each vector owns an aligned buffer, whatever the input's offset.
-  const floats = new Float32Array(bytes.slice(HEADER_BYTES + count * 4).buffer)
+  // Copy out so each vector owns an aligned buffer, whatever the input's offset. The copy is
+  // made with the Uint8Array constructor: a Node Buffer's own slice() is a view, not a copy.
+  const floats = new Float32Array(new Uint8Array(bytes.subarray(HEADER_BYTES + count * 4)).buffer)
   const vectors = Array.from({ length: count }, (_, i) =>
     floats.slice(i * dimensions, (i + 1) * dimensions),
   )
