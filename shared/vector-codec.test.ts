@@ -19,7 +19,7 @@ describe('vector frame', () => {
   it('decodes bytes whose slice() is a view, as a Node Buffer from a shared pool is', () => {
     // Buffer.prototype.slice returns a view of its (often pooled) memory, not a copy.
     class ViewSlicing extends Uint8Array {
-      override slice(start?: number, end?: number): Uint8Array {
+      override slice(start?: number, end?: number): Uint8Array<ArrayBuffer> {
         return this.subarray(start, end)
       }
     }

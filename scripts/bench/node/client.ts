@@ -30,13 +30,24 @@ export async function embedText(
 ): Promise<{ vector: Float32Array; tokens: number }> {
   const request: EmbedRequest = { model: target.model, inputs: [{ text }], truncate: true }
   const body = Buffer.from(JSON.stringify(request))
-  const { status, payload } = await post(target, body, await signBody(target.secret, body), signal)
+  const signature = await signBody(target.secret, body)
+  const { status, payload } = await post(target, body, signature, signal).catch((err) =>
+    // A kept-alive socket the server closed (its keep-alive timeout) just as it was reused:
+    // the request never reached the server, so sending it again is safe (Node's own advice).
+    err instanceof StaleSocketError ? post(target, body, signature, signal) : Promise.reject(err),
+  )
   if (status !== 200) {
     throw new Error(`HTTP ${status}: ${payload.toString('utf8').slice(0, 200)}`)
   }
   const frame = decodeFrame(payload)
   if (frame.vectors.length !== 1) throw new Error(`expected 1 vector, got ${frame.vectors.length}`)
   return { vector: frame.vectors[0], tokens: frame.tokenCounts[0] }
+}
+
+class StaleSocketError extends Error {
+  constructor() {
+    super('the server closed a kept-alive socket as it was reused')
+  }
 }
 
 function post(
@@ -69,7 +80,9 @@ function post(
       },
     )
     call.on('timeout', () => call.destroy(new Error(`no answer within ${target.timeoutMs} ms`)))
-    call.on('error', reject)
+    call.on('error', (err: NodeJS.ErrnoException) =>
+      reject(call.reusedSocket && err.code === 'ECONNRESET' ? new StaleSocketError() : err),
+    )
     call.end(body)
   })
 }
