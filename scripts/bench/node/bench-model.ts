@@ -136,7 +136,15 @@ export async function benchModel(
         log(
           `${LABELS[name]}: ${clients} clients, at most ${bounds.maxRequests} requests or ${bounds.maxSeconds} s, cut at ${bounds.deadlineSeconds} s`,
         )
-        const row = await measureCell({ contender: name, target, bounds, first, tokensOf, flopsOf })
+        const row = await measureCell({
+          contender: name,
+          target,
+          serverPid: server.pid,
+          bounds,
+          first,
+          tokensOf,
+          flopsOf,
+        })
         rows.push(row)
         log(`  ${describeRow(row)}`)
       }

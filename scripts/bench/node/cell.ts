@@ -5,6 +5,7 @@
  * tokens; the tokens each response reports are only checked against them.
  */
 import { embedText, type EmbedTarget } from './client.ts'
+import { meterCores } from './cpu-meter.ts'
 import { percentile, runLoad, type LoadBounds } from './load.ts'
 import type { ContenderName, Row } from './report.ts'
 import { workloadText } from './workload.ts'
@@ -12,6 +13,8 @@ import { workloadText } from './workload.ts'
 export async function measureCell(options: {
   contender: ContenderName
   target: EmbedTarget
+  /** The server's process, for the cores it used. */
+  serverPid: number
   bounds: LoadBounds
   /** Index of the first text of the workload stream this cell sends. */
   first: number
@@ -20,10 +23,12 @@ export async function measureCell(options: {
 }): Promise<Row> {
   const { target, bounds, first, tokensOf, flopsOf } = options
   const reported = new Map<number, number>()
+  const stopMeter = meterCores(options.serverPid)
   const result = await runLoad(bounds, async (i, signal) => {
     const { tokens } = await embedText(target, workloadText(first + i), signal)
     reported.set(i, tokens)
   })
+  const cores = stopMeter()
   const tokens = result.completed.map((i) => tokensOf(first + i))
   const sum = (values: number[]) => values.reduce((a, b) => a + b, 0)
   return {
@@ -39,6 +44,7 @@ export async function measureCell(options: {
     p99Ms: percentile(result.latenciesMs, 99),
     gflops: flopsOf ? sum(tokens.map(flopsOf)) / result.seconds / 1e9 : null,
     tokenCountMismatches: result.completed.filter((i, k) => reported.get(i) !== tokens[k]).length,
+    cores,
   }
 }
 
@@ -47,6 +53,7 @@ export function describeRow(row: Row): string {
     `${row.requests} requests in ${row.seconds.toFixed(1)} s: ${row.embeddingsPerSecond.toFixed(1)} emb/s, ` +
     `${row.tokensPerSecond.toFixed(0)} tokens/s, p50 ${row.p50Ms.toFixed(1)} ms, p99 ${row.p99Ms.toFixed(1)} ms` +
     (row.gflops !== null ? `, ${row.gflops.toFixed(1)} GFLOP/s` : '') +
+    `; cores: server ${row.cores.server?.toFixed(2) ?? 'n/a'}, load generator ${row.cores.client.toFixed(2)}` +
     (row.errors ? `, ${row.errors} errors (first: ${row.firstError})` : '') +
     (row.tokenCountMismatches
       ? `, ${row.tokenCountMismatches} token counts differ from the reference tokenizer's`

@@ -57,6 +57,16 @@ function post(
   signal?: AbortSignal,
 ): Promise<{ status: number; payload: Buffer }> {
   return new Promise((resolve, reject) => {
+    let settled = false
+    const settle =
+      <T>(action: (value: T) => void) =>
+      (value: T) => {
+        if (settled) return
+        settled = true
+        action(value)
+      }
+    resolve = settle(resolve)
+    reject = settle(reject)
     const call = http.request(
       `${target.url}${EMBED_PATH}`,
       {
@@ -79,6 +89,8 @@ function post(
         response.on('error', reject)
       },
     )
+    // Whatever ends the exchange early (an abort, a reset mid-answer), the call settles.
+    call.on('close', () => reject(new Error('the connection closed before the answer ended')))
     call.on('timeout', () => call.destroy(new Error(`no answer within ${target.timeoutMs} ms`)))
     call.on('error', (err: NodeJS.ErrnoException) =>
       reject(call.reusedSocket && err.code === 'ECONNRESET' ? new StaleSocketError() : err),

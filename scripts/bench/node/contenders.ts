@@ -27,7 +27,11 @@ export async function startContender(
   const { modelDir, secret, threads } = options
   if (name === 'node') {
     const node = await startInferenceNode({ modelDir, secret, env: nodeEnv(threads) })
-    return { url: node.url, stop: () => stopWithin(node, STOP_GRACE_MS) }
+    return {
+      url: node.url,
+      pid: node.process.pid!,
+      stop: () => stopWithin(node, STOP_GRACE_MS),
+    }
   }
   if (name === 'naive') {
     return startBaselineServer({
@@ -47,7 +51,7 @@ export async function startContender(
       secret,
       env: { ...threadsEnv(threads), BENCH_HF_POOLING: folder.pooling },
     })
-    return { url: server.url, stop: () => server.stop().finally(folder.remove) }
+    return { ...server, stop: () => server.stop().finally(folder.remove) }
   } catch (err) {
     await folder.remove()
     throw err

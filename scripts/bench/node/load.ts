@@ -4,6 +4,7 @@
  * request starts after that. Requests still in flight at `deadlineSeconds` are aborted and count
  * as errors, so a cell never outlasts its deadline whatever the server does.
  */
+import { setMaxListeners } from 'node:events'
 
 export interface LoadBounds {
   clients: number
@@ -31,6 +32,8 @@ export async function runLoad(
   const started = performance.now()
   const stopIssuing = started + bounds.maxSeconds * 1000
   const deadline = new AbortController()
+  // Every call in flight listens on this one signal; more than Node's default of 10 is expected.
+  setMaxListeners(Infinity, deadline.signal)
   const deadlineTimer = setTimeout(
     () =>
       deadline.abort(new Error(`still running at the cell's ${bounds.deadlineSeconds} s deadline`)),

@@ -3,7 +3,9 @@
  * scripts: the ratios the issue sets goals for, and every raw figure behind them.
  */
 import type { CeilingResult } from './ceiling.ts'
+import type { CoresUsed } from './cpu-meter.ts'
 import type { MatmulPeak } from './matmul-peak.ts'
+import { CORES } from './settings.ts'
 
 export type ContenderName = 'node' | 'naive' | 'transformers.js'
 
@@ -28,6 +30,8 @@ export interface Row {
   gflops: number | null
   /** Responses whose token count differs from the node's tokenization rules. */
   tokenCountMismatches: number
+  /** Cores the server and the load generator used during the cell. */
+  cores: CoresUsed
 }
 
 export interface ModelReport {
@@ -56,6 +60,11 @@ export interface Ratios {
   vs_transformers_js: number | null
   /** p50 latency of (a) over (b) with one client. */
   latency_1_client_vs_naive: number | null
+  /**
+   * d/b: the largest a/b any server could show on this machine, since no server outruns the
+   * bare session on pre-tokenized input.
+   */
+  vs_naive_bound: number | null
 }
 
 /** Largest |component difference| from the node's vectors that float32 noise explains. */
@@ -84,6 +93,10 @@ export function ratiosOf(report: ModelReport, clients: number): Ratios {
       find(report, 'node', 1)?.p50Ms,
       find(report, 'naive', 1)?.p50Ms,
     ),
+    vs_naive_bound: ratio(
+      report.ceiling.best.tokensPerSecond,
+      find(report, 'naive', clients)?.tokensPerSecond,
+    ),
   }
 }
 
@@ -103,13 +116,17 @@ export function printTable(report: ModelReport, ratios: Ratios): void {
   console.log(
     `${'contender'.padEnd(22)}${'clients'.padStart(8)}${'requests'.padStart(9)}${'errors'.padStart(7)}` +
       `${'emb/s'.padStart(9)}${'tokens/s'.padStart(10)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}` +
-      (withFlops ? 'GFLOP/s'.padStart(9) : ''),
+      (withFlops ? 'GFLOP/s'.padStart(9) : '') +
+      'srv cores'.padStart(10) +
+      'gen cores'.padStart(10),
   )
   for (const row of report.rows) {
     console.log(
       `${LABELS[row.contender].padEnd(22)}${num(row.clients, 0, 8)}${num(row.requests)}${num(row.errors, 0, 7)}` +
         `${num(row.embeddingsPerSecond, 1)}${num(row.tokensPerSecond, 0, 10)}${num(row.p50Ms, 1)}${num(row.p99Ms, 1)}` +
-        (withFlops ? num(row.gflops, 1) : ''),
+        (withFlops ? num(row.gflops, 1) : '') +
+        num(row.cores.server, 2, 10) +
+        num(row.cores.client, 2, 10),
     )
     if (row.firstError) console.log(`${''.padEnd(22)}first error: ${row.firstError}`)
   }
@@ -144,6 +161,11 @@ export function printTable(report: ModelReport, ratios: Ratios): void {
     `at ${ratios.clients} clients: a/d ${show(ratios.vs_ceiling)}, a/b ${show(ratios.vs_naive)}, ` +
       `a/c ${show(ratios.vs_transformers_js)}; 1-client p50 a/b ${show(ratios.latency_1_client_vs_naive)}`,
   )
+  console.log(
+    `d/b ${show(ratios.vs_naive_bound)}: the most a/b any server could reach here (none outruns ` +
+      `the bare session); srv/gen cores: what the server and the load generator used of the ` +
+      `${CORES} cores, all of which the ceiling had to itself`,
+  )
 }
 
 /** The last line of the run: one JSON object. */
@@ -172,6 +194,8 @@ export function summaryJson(
       p99_ms: r.p99Ms,
       gflops: r.gflops,
       token_count_mismatches: r.tokenCountMismatches,
+      server_cores: r.cores.server,
+      load_generator_cores: r.cores.client,
     })),
     ceiling: report.ceiling.points.map((p) => ({
       batch_size: p.batchSize,
@@ -190,6 +214,7 @@ export function summaryJson(
     vs_naive: ratios.vs_naive,
     vs_transformers_js: ratios.vs_transformers_js,
     latency_1_client_vs_naive: ratios.latency_1_client_vs_naive,
+    vs_naive_bound: ratios.vs_naive_bound,
     goals: GOALS,
     goals_met: {
       vs_ceiling: met(ratios.vs_ceiling, GOALS.vs_ceiling),

@@ -16,6 +16,8 @@ export const CANNOT_SERVE = 'CANNOT_SERVE'
 
 export interface RunningServer {
   url: string
+  /** The server's process, whose CPU time each cell reads (cpu-meter.ts). */
+  pid: number
   stop: () => Promise<void>
 }
 
@@ -71,7 +73,7 @@ export async function startBaselineServer(options: {
     if (reason) throw new CannotServeError(reason)
     throw err
   }
-  return { url, stop: () => stopChild(child) }
+  return { url, pid: child.pid!, stop: () => stopChild(child) }
 }
 
 async function stopChild(child: ChildProcess): Promise<void> {
