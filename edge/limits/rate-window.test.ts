@@ -12,6 +12,7 @@ describe('the rate window', () => {
     expect(windowAt(first, 1_000 + WINDOW_MS)).toEqual({
       startedAt: 1_000 + WINDOW_MS,
       requests: 0,
+      leased: 0,
       tokens: 0,
     })
   })

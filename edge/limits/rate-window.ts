@@ -13,15 +13,26 @@ export interface RateWindow {
   startedAt: number
   /** Requests admitted in this window. */
   requests: number
+  /**
+   * Requests granted to isolates as admission leases (lease-policy.ts) and not yet used or
+   * given back: they count against the budget as if admitted, so no lease can overrun it.
+   */
+  leased?: number
   /** Tokens the node reported for this window's requests (may pass the limit: see `exhausted`). */
   tokens: number
+}
+
+/** Requests the window has admitted or promised in leases. */
+export function committedRequests(window: RateWindow): number {
+  // Windows stored before leases existed have no `leased`.
+  return window.requests + (window.leased ?? 0)
 }
 
 /** The window in force at `now`: the current one, or a fresh one if it closed. */
 export function windowAt(window: RateWindow | null, now: number): RateWindow {
   return window !== null && now < window.startedAt + WINDOW_MS
     ? window
-    : { startedAt: now, requests: 0, tokens: 0 }
+    : { startedAt: now, requests: 0, leased: 0, tokens: 0 }
 }
 
 /**
@@ -30,7 +41,10 @@ export function windowAt(window: RateWindow | null, now: number): RateWindow {
  * budget is already spent; the one that spends it is let through whole.
  */
 export function exhausted(window: RateWindow, limits: Limits): 'requests' | 'tokens' | null {
-  if (limits.requests_per_minute !== null && window.requests >= limits.requests_per_minute)
+  if (
+    limits.requests_per_minute !== null &&
+    committedRequests(window) >= limits.requests_per_minute
+  )
     return 'requests'
   if (limits.tokens_per_minute !== null && window.tokens >= limits.tokens_per_minute)
     return 'tokens'
@@ -49,7 +63,7 @@ export function statusOf(window: RateWindow, limits: Limits, now: number): RateL
   const budget = (limit: number | null, used: number) =>
     limit === null ? null : { limit, remaining: Math.max(0, limit - used) }
   return {
-    requests: budget(limits.requests_per_minute, window.requests),
+    requests: budget(limits.requests_per_minute, committedRequests(window)),
     tokens: budget(limits.tokens_per_minute, window.tokens),
     resetMs: Math.max(0, window.startedAt + WINDOW_MS - now),
   }

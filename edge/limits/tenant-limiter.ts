@@ -5,6 +5,10 @@
  * tenant's revoked keys, so that a revocation takes effect on the next
  * request everywhere instead of after KV has propagated (see tenant-store.ts).
  *
+ * Besides admitting one request, the object can lease a share of the
+ * window to the asking isolate (lease-policy.ts), which then admits the
+ * tenant's next requests itself and reports each one through `record`.
+ *
  * The window closes by an alarm at its end (and, should the alarm be late,
  * by the clock on the next request), so a test can close it at will with
  * `runDurableObjectAlarm` instead of waiting a minute.
@@ -20,13 +24,14 @@ import {
   type RateLimitStatus,
   type RateWindow,
 } from './rate-window.ts'
+import { LEASE_TTL_MS, leaseSize, type LeaseGrant } from './lease-policy.ts'
 import { addUsage, emptyCounters, type UsageCounters } from './usage-counters.ts'
 
 /** How often counters are written to durable storage (see `save`). */
 const FLUSH_INTERVAL_MS = 1_000
 
 export type Admission =
-  | { admitted: true; status: RateLimitStatus }
+  | { admitted: true; status: RateLimitStatus; lease?: LeaseGrant }
   | { admitted: false; reason: 'requests' | 'tokens'; status: RateLimitStatus }
   | { admitted: false; reason: 'revoked' }
 
@@ -37,7 +42,13 @@ export interface UsageReport {
   /** By key id. */
   keys: Record<string, UsageCounters>
   /** The rate window in force, if one is open. */
-  window: { started_at: string; requests: number; tokens: number } | null
+  window: { started_at: string; requests: number; leased: number; tokens: number } | null
+}
+
+/** What an isolate asks for along with an admission. */
+export interface LeaseRequest {
+  /** Requests left unused on the isolate's previous lease, given back to its window. */
+  giveBack: { windowStartedAt: number; requests: number } | null
 }
 
 interface UsageBook {
@@ -63,27 +74,71 @@ export class TenantLimiter extends DurableObject<Env> {
     })
   }
 
-  /** Admits one request of `key` (counting it) or says why not. */
-  async admit(key: { id: string; hash: string }, limits: Limits): Promise<Admission> {
+  /**
+   * Admits one request of `key` (counting it) or says why not. With `lease`, an admitted
+   * request also brings back a share of the window for the isolate to admit on its own.
+   */
+  async admit(
+    key: { id: string; hash: string },
+    limits: Limits,
+    lease?: LeaseRequest,
+  ): Promise<Admission> {
     if (this.revoked[key.hash] !== undefined) return { admitted: false, reason: 'revoked' }
     const now = Date.now()
     const window = this.windowAt(now)
+    const giveBack = lease?.giveBack
+    if (giveBack && giveBack.windowStartedAt === window.startedAt)
+      window.leased = Math.max(0, (window.leased ?? 0) - giveBack.requests)
     const refused = exhausted(window, limits)
     if (refused) return { admitted: false, reason: refused, status: statusOf(window, limits, now) }
     window.requests += 1
-    this.usage.since ??= new Date(now).toISOString()
-    this.usage.totals.requests += 1
-    this.countersOf(key.id).requests += 1
+    this.countRequest(key.id, now)
+    const size = lease ? leaseSize(window, limits) : null
+    if (size?.requests) window.leased = (window.leased ?? 0) + size.requests
     this.save()
-    return { admitted: true, status: statusOf(window, limits, now) }
+    const status = statusOf(window, limits, now)
+    if (!size) return { admitted: true, status }
+    return {
+      admitted: true,
+      status,
+      lease: {
+        ...size,
+        expiresAt: Math.min(now + LEASE_TTL_MS, window.startedAt + WINDOW_MS),
+        windowStartedAt: window.startedAt,
+        revokedKeyHashes: Object.keys(this.revoked),
+      },
+    }
   }
 
-  /** Adds what an admitted request consumed, once the route knows it. */
-  async record(keyId: string, usage: RequestUsage): Promise<void> {
-    this.windowAt(Date.now()).tokens += usage.tokens
+  /**
+   * Adds what an admitted request consumed, once the route knows it.
+   * @param leasedFrom for a request an isolate admitted on a lease: the window the lease was
+   *   charged to. The request is counted now, and its share of the lease is used up.
+   */
+  async record(
+    keyId: string,
+    usage: RequestUsage,
+    leasedFrom: number | null = null,
+  ): Promise<void> {
+    const now = Date.now()
+    const window = this.windowAt(now)
+    window.tokens += usage.tokens
+    if (leasedFrom !== null) {
+      this.countRequest(keyId, now)
+      if (leasedFrom === window.startedAt) {
+        window.leased = Math.max(0, (window.leased ?? 0) - 1)
+        window.requests += 1
+      }
+    }
     addUsage(this.usage.totals, usage)
     addUsage(this.countersOf(keyId), usage)
     this.save()
+  }
+
+  private countRequest(keyId: string, now: number): void {
+    this.usage.since ??= new Date(now).toISOString()
+    this.usage.totals.requests += 1
+    this.countersOf(keyId).requests += 1
   }
 
   /** Refuses the key from now on. Idempotent: the first revocation time stays. */
@@ -100,6 +155,7 @@ export class TenantLimiter extends DurableObject<Env> {
         ? {
             started_at: new Date(this.window!.startedAt).toISOString(),
             requests: this.window!.requests,
+            leased: this.window!.leased ?? 0,
             tokens: this.window!.tokens,
           }
         : null,

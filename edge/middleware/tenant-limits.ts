@@ -1,8 +1,10 @@
 /**
- * Admission by the tenant's Durable Object, before the route: a revoked key
- * is a 401, a spent budget a 429 with `Retry-After`. After the route: the
- * tokens, hits and misses it reports are recorded (usage and the token
- * budget), and every response carries OpenAI's x-ratelimit-* headers.
+ * Admission, before the route: on this isolate's lease for the tenant when
+ * it holds one (edge/limits/lease-policy.ts), else by the tenant's Durable
+ * Object, which may grant a new lease with its answer. A revoked key is a
+ * 401, a spent budget a 429 with `Retry-After`. After the route: the tokens,
+ * hits and misses it reports are recorded (usage and the token budget), and
+ * every response carries OpenAI's x-ratelimit-* headers.
  */
 import type { MiddlewareHandler } from 'hono'
 import { ApiError } from '../../shared/errors.ts'
@@ -13,6 +15,7 @@ import {
   formatDuration,
 } from '../limits/rate-limit-headers.ts'
 import type { RateLimitStatus } from '../limits/rate-window.ts'
+import { admissionLeases } from '../limits/admission-leases.ts'
 import { limiterFor, type Admission } from '../limits/tenant-limiter.ts'
 import { invalidKeyError } from './tenant-auth.ts'
 
@@ -38,32 +41,48 @@ export const tenantLimits: MiddlewareHandler<AppEnv> = async (c, next) => {
   const tenant = c.get('tenant')
   const key = c.get('apiKey')
   const limiter = limiterFor(c.env, tenant.id)
-  let admission: Admission
-  try {
-    admission = await limiter.admit({ id: key.id, hash: key.hash }, tenant.limits)
-  } catch (err) {
-    // Failing open would make the limits and revocations unenforceable whenever the object is down.
-    throw new ApiError(503, 'the rate limiter is unavailable; retry shortly', {
-      code: 'limiter_unavailable',
-      headers: { 'retry-after': '1' },
-      cause: err,
-    })
-  }
-  if (!admission.admitted) {
-    if (admission.reason === 'revoked') throw invalidKeyError()
-    throw rateLimitError(tenant.id, admission.reason, admission.status)
+  const local = admissionLeases.admit(tenant.id, tenant.limits, key.hash, Date.now())
+  if (local && !local.admitted) throw invalidKeyError()
+  let status: RateLimitStatus
+  if (local) {
+    status = local.status
+  } else {
+    const leaseRequest = admissionLeases.request(tenant.id)
+    let admission: Admission | null = null
+    try {
+      admission = await limiter.admit({ id: key.id, hash: key.hash }, tenant.limits, leaseRequest)
+    } catch (err) {
+      // Failing open would make the limits and revocations unenforceable whenever the object is down.
+      throw new ApiError(503, 'the rate limiter is unavailable; retry shortly', {
+        code: 'limiter_unavailable',
+        headers: { 'retry-after': '1' },
+        cause: err,
+      })
+    } finally {
+      admissionLeases.settle(tenant.id, tenant.limits, leaseRequest, admission, Date.now())
+    }
+    if (!admission.admitted) {
+      if (admission.reason === 'revoked') throw invalidKeyError()
+      throw rateLimitError(tenant.id, admission.reason, admission.status)
+    }
+    status = admissionLeases.statusFor(tenant.id, admission)
   }
 
   await next()
 
   const usage = c.get('usage')
-  if (usage) {
+  if (usage) admissionLeases.spend(tenant.id, usage.tokens)
+  const leasedFrom = local?.leasedFrom ?? null
+  // A request admitted on a lease is counted only here, so it is recorded even without usage.
+  if (usage || leasedFrom !== null) {
     // Sent now, before the response leaves, so the tenant's next request is measured against it.
-    const recorded = limiter.record(key.id, usage).catch((err: unknown) => {
+    const recorded = limiter.record(key.id, usage ?? NO_USAGE, leasedFrom).catch((err: unknown) => {
       console.error(`usage of tenant ${tenant.id} not recorded:`, err)
     })
     c.executionCtx.waitUntil(recorded)
   }
-  for (const [name, value] of Object.entries(rateLimitHeaders(admission.status, usage?.tokens)))
+  for (const [name, value] of Object.entries(rateLimitHeaders(status, usage?.tokens)))
     c.res.headers.set(name, value)
 }
+
+const NO_USAGE = { tokens: 0, cacheHits: 0, cacheMisses: 0 }

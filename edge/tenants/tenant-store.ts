@@ -1,4 +1,5 @@
 /** Reads and writes tenants and API keys in CONTROL_KV. */
+import { LRUCache } from 'lru-cache'
 import { sha256Hex } from '../../shared/hashing.ts'
 import type { KvEntry } from './tenant-records.ts'
 import {
@@ -34,12 +35,38 @@ export interface Credentials {
   key: KeyIdentity
 }
 
+/**
+ * The same records, held in the isolate for as long as KV's edge cache would hold them: a
+ * KV read, even one KV answers from its edge cache, costs a round trip out of the isolate
+ * on every request. Only keys that were found are kept (an unknown key is asked again, so a
+ * new key works at once). Writes through this module clear it, so the isolate that made a
+ * change sees it at once; other isolates see it within CONTROL_CACHE_TTL_SECONDS, the bound
+ * KV's cache already sets.
+ */
+const credentialsCache = new LRUCache<string, Credentials>({
+  max: 10_000,
+  ttl: CONTROL_CACHE_TTL_SECONDS * 1000,
+})
+
+/** Empties this isolate's credentials cache; writes here call it, and tests that write KV directly. */
+export function forgetCredentials(): void {
+  credentialsCache.clear()
+}
+
 /** The tenant and key a raw API key stands for, or null for an unknown or revoked key. */
 export async function credentialsForApiKey(
   kv: KVNamespace,
   apiKey: string,
 ): Promise<Credentials | null> {
   const hash = await sha256Hex(apiKey)
+  const cached = credentialsCache.get(hash)
+  if (cached) return cached
+  const credentials = await readCredentials(kv, hash)
+  if (credentials) credentialsCache.set(hash, credentials)
+  return credentials
+}
+
+async function readCredentials(kv: KVNamespace, hash: string): Promise<Credentials | null> {
   const keyRecord = ApiKeyRecordSchema.safeParse(
     await kv.get(keyRecordName(hash), { type: 'json', cacheTtl: CONTROL_CACHE_TTL_SECONDS }),
   )
@@ -59,6 +86,7 @@ export async function credentialsForApiKey(
 
 export async function writeEntries(kv: KVNamespace, entries: KvEntry[]): Promise<void> {
   await Promise.all(entries.map(({ key, value }) => kv.put(key, value)))
+  forgetCredentials()
 }
 
 /** A tenant as stored, read without the edge cache (the admin API wants the latest). */
@@ -117,4 +145,5 @@ export async function listTenantKeys(kv: KVNamespace, tenantId: string): Promise
 
 export async function writeKeyRecord(kv: KVNamespace, key: StoredKey): Promise<void> {
   await kv.put(keyRecordName(key.hash), JSON.stringify(key.record))
+  forgetCredentials()
 }

@@ -6,6 +6,7 @@
 import { runDurableObjectAlarm } from 'cloudflare:test'
 import { expect } from 'vitest'
 import type { CreatedKey, TenantView } from '../../edge/admin/api-types.ts'
+import { admissionLeases } from '../../edge/limits/admission-leases.ts'
 import { limiterFor } from '../../edge/limits/tenant-limiter.ts'
 import { callEdge, env } from './edge-harness.ts'
 
@@ -55,5 +56,7 @@ export async function tenantWithKey(
 
 /** Closes the tenant's current rate window now, as its alarm would at the minute's end. */
 export function closeRateWindow(tenantId: string): Promise<boolean> {
+  // A lease ends with its window at the latest; closing the window early must end it too.
+  admissionLeases.forget(tenantId)
   return runDurableObjectAlarm(limiterFor(env, tenantId))
 }

@@ -8,7 +8,9 @@ import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test'
 import { env as workerEnv } from 'cloudflare:workers'
 import app from '../../edge/index.ts'
 import type { Env } from '../../edge/env.ts'
+import { admissionLeases } from '../../edge/limits/admission-leases.ts'
 import { tenantWithKeyEntries } from '../../edge/tenants/tenant-records.ts'
+import { forgetCredentials } from '../../edge/tenants/tenant-store.ts'
 import type { Tenant } from '../../edge/tenants/tenant.ts'
 
 export const env = workerEnv as unknown as Env
@@ -54,6 +56,9 @@ export async function seedTenant(
 ): Promise<void> {
   for (const { key, value } of await tenantWithKeyEntries(tenant, apiKey))
     await env.CONTROL_KV.put(key, value)
+  // Written past the store, which would have told this isolate's caches itself.
+  forgetCredentials()
+  admissionLeases.forget(tenant.id)
 }
 
 export interface EmbeddingsBody {

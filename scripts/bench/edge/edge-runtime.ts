@@ -32,6 +32,8 @@ export async function startEdge(options: {
   nodeUrls: string[]
   nodeSecret: string
   apiKey: string
+  /** A key of a second tenant, with limits far above what the benchmark sends. */
+  limitedApiKey: string
 }): Promise<EdgeRuntime> {
   const outDir = await mkdtemp(path.join(tmpdir(), 'bench-edge-bundle-'))
   await run(wrangler, ['deploy', '--dry-run', '--outdir', outDir], { cwd: REPO_ROOT, env: offline })
@@ -57,15 +59,25 @@ export async function startEdge(options: {
   })
   await mf.ready
   const control = await mf.getKVNamespace('CONTROL_KV')
-  // No limits: every request still goes through the tenant's Durable Object admission, which
-  // never refuses, so a fast machine measures the edge rather than a 429.
-  const tenant = {
-    id: 'bench',
-    allowed_models: ['*'],
-    limits: { requests_per_minute: null, tokens_per_minute: null },
-  }
-  for (const { key, value } of await tenantWithKeyEntries(tenant, options.apiKey, 'bench-key')) {
-    await control.put(key, value)
+  // `bench` has no limits; `bench-limited` has limits this machine cannot reach in a minute, so
+  // both admission paths are measured (a tenant without limits has nothing to count) and
+  // neither turns into a 429.
+  const tenants = [
+    {
+      id: 'bench',
+      apiKey: options.apiKey,
+      limits: { requests_per_minute: null, tokens_per_minute: null },
+    },
+    {
+      id: 'bench-limited',
+      apiKey: options.limitedApiKey,
+      limits: { requests_per_minute: 10_000_000, tokens_per_minute: 1_000_000_000 },
+    },
+  ]
+  for (const { apiKey, ...tenant } of tenants) {
+    const record = { ...tenant, allowed_models: ['*'] }
+    for (const { key, value } of await tenantWithKeyEntries(record, apiKey, 'bench-key'))
+      await control.put(key, value)
   }
   return {
     url: `http://127.0.0.1:${port}`,

@@ -7,6 +7,8 @@
  *       auth     GET /v1/models: the same key check and Durable Object admission every
  *                /v1 request pays, and no cache work: what (b) costs beyond it is the cache's
  *   (b) hit-1    POST /v1/embeddings, one input, always cached
+ *       hit-1-lim    the same for a tenant with (unreachably high) rate limits: admission
+ *                then counts against a lease of its budget (edge/limits/lease-policy.ts)
  *   (c) hit-32   POST /v1/embeddings, 32 inputs, all cached
  *   (d) zipf     single-input queries drawn Zipf(s≈1.1) from 10,000 distinct ones,
  *                cache on, then cache off (`x-embed-cache: bypass`: every input to the node)
@@ -54,6 +56,7 @@ const log = (line: string) =>
 
 const secret = randomBytes(24).toString('hex')
 const apiKey = `sk-bench-${randomBytes(12).toString('hex')}`
+const limitedApiKey = `sk-bench-${randomBytes(12).toString('hex')}`
 const modelDir = await ensureDefaultModel(path.join(REPO_ROOT, 'models'), { log: () => {} })
 log(`starting the inference node (${MODEL}, its own vector cache ${NODE_CACHE ? 'on' : 'off'})`)
 const node = await startInferenceNode({
@@ -64,7 +67,7 @@ const node = await startInferenceNode({
 let edge: Awaited<ReturnType<typeof startEdge>> | undefined
 try {
   log('bundling the edge with wrangler and starting it in workerd (Miniflare)')
-  edge = await startEdge({ nodeUrls: [node.url], nodeSecret: secret, apiKey })
+  edge = await startEdge({ nodeUrls: [node.url], nodeSecret: secret, apiKey, limitedApiKey })
   const url = edge.url
   const headers = { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' }
   const embedBody = (input: string | string[]) => JSON.stringify({ model: MODEL, input })
@@ -74,9 +77,15 @@ try {
   // Make (b) and (c) hits before they are measured, and check they are.
   const single = embedBody('How do I reset my password?')
   const batch = embedBody(Array.from({ length: 32 }, (_, i) => `Cached batch input number ${i}`))
-  for (const body of [single, batch]) {
-    await (await post(body)).arrayBuffer()
-    const again = await post(body)
+  // Each tenant has its own cache scope: the limited tenant warms its own entry.
+  const limitedAuth = { authorization: `Bearer ${limitedApiKey}` }
+  for (const [body, extra] of [
+    [single, {}],
+    [batch, {}],
+    [single, limitedAuth],
+  ] as const) {
+    await (await post(body, extra)).arrayBuffer()
+    const again = await post(body, extra)
     await again.arrayBuffer()
     if (again.status !== 200 || again.headers.get('x-cache') !== 'hit') {
       throw new Error(
@@ -103,6 +112,16 @@ try {
       name: 'hit-1',
       connections,
       request: { method: 'POST', path: '/v1/embeddings', headers, body: single },
+    })
+    await row({
+      name: 'hit-1-lim',
+      connections,
+      request: {
+        method: 'POST',
+        path: '/v1/embeddings',
+        headers: { ...headers, ...limitedAuth },
+        body: single,
+      },
     })
     await row({
       name: 'hit-32',
@@ -200,6 +219,8 @@ try {
       auth_p50_ms: pick('auth', 1).p50,
       hit_p50_vs_bare: pick('hit-1', 1).p50 / pick('bare', 1).p50,
       hit_p50_vs_auth: pick('hit-1', 1).p50 / pick('auth', 1).p50,
+      hit_limited_p50_ms: pick('hit-1-lim', 1).p50,
+      hit_limited_p50_vs_bare: pick('hit-1-lim', 1).p50 / pick('bare', 1).p50,
       hit32_p50_vs_bare: pick('hit-32', 1).p50 / pick('bare', 1).p50,
       hit_rps_vs_bare_8:
         pick('hit-1', THROUGHPUT_CONNECTIONS).rps / pick('bare', THROUGHPUT_CONNECTIONS).rps,

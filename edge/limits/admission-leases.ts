@@ -1,0 +1,164 @@
+/**
+ * The leases this isolate holds (lease-policy.ts says what a lease is and what it gives up):
+ * per tenant, how many more requests it may admit without asking the tenant's Durable Object,
+ * until when, and which keys it must refuse meanwhile. One book per isolate, shared by every
+ * request it serves.
+ */
+import { LRUCache } from 'lru-cache'
+import type { Limits } from '../tenants/tenant.ts'
+import type { LeaseGrant } from './lease-policy.ts'
+import type { RateLimitStatus } from './rate-window.ts'
+import type { Admission, LeaseRequest } from './tenant-limiter.ts'
+
+/** Tenants with a lease at once; a tenant pushed out simply asks its object again. */
+const MAX_TENANTS = 10_000
+
+interface HeldLease {
+  grant: LeaseGrant
+  /** The limits it was granted under: a tenant whose limits changed asks again. */
+  limits: Limits
+  /** Null when the tenant has no request limit. */
+  requestsLeft: number | null
+  /** Tokens reported by this isolate's requests of the tenant since the grant. */
+  tokensSpent: number
+  /** The object's answer at the grant: what was left besides this lease. */
+  status: RateLimitStatus
+  grantedAt: number
+  revoked: Set<string>
+}
+
+export type LocalAdmission =
+  | { admitted: true; status: RateLimitStatus; leasedFrom: number }
+  | { admitted: false; reason: 'revoked' }
+
+export class AdmissionLeases {
+  private readonly held = new LRUCache<string, HeldLease>({ max: MAX_TENANTS })
+  /** Unused requests of leases that ended, to give back with the tenant's next admission. */
+  private readonly leftovers = new Map<string, NonNullable<LeaseRequest['giveBack']>>()
+  /**
+   * Tenants whose object is being asked for a lease right now. A burst of requests that all
+   * find no lease asks for one lease, not one each: the others are admitted one by one, so
+   * the isolate never holds leases it has to give back.
+   */
+  private readonly asking = new Set<string>()
+
+  /**
+   * Admits a request on the tenant's lease, or returns null when the lease cannot (none, run
+   * out, expired, or granted under other limits): the object must decide.
+   */
+  admit(tenantId: string, limits: Limits, keyHash: string, now: number): LocalAdmission | null {
+    const lease = this.held.get(tenantId)
+    if (!lease) return null
+    // Revocations are final, so even an expired lease's list may refuse.
+    if (lease.revoked.has(keyHash)) return { admitted: false, reason: 'revoked' }
+    const usable =
+      now < lease.grant.expiresAt &&
+      lease.limits.requests_per_minute === limits.requests_per_minute &&
+      lease.limits.tokens_per_minute === limits.tokens_per_minute &&
+      lease.requestsLeft !== 0 &&
+      (lease.grant.tokens === null || lease.tokensSpent < lease.grant.tokens)
+    if (!usable) {
+      this.end(tenantId, lease)
+      return null
+    }
+    if (lease.requestsLeft !== null) lease.requestsLeft -= 1
+    return {
+      admitted: true,
+      status: this.statusOf(lease, now),
+      leasedFrom: lease.grant.windowStartedAt,
+    }
+  }
+
+  /**
+   * What to send with an admission the object decides: a request for a lease, with leftovers
+   * to give back; undefined while another request of the tenant is already asking.
+   * Every call is followed by `settle`.
+   */
+  request(tenantId: string): LeaseRequest | undefined {
+    if (this.asking.has(tenantId)) return undefined
+    this.asking.add(tenantId)
+    const giveBack = this.leftovers.get(tenantId) ?? null
+    this.leftovers.delete(tenantId)
+    return { giveBack }
+  }
+
+  /**
+   * The object has answered (`admission`), or could not be asked (null). Keeps the lease that
+   * came with an admission. Leftovers sent with a failed call are not sent again: the object
+   * may have taken them, and giving them back twice would let the window overrun its limit.
+   */
+  settle(
+    tenantId: string,
+    limits: Limits,
+    request: LeaseRequest | undefined,
+    admission: Admission | null,
+    now: number,
+  ): void {
+    if (request) this.asking.delete(tenantId)
+    if (!admission?.admitted || !admission.lease) return
+    const previous = this.held.get(tenantId)
+    if (previous) this.end(tenantId, previous)
+    this.held.set(tenantId, {
+      grant: admission.lease,
+      limits,
+      requestsLeft: admission.lease.requests,
+      tokensSpent: 0,
+      status: admission.status,
+      grantedAt: now,
+      revoked: new Set(admission.lease.revokedKeyHashes),
+    })
+  }
+
+  /** The status to report for a request the object admitted: its lease counts as still free. */
+  statusFor(
+    tenantId: string,
+    admission: { status: RateLimitStatus; lease?: LeaseGrant },
+    now = Date.now(),
+  ): RateLimitStatus {
+    const lease = this.held.get(tenantId)
+    return admission.lease && lease?.grant === admission.lease
+      ? this.statusOf(lease, now)
+      : admission.status
+  }
+
+  /** Counts tokens a request of the tenant reported against the tenant's lease. */
+  spend(tenantId: string, tokens: number): void {
+    const lease = this.held.get(tenantId)
+    if (lease) lease.tokensSpent += tokens
+  }
+
+  /** Drops the tenant's lease: its key was revoked here, or its window was closed by hand. */
+  forget(tenantId: string): void {
+    this.held.delete(tenantId)
+    this.leftovers.delete(tenantId)
+    this.asking.delete(tenantId)
+  }
+
+  private end(tenantId: string, lease: HeldLease): void {
+    this.held.delete(tenantId)
+    const unused = lease.requestsLeft ?? 0
+    if (unused === 0) return
+    const { windowStartedAt } = lease.grant
+    const earlier = this.leftovers.get(tenantId)
+    const carried = earlier?.windowStartedAt === windowStartedAt ? earlier.requests : 0
+    this.leftovers.set(tenantId, { windowStartedAt, requests: carried + unused })
+  }
+
+  private statusOf(lease: HeldLease, now: number): RateLimitStatus {
+    const { requests, tokens, resetMs } = lease.status
+    return {
+      requests: requests && {
+        limit: requests.limit,
+        remaining: requests.remaining + (lease.requestsLeft ?? 0),
+      },
+      tokens: tokens && {
+        limit: tokens.limit,
+        remaining: Math.max(0, tokens.remaining - lease.tokensSpent),
+      },
+      resetMs: Math.max(0, resetMs - (now - lease.grantedAt)),
+    }
+  }
+}
+
+/** This isolate's leases. */
+export const admissionLeases = new AdmissionLeases()

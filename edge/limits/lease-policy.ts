@@ -1,0 +1,58 @@
+/**
+ * Admission leases: how much of a tenant's budget its Durable Object may hand to one isolate,
+ * so that isolate admits the tenant's next requests itself instead of waiting on the object
+ * for each one. A cached request is a few hundred microseconds of work; a round trip to the
+ * tenant's object is more than that, and it is the part of every request that cannot be
+ * cached.
+ *
+ * What stays exact: a lease is charged to the window when granted, so all isolates together
+ * never admit more than the limit. What is given up, and bounded:
+ * - a lease lives at most LEASE_TTL_MS, so a key revoked elsewhere is refused everywhere within
+ *   that time, not on the very next request (the isolate that revoked it forgets at once);
+ * - the share of the budget out on leases is a tenth of what is left (at most
+ *   MAX_LEASE_REQUESTS), and none once fewer than LEASE_FRACTION requests remain: near the limit
+ *   every request goes to the object again, so 429s come exactly at the limit. An isolate that
+ *   dies with a lease takes that share out of the window until it closes;
+ * - tokens are known only after a request, so a leased isolate stops at its share of the
+ *   remaining tokens, counted from what its own requests reported.
+ */
+import type { Limits } from '../tenants/tenant.ts'
+import { committedRequests, type RateWindow } from './rate-window.ts'
+
+/** How long an isolate may admit on a lease without asking the tenant's object again. */
+export const LEASE_TTL_MS = 1_000
+/** A lease takes at most 1/LEASE_FRACTION of what is left of each budget. */
+export const LEASE_FRACTION = 10
+/** Requests one lease may admit, so that tokens of requests admitted together stay bounded. */
+export const MAX_LEASE_REQUESTS = 64
+
+export interface LeaseGrant {
+  /** Requests the isolate may admit on its own; null when the tenant has no request limit. */
+  requests: number | null
+  /** Tokens its requests may report before it must ask again; null: no token limit. */
+  tokens: number | null
+  /** When the lease ends: LEASE_TTL_MS after the grant, never after the window closes. */
+  expiresAt: number
+  /** The window it was charged to, so leftovers are given back to that window only. */
+  windowStartedAt: number
+  /** Hashes of the tenant's revoked keys: the isolate refuses them while the lease lives. */
+  revokedKeyHashes: string[]
+}
+
+/** What to hand out of `window` after it admitted a request, or null when nothing should be. */
+export function leaseSize(
+  window: RateWindow,
+  limits: Limits,
+): { requests: number | null; tokens: number | null } | null {
+  const unlimited = limits.requests_per_minute === null && limits.tokens_per_minute === null
+  if (unlimited) return { requests: null, tokens: null }
+  const share = (left: number) => Math.floor(Math.max(0, left) / LEASE_FRACTION)
+  const requests =
+    limits.requests_per_minute === null
+      ? MAX_LEASE_REQUESTS
+      : Math.min(MAX_LEASE_REQUESTS, share(limits.requests_per_minute - committedRequests(window)))
+  const tokens =
+    limits.tokens_per_minute === null ? null : share(limits.tokens_per_minute - window.tokens)
+  if (requests < 1 || tokens === 0) return null
+  return { requests, tokens }
+}
