@@ -16,7 +16,12 @@ export default defineConfig({
         test: {
           name: 'node',
           environment: 'node',
-          include: ['shared/**/*.test.ts', 'gpu-node/**/*.test.ts', 'test/default-model/**/*.test.ts', 'test/tiny-qwen3/**/*.test.ts'],
+          include: [
+            'shared/**/*.test.ts',
+            'gpu-node/**/*.test.ts',
+            'test/default-model/**/*.test.ts',
+            'test/tiny-qwen3/**/*.test.ts',
+          ],
           testTimeout: 120_000,
           hookTimeout: 180_000,
         },
@@ -27,7 +32,14 @@ export default defineConfig({
             main: './edge/index.ts',
             wrangler: { configPath: './wrangler.toml' },
             miniflare: {
-              bindings: { NODE_URL: inject('nodeUrl'), NODE_SECRET: inject('nodeSecret'), NODE_TIMEOUT_MS: '5000' },
+              bindings: {
+                NODE_URL: inject('nodeUrl'),
+                NODE_SECRET: inject('nodeSecret'),
+                NODE_TIMEOUT_MS: '5000',
+                // The harness waits for each request's waitUntil work: usage is sent at once, so
+                // a test reads it from the Durable Object right after its requests.
+                USAGE_FLUSH_MS: '0',
+              },
             },
           })),
         ],

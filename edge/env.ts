@@ -26,6 +26,8 @@ export interface Env {
   NODE_HEALTH_INTERVAL_MS?: string
   /** Bytes of vectors each isolate keeps in memory (default 32 MiB of the 128 MB isolate). */
   ISOLATE_CACHE_BYTES?: string
+  /** How long usage is gathered in an isolate before one call sends it (edge/limits/usage-batch.ts). */
+  USAGE_FLUSH_MS?: string
   /** Benchmarks and tests only: "true" honours `x-embed-cache: bypass` (edge/cache/cache-bypass.ts). */
   ALLOW_CACHE_BYPASS?: string
   /** One Durable Object per tenant: rate limits, usage counters, revoked keys. */

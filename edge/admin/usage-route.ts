@@ -6,6 +6,7 @@
 import { Hono } from 'hono'
 import type { AppEnv } from '../env.ts'
 import { limiterFor } from '../limits/tenant-limiter.ts'
+import { usageBatcher } from '../limits/usage-batch.ts'
 import { emptyCounters } from '../limits/usage-counters.ts'
 import { listTenantKeys } from '../tenants/tenant-store.ts'
 import type { KeyUsage, UsageView } from './api-types.ts'
@@ -15,8 +16,12 @@ export const usageRoute = new Hono<AppEnv>()
 
 usageRoute.get('/tenants/:tenantId/usage', async (c) => {
   const tenant = await requireTenant(c)
+  const limiter = limiterFor(c.env, tenant.id)
+  // This isolate's usage not yet sent (usage-batch.ts) goes first, so the report includes it.
+  const gathered = usageBatcher.take(tenant.id)
+  if (gathered) await limiter.record(gathered)
   const [report, keys] = await Promise.all([
-    limiterFor(c.env, tenant.id).usageReport(),
+    limiter.usageReport(),
     listTenantKeys(c.env.CONTROL_KV, tenant.id),
   ])
   const listed = new Set(keys.map((key) => key.record.key_id))

@@ -1,29 +1,31 @@
 /**
- * `POST /v1/embeddings`: validate, template, derive a cache key per final
- * input, resolve the distinct keys through the cache tiers and the origin
- * pool (resolve-vectors.ts), project to `dimensions`, encode.
+ * `POST /v1/embeddings`: a body this isolate has just answered is answered
+ * again from memory (response-memo.ts); otherwise validate, template, derive
+ * a cache key per final input, resolve the distinct keys through the cache
+ * tiers and the origin pool (resolve-vectors.ts), project to `dimensions`,
+ * encode.
  */
 import { Hono } from 'hono'
 import { endTime, startTime } from 'hono/timing'
 import { cacheKey } from '../../shared/cache-key.ts'
 import { parseEmbeddingsRequest, type EmbeddingsRequest } from '../../shared/embeddings-request.ts'
-import type { EmbeddingsResponse } from '../../shared/embeddings-response.ts'
 import { ApiError } from '../../shared/errors.ts'
 import type { ModelInfo } from '../../shared/node-protocol.ts'
-import { projectVector } from '../../shared/projection.ts'
-import { vectorToBase64 } from '../../shared/vector-codec.ts'
 import { bypassesCache } from '../cache/cache-bypass.ts'
 import type { AppEnv } from '../env.ts'
-import { findModel } from '../models/model-catalog.ts'
+import { findModel, modelCatalog } from '../models/model-catalog.ts'
 import type { PoolItem } from '../origin/embed-on-pool.ts'
 import { dimensionsFor } from '../tenants/dimensions-policy.ts'
 import { cacheScopeOf, type Tenant } from '../tenants/tenant.ts'
+import { embeddingJson, embeddingsResponseJson } from './embedding-json.ts'
 import { finalInputs } from './final-inputs.ts'
+import { recallAnswer, rememberAnswer } from './response-memo.ts'
 import { resolveVectors } from './resolve-vectors.ts'
 
 export const embeddingsRoute = new Hono<AppEnv>()
 
-async function readJsonBody(req: Request): Promise<unknown> {
+/** The body's text, once its content type says JSON. */
+async function readJsonText(req: Request): Promise<string> {
   const contentType = req.headers.get('content-type') ?? ''
   if (!/^application\/json\b/i.test(contentType)) {
     throw new ApiError(
@@ -34,8 +36,12 @@ async function readJsonBody(req: Request): Promise<unknown> {
       },
     )
   }
+  return req.text()
+}
+
+function parseJson(text: string): unknown {
   try {
-    return await req.json()
+    return JSON.parse(text)
   } catch {
     throw new ApiError(400, 'the request body is not valid JSON', { code: 'invalid_json' })
   }
@@ -59,10 +65,25 @@ function checkModelAccess(tenant: Tenant, model: ModelInfo, request: EmbeddingsR
   return dimensionsFor(tenant, request.dimensions, model.dimensions)
 }
 
+const jsonResponse = { 'content-type': 'application/json' }
+
 embeddingsRoute.post('/', async (c) => {
   const tenant = c.get('tenant')
-  const request = parseEmbeddingsRequest(await readJsonBody(c.req.raw))
+  const text = await readJsonText(c.req.raw)
   const waitUntil = (p: Promise<unknown>) => c.executionCtx.waitUntil(p)
+  const bypass = bypassesCache(c.env, c.req.raw)
+  if (!bypass) {
+    const revisionOf = async (id: string) =>
+      (await modelCatalog(c.env, waitUntil)).find((m) => m.id === id)?.revision
+    const recalled = await recallAnswer(c.env, tenant, text, revisionOf)
+    if (recalled) {
+      c.set('usage', recalled.usage)
+      c.header('x-cache', 'hit')
+      return c.body(recalled.json, 200, jsonResponse)
+    }
+  }
+
+  const request = parseEmbeddingsRequest(parseJson(text))
   const model = await findModel(c.env, waitUntil, request.model)
   const dimensions = checkModelAccess(tenant, model, request)
 
@@ -85,7 +106,7 @@ embeddingsRoute.post('/', async (c) => {
       items: [...distinct.values()],
       truncate: request.truncate,
       ttlSeconds: tenant.cache_ttl_seconds,
-      bypass: bypassesCache(c.env, c.req.raw),
+      bypass,
     },
     { start: (name) => startTime(c, name), end: (name) => endTime(c, name) },
   )
@@ -94,18 +115,21 @@ embeddingsRoute.post('/', async (c) => {
   const data = keys.map((key, index) => {
     const { vector, tokens: inputTokens } = entries.get(key)!
     tokens += inputTokens
-    const projected = dimensions === vector.length ? vector : projectVector(vector, dimensions)
-    const embedding =
-      request.encoding_format === 'base64' ? vectorToBase64(projected) : Array.from(projected)
-    return { object: 'embedding' as const, index, embedding }
+    return { index, json: embeddingJson(key, vector, dimensions, request.encoding_format) }
   })
   c.set('usage', { tokens, cacheHits: hits, cacheMisses: misses })
   c.header('x-cache', misses === 0 ? 'hit' : hits === 0 ? 'miss' : 'partial')
-  const body: EmbeddingsResponse = {
-    object: 'list',
-    data,
-    model: model.id,
-    usage: { prompt_tokens: tokens, total_tokens: tokens },
+  const json = embeddingsResponseJson(data, model.id, tokens)
+  if (!bypass) {
+    const vectors = new Map([...entries].map(([key, entry]) => [key, entry.vector]))
+    rememberAnswer(text, {
+      tenant,
+      model: model.id,
+      revision: model.revision,
+      vectors,
+      json,
+      tokens,
+    })
   }
-  return c.json(body)
+  return c.body(json, 200, jsonResponse)
 })

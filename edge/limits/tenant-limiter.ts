@@ -14,7 +14,7 @@
  * `runDurableObjectAlarm` instead of waiting a minute.
  */
 import { DurableObject } from 'cloudflare:workers'
-import type { Env, RequestUsage } from '../env.ts'
+import type { Env } from '../env.ts'
 import type { Limits } from '../tenants/tenant.ts'
 import {
   WINDOW_MS,
@@ -25,6 +25,7 @@ import {
   type RateWindow,
 } from './rate-window.ts'
 import { LEASE_TTL_MS, leaseSize, type LeaseGrant } from './lease-policy.ts'
+import type { UsageBatch } from './usage-batch.ts'
 import { addUsage, emptyCounters, type UsageCounters } from './usage-counters.ts'
 
 /** How often counters are written to durable storage (see `save`). */
@@ -76,13 +77,17 @@ export class TenantLimiter extends DurableObject<Env> {
 
   /**
    * Admits one request of `key` (counting it) or says why not. With `lease`, an admitted
-   * request also brings back a share of the window for the isolate to admit on its own.
+   * request also brings back a share of the window for the isolate to admit on its own;
+   * `usage` is what the isolate gathered and had not sent yet (usage-batch.ts).
    */
   async admit(
     key: { id: string; hash: string },
     limits: Limits,
     lease?: LeaseRequest,
+    usage?: UsageBatch | null,
   ): Promise<Admission> {
+    // What the isolate's finished requests used, so the decision counts their tokens.
+    if (usage) await this.record(usage)
     if (this.revoked[key.hash] !== undefined) return { admitted: false, reason: 'revoked' }
     const now = Date.now()
     const window = this.windowAt(now)
@@ -111,27 +116,25 @@ export class TenantLimiter extends DurableObject<Env> {
   }
 
   /**
-   * Adds what an admitted request consumed, once the route knows it.
-   * @param leasedFrom for a request an isolate admitted on a lease: the window the lease was
-   *   charged to. The request is counted now, and its share of the lease is used up.
+   * Adds what admitted requests consumed, once their routes know it: tokens to the window and
+   * to usage, and the requests isolates admitted on leases (lease-policy.ts), which are
+   * counted only now. A leased request's share of its lease is used up if the lease's window
+   * is still the one in force.
    */
-  async record(
-    keyId: string,
-    usage: RequestUsage,
-    leasedFrom: number | null = null,
-  ): Promise<void> {
+  async record(batch: UsageBatch): Promise<void> {
     const now = Date.now()
     const window = this.windowAt(now)
-    window.tokens += usage.tokens
-    if (leasedFrom !== null) {
-      this.countRequest(keyId, now)
-      if (leasedFrom === window.startedAt) {
-        window.leased = Math.max(0, (window.leased ?? 0) - 1)
-        window.requests += 1
-      }
+    for (const [keyId, { usage, leasedRequests }] of Object.entries(batch.keys)) {
+      window.tokens += usage.tokens
+      addUsage(this.usage.totals, usage)
+      addUsage(this.countersOf(keyId), usage)
+      for (let i = 0; i < leasedRequests; i++) this.countRequest(keyId, now)
     }
-    addUsage(this.usage.totals, usage)
-    addUsage(this.countersOf(keyId), usage)
+    for (const [startedAt, requests] of Object.entries(batch.leasedFrom)) {
+      if (Number(startedAt) !== window.startedAt) continue
+      window.leased = Math.max(0, (window.leased ?? 0) - requests)
+      window.requests += requests
+    }
     this.save()
   }
 

@@ -3,8 +3,9 @@
  * it holds one (edge/limits/lease-policy.ts), else by the tenant's Durable
  * Object, which may grant a new lease with its answer. A revoked key is a
  * 401, a spent budget a 429 with `Retry-After`. After the route: the tokens,
- * hits and misses it reports are recorded (usage and the token budget), and
- * every response carries OpenAI's x-ratelimit-* headers.
+ * hits and misses it reports are gathered for the object (usage and the token
+ * budget; usage-batch.ts), and every response carries OpenAI's x-ratelimit-*
+ * headers.
  */
 import type { MiddlewareHandler } from 'hono'
 import { ApiError } from '../../shared/errors.ts'
@@ -17,6 +18,7 @@ import {
 import type { RateLimitStatus } from '../limits/rate-window.ts'
 import { admissionLeases } from '../limits/admission-leases.ts'
 import { limiterFor, type Admission } from '../limits/tenant-limiter.ts'
+import { usageBatcher, type UsageBatch } from '../limits/usage-batch.ts'
 import { invalidKeyError } from './tenant-auth.ts'
 
 const BUDGET_NAMES = { requests: 'requests per minute (RPM)', tokens: 'tokens per minute (TPM)' }
@@ -40,7 +42,8 @@ function rateLimitError(tenantId: string, budget: 'requests' | 'tokens', status:
 export const tenantLimits: MiddlewareHandler<AppEnv> = async (c, next) => {
   const tenant = c.get('tenant')
   const key = c.get('apiKey')
-  const limiter = limiterFor(c.env, tenant.id)
+  // Made only when needed: a request admitted on a lease may never call the object.
+  const limiter = () => limiterFor(c.env, tenant.id)
   const local = admissionLeases.admit(tenant.id, tenant.limits, key.hash, Date.now())
   if (local && !local.admitted) throw invalidKeyError()
   let status: RateLimitStatus
@@ -50,7 +53,12 @@ export const tenantLimits: MiddlewareHandler<AppEnv> = async (c, next) => {
     const leaseRequest = admissionLeases.request(tenant.id)
     let admission: Admission | null = null
     try {
-      admission = await limiter.admit({ id: key.id, hash: key.hash }, tenant.limits, leaseRequest)
+      admission = await limiter().admit(
+        { id: key.id, hash: key.hash },
+        tenant.limits,
+        leaseRequest,
+        usageBatcher.take(tenant.id),
+      )
     } catch (err) {
       // Failing open would make the limits and revocations unenforceable whenever the object is down.
       throw new ApiError(503, 'the rate limiter is unavailable; retry shortly', {
@@ -75,14 +83,22 @@ export const tenantLimits: MiddlewareHandler<AppEnv> = async (c, next) => {
   const leasedFrom = local?.leasedFrom ?? null
   // A request admitted on a lease is counted only here, so it is recorded even without usage.
   if (usage || leasedFrom !== null) {
-    // Sent now, before the response leaves, so the tenant's next request is measured against it.
-    const recorded = limiter.record(key.id, usage ?? NO_USAGE, leasedFrom).catch((err: unknown) => {
-      console.error(`usage of tenant ${tenant.id} not recorded:`, err)
+    const send = (batch: UsageBatch) =>
+      limiter()
+        .record(batch)
+        .catch((err: unknown) => {
+          console.error(`usage of tenant ${tenant.id} not recorded:`, err)
+        })
+    const delayMs = Number(c.env.USAGE_FLUSH_MS ?? DEFAULT_USAGE_FLUSH_MS)
+    const sending = usageBatcher.add(tenant.id, key.id, usage ?? NO_USAGE, leasedFrom, {
+      delayMs,
+      send,
     })
-    c.executionCtx.waitUntil(recorded)
+    if (sending) c.executionCtx.waitUntil(sending)
   }
   for (const [name, value] of Object.entries(rateLimitHeaders(status, usage?.tokens)))
     c.res.headers.set(name, value)
 }
 
 const NO_USAGE = { tokens: 0, cacheHits: 0, cacheMisses: 0 }
+const DEFAULT_USAGE_FLUSH_MS = 200

@@ -36,6 +36,9 @@ export async function modelCatalog(
   }
   const models = pool.models()
   if (models.length > 0) {
+    // The same model objects as last time: nothing to compare or write (the common case, and
+    // on every request, so it is kept cheap).
+    if (lastSeen !== null && sameObjects(models, lastSeen)) return lastSeen
     lastSeen = models
     const snapshot = JSON.stringify(models)
     if (snapshot !== lastSnapshot) {
@@ -51,6 +54,10 @@ export async function modelCatalog(
     })
   }
   return known
+}
+
+function sameObjects<T>(a: T[], b: T[]): boolean {
+  return a.length === b.length && a.every((item, i) => item === b[i])
 }
 
 /**

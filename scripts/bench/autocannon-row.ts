@@ -1,6 +1,6 @@
 /**
  * One benchmark row: autocannon against one HTTP route, bounded in requests and
- * seconds. Latency percentiles come from every response's own time (float
+ * seconds; or several rows measured in turns (measureInTurns). Latency percentiles come from every response's own time (float
  * ms; autocannon's histogram keeps whole milliseconds, too coarse for routes
  * that answer in under one), and requests/s from the wall time of the row
  * (autocannon's own rate is per whole second).
@@ -40,7 +40,15 @@ function percentile(sorted: Float64Array, p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]
 }
 
-export async function measure(options: RowOptions): Promise<Row> {
+/** What one autocannon run saw. */
+interface Sample {
+  latencies: number[]
+  errors: number
+  hits: number
+  seconds: number
+}
+
+async function run(options: RowOptions): Promise<Sample> {
   const latencies: number[] = []
   let hits = 0
   const { method = 'GET', path, headers = {}, body } = options.request
@@ -70,16 +78,51 @@ export async function measure(options: RowOptions): Promise<Row> {
       latencies.push(responseTime),
     )
   })
-  const seconds = (performance.now() - started) / 1000
-  const sorted = Float64Array.from(latencies).sort()
+  return {
+    latencies,
+    errors: result.errors + result.timeouts + result.non2xx,
+    hits,
+    seconds: (performance.now() - started) / 1000,
+  }
+}
+
+function rowOf(options: RowOptions, samples: Sample[]): Row {
+  const sorted = Float64Array.from(samples.flatMap((s) => s.latencies)).sort()
+  const seconds = samples.reduce((sum, s) => sum + s.seconds, 0)
   return {
     name: options.name,
     connections: options.connections,
-    requests: latencies.length,
-    errors: result.errors + result.timeouts + result.non2xx,
-    rps: latencies.length / seconds,
+    requests: sorted.length,
+    errors: samples.reduce((sum, s) => sum + s.errors, 0),
+    rps: sorted.length / seconds,
     p50: percentile(sorted, 50),
     p99: percentile(sorted, 99),
-    hits,
+    hits: samples.reduce((sum, s) => sum + s.hits, 0),
   }
+}
+
+export async function measure(options: RowOptions): Promise<Row> {
+  return rowOf(options, [await run(options)])
+}
+
+/**
+ * Rows to compare with each other, measured in turns: `rounds` rounds, each running every row
+ * for its share of `maxSeconds` and `maxRequests`, and each row's figures taken over all its
+ * rounds. On a shared machine whose speed drifts over seconds, rows measured one after the
+ * other would compare one moment with another; in turns, each row sees every moment alike.
+ */
+export async function measureInTurns(options: RowOptions[], rounds: number): Promise<Row[]> {
+  const samples: Sample[][] = options.map(() => [])
+  for (let round = 0; round < rounds; round++) {
+    for (const [i, row] of options.entries()) {
+      samples[i].push(
+        await run({
+          ...row,
+          maxSeconds: Math.max(1, Math.round(row.maxSeconds / rounds)),
+          maxRequests: Math.ceil(row.maxRequests / rounds),
+        }),
+      )
+    }
+  }
+  return options.map((row, i) => rowOf(row, samples[i]))
 }

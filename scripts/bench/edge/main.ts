@@ -15,7 +15,8 @@
  *       miss-on / miss-off   a new input every request, cache on / off: what a miss costs
  *                the edge (lookups, the KV write) on top of the node's work; context for (d)
  *
- * (a)-(c) run at 1 connection (latency) and 8 (throughput); (d) at 8. Every row is
+ * (a)-(c) run at 1 connection (latency) and 8 (throughput), in turns: BENCH_ROUNDS rounds
+ * of about a second per row, each row's figures over all its rounds; (d) at 8. Every row is
  * bounded in requests and seconds. Prints p50/p99 and requests/s per row, ratios to
  * (a), the Zipf hit ratio against the ideal (an unbounded cache over the same
  * requests) and the cache's throughput gain; the last line is one JSON object.
@@ -23,7 +24,7 @@
  * The node's own vector cache is off (VECTOR_CACHE_BYTES=0) unless BENCH_NODE_CACHE=on, so
  * that "cache off" in (d) means no cache anywhere, not the node's cache in place of the edge's.
  *
- * Environment: BENCH_SECONDS (5, per (a)-(c) row), BENCH_REQUESTS (50000),
+ * Environment: BENCH_SECONDS (5, per (a)-(c) row), BENCH_ROUNDS (5), BENCH_REQUESTS (50000),
  * ZIPF_REQUESTS (20000), ZIPF_SECONDS (20), ZIPF_DISTINCT (10000), ZIPF_EXPONENT (1.1),
  * BENCH_NODE_CACHE (off).
  */
@@ -33,7 +34,7 @@ import { REPO_ROOT } from '../../../gpu-node/config.ts'
 import { startInferenceNode } from '../../../test/support/inference-node-process.ts'
 import { ensureDefaultModel } from '../../default-model/prepare.ts'
 import { startEdge } from './edge-runtime.ts'
-import { measure, type Row, type RowOptions } from '../autocannon-row.ts'
+import { measure, measureInTurns, type Row, type RowOptions } from '../autocannon-row.ts'
 import { idealHitRatio, queryText, zipfSequence } from './zipf.ts'
 
 const numberFrom = (name: string, fallback: number) => {
@@ -41,6 +42,7 @@ const numberFrom = (name: string, fallback: number) => {
   return process.env[name] && Number.isFinite(value) && value > 0 ? value : fallback
 }
 const SECONDS = numberFrom('BENCH_SECONDS', 5)
+const ROUNDS = numberFrom('BENCH_ROUNDS', 5)
 const REQUESTS = numberFrom('BENCH_REQUESTS', 50_000)
 const ZIPF_REQUESTS = numberFrom('ZIPF_REQUESTS', 20_000)
 const ZIPF_SECONDS = numberFrom('ZIPF_SECONDS', 20)
@@ -105,29 +107,29 @@ try {
     rows.push(result)
     return result
   }
+  // (a)-(c) in turns (autocannon-row.ts): the ratios between them are the point, and this
+  // machine's speed drifts from one second to the next.
   for (const connections of [1, THROUGHPUT_CONNECTIONS]) {
-    await row({ name: 'bare', connections, request: { path: '/health' } })
-    await row({ name: 'auth', connections, request: { path: '/v1/models', headers } })
-    await row({
-      name: 'hit-1',
-      connections,
-      request: { method: 'POST', path: '/v1/embeddings', headers, body: single },
+    const postRequest = (body: string, extra: Record<string, string> = {}) => ({
+      method: 'POST' as const,
+      path: '/v1/embeddings',
+      headers: { ...headers, ...extra },
+      body,
     })
-    await row({
-      name: 'hit-1-lim',
-      connections,
-      request: {
-        method: 'POST',
-        path: '/v1/embeddings',
-        headers: { ...headers, ...limitedAuth },
-        body: single,
-      },
-    })
-    await row({
-      name: 'hit-32',
-      connections,
-      request: { method: 'POST', path: '/v1/embeddings', headers, body: batch },
-    })
+    const compared = await measureInTurns(
+      [
+        { name: 'bare', request: { path: '/health' } },
+        { name: 'auth', request: { path: '/v1/models', headers } },
+        { name: 'hit-1', request: postRequest(single) },
+        { name: 'hit-1-lim', request: postRequest(single, limitedAuth) },
+        { name: 'hit-32', request: postRequest(batch) },
+      ].map((r) => ({ ...r, url, connections, maxRequests: REQUESTS, maxSeconds: SECONDS })),
+      ROUNDS,
+    )
+    for (const result of compared) {
+      log(`${result.name} × ${connections}: ${result.requests} requests, ${result.errors} errors`)
+      rows.push(result)
+    }
   }
 
   // (d): the same Zipf sequence with the cache on, then off; each run's queries are new texts

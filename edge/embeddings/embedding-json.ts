@@ -1,0 +1,60 @@
+/**
+ * The JSON text of one embedding in a response, kept for the vectors asked for again and
+ * again. Writing 512 floats as JSON costs about 100 µs, more than the rest of a cached request
+ * together; the same popular query would pay it on every hit.
+ *
+ * Entries are keyed by cache key, dimensions and encoding, and hold the vector they were
+ * written from: text is reused only for that very vector object (the one the isolate tier
+ * returns on every hit), so it can never describe another vector, nor outlive the vector's
+ * own expiry in the tiers. Bounded in bytes, a small share of the isolate next to the vectors.
+ */
+import { LRUCache } from 'lru-cache'
+import type { EmbeddingsResponse } from '../../shared/embeddings-response.ts'
+import { projectVector } from '../../shared/projection.ts'
+import { vectorToBase64 } from '../../shared/vector-codec.ts'
+
+const MAX_BYTES = 8 * 1024 * 1024
+
+interface Written {
+  vector: Float32Array
+  json: string
+}
+
+const written = new LRUCache<string, Written>({
+  maxSize: MAX_BYTES,
+  sizeCalculation: (entry, key) => entry.json.length + entry.vector.byteLength + key.length,
+})
+
+/** `vector` cut to `dimensions` (Matryoshka), as a JSON array of floats or a base64 string. */
+export function embeddingJson(
+  key: string,
+  vector: Float32Array,
+  dimensions: number,
+  format: 'float' | 'base64',
+): string {
+  const name = `${key}|${dimensions}|${format}`
+  const known = written.get(name)
+  if (known?.vector === vector) return known.json
+  const projected = dimensions === vector.length ? vector : projectVector(vector, dimensions)
+  const json = JSON.stringify(
+    format === 'base64' ? vectorToBase64(projected) : Array.from(projected),
+  )
+  written.set(name, { vector, json })
+  return json
+}
+
+/**
+ * OpenAI's response around embeddings already written as JSON: the same text
+ * `JSON.stringify(response)` would give for an `EmbeddingsResponse`.
+ */
+export function embeddingsResponseJson(
+  data: { index: number; json: string }[],
+  model: string,
+  tokens: number,
+): string {
+  const usage: EmbeddingsResponse['usage'] = { prompt_tokens: tokens, total_tokens: tokens }
+  const items = data.map(
+    ({ index, json }) => `{"object":"embedding","index":${index},"embedding":${json}}`,
+  )
+  return `{"object":"list","data":[${items.join(',')}],"model":${JSON.stringify(model)},"usage":${JSON.stringify(usage)}}`
+}

@@ -1,0 +1,49 @@
+/**
+ * Answers remembered by request body (response-memo.ts): the same bytes as the full path, and
+ * never once the answer the full path would give has changed.
+ */
+import { describe, expect, it } from 'vitest'
+import { admin, tenantWithKey } from '../../test/support/admin-harness.ts'
+import { DEFAULT_MODEL, postEmbeddings } from '../../test/support/edge-harness.ts'
+import { clearIsolateCache } from '../cache/isolate-tier.ts'
+
+async function post(key: string, body: string) {
+  const response = await postEmbeddings(body, { key })
+  const text = await response.text()
+  expect(response.status, text).toBe(200)
+  return { text, cache: response.headers.get('x-cache') }
+}
+
+describe('a request body answered again', () => {
+  it('gets the same bytes as the first answer, and as the full path gives', async () => {
+    const { key } = await tenantWithKey({ id: 'memo-bytes' })
+    const body = JSON.stringify({ model: DEFAULT_MODEL, input: ['memo: one', 'memo: two'] })
+    const first = await post(key, body)
+    const again = await post(key, body)
+    expect(again).toEqual({ text: first.text, cache: 'hit' })
+    // The same request written differently is not the same body: it takes the full path.
+    const reordered = JSON.stringify({ input: ['memo: one', 'memo: two'], model: DEFAULT_MODEL })
+    expect((await post(key, reordered)).text).toBe(first.text)
+  })
+
+  it('follows a change of the tenant at once: a new dimensions cap applies to the same body', async () => {
+    const { key } = await tenantWithKey({ id: 'memo-tenant' })
+    const body = JSON.stringify({ model: DEFAULT_MODEL, input: 'memo: capped later' })
+    const full = JSON.parse((await post(key, body)).text)
+    expect(full.data[0].embedding).toHaveLength(512)
+    await admin('PATCH', '/tenants/memo-tenant', { max_dimensions: 64 })
+    const capped = JSON.parse((await post(key, body)).text)
+    expect(capped.data[0].embedding).toHaveLength(64)
+  })
+
+  it('is not used once its vectors have left the isolate: a fresh isolate reads the tiers again', async () => {
+    const { key } = await tenantWithKey({ id: 'memo-fresh' })
+    const body = JSON.stringify({ model: DEFAULT_MODEL, input: 'memo: fresh isolate' })
+    const first = await post(key, body)
+    clearIsolateCache()
+    const response = await postEmbeddings(body, { key })
+    // Answered from a lower tier (and promoted again), with the same vector.
+    expect(response.headers.get('server-timing')).toMatch(/cache/)
+    expect(await response.text()).toBe(first.text)
+  })
+})
