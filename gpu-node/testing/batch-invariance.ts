@@ -3,7 +3,7 @@
  * in one batch with a shorter and a longer neighbour (a gated session holds
  * the queue still while they line up, so they are sure to share the batch).
  */
-import { expect } from 'vitest'
+import { expect, vi } from 'vitest'
 import { decodeFrame } from '../../shared/vector-codec.ts'
 import type { LoadedNode } from '../load-node.ts'
 import type { GatedBackend } from './gated-backend.ts'
@@ -28,8 +28,13 @@ export async function aloneAndBatched(
   const holder = embed('holding the session while the batch lines up')
   await gate.reached(before + 2)
   const batched = [neighbours.shorter, target, neighbours.longer].map(embed)
-  for (let i = 0; i < 500 && node.scheduler.queuedInputs < 3; i++)
-    await new Promise((resolve) => setTimeout(resolve, 10))
+  // Tokenizing the three takes milliseconds, but a machine busy with the rest of the suite
+  // has been seen to take over 5 s: wait as long as the test may, and say so if they never
+  // lined up.
+  await vi.waitFor(() => expect(node.scheduler.queuedInputs).toBeGreaterThanOrEqual(3), {
+    timeout: 60_000,
+    interval: 10,
+  })
   gate.open()
   const [, frames] = await Promise.all([holder, Promise.all(batched)])
   const lengths = gate.batches.at(-1)!.map((row) => row.length)
