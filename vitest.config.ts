@@ -39,6 +39,8 @@ export default defineConfig({
                 // The harness waits for each request's waitUntil work: usage is sent at once, so
                 // a test reads it from the Durable Object right after its requests.
                 USAGE_FLUSH_MS: '0',
+                // ...and for each lease it got: a short lease keeps every test quick.
+                LEASE_TTL_MS: '100',
               },
             },
           })),

@@ -26,6 +26,8 @@ export interface Env {
   NODE_HEALTH_INTERVAL_MS?: string
   /** Bytes of vectors each isolate keeps in memory (default 32 MiB of the 128 MB isolate). */
   ISOLATE_CACHE_BYTES?: string
+  /** How long an isolate admits on a lease before asking the tenant's object again (edge/limits/lease-policy.ts). */
+  LEASE_TTL_MS?: string
   /** How long usage is gathered in an isolate before one call sends it (edge/limits/usage-batch.ts). */
   USAGE_FLUSH_MS?: string
   /** Benchmarks and tests only: "true" honours `x-embed-cache: bypass` (edge/cache/cache-bypass.ts). */

@@ -44,5 +44,12 @@ export interface UsageView {
   since: string | null
   totals: UsageCounters
   keys: KeyUsage[]
-  window: { started_at: string; requests: number; tokens: number } | null
+  /** The rate window in force, with what is out on admission leases (edge/limits/lease-policy.ts). */
+  window: {
+    started_at: string
+    requests: number
+    leased: number
+    tokens: number
+    tokens_leased: number
+  } | null
 }

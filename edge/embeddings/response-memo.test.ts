@@ -11,7 +11,12 @@ async function post(key: string, body: string) {
   const response = await postEmbeddings(body, { key })
   const text = await response.text()
   expect(response.status, text).toBe(200)
-  return { text, cache: response.headers.get('x-cache') }
+  return {
+    text,
+    cache: response.headers.get('x-cache'),
+    // Which steps ran: the full path looks the vectors up (`cache`), a remembered answer does not.
+    lookedUp: /\bcache\b/.test(response.headers.get('server-timing') ?? ''),
+  }
 }
 
 describe('a request body answered again', () => {
@@ -20,10 +25,11 @@ describe('a request body answered again', () => {
     const body = JSON.stringify({ model: DEFAULT_MODEL, input: ['memo: one', 'memo: two'] })
     const first = await post(key, body)
     const again = await post(key, body)
-    expect(again).toEqual({ text: first.text, cache: 'hit' })
+    expect(again).toEqual({ text: first.text, cache: 'hit', lookedUp: false })
+    expect(first.lookedUp).toBe(true)
     // The same request written differently is not the same body: it takes the full path.
     const reordered = JSON.stringify({ input: ['memo: one', 'memo: two'], model: DEFAULT_MODEL })
-    expect((await post(key, reordered)).text).toBe(first.text)
+    expect(await post(key, reordered)).toEqual({ text: first.text, cache: 'hit', lookedUp: true })
   })
 
   it('follows a change of the tenant at once: a new dimensions cap applies to the same body', async () => {

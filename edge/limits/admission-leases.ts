@@ -8,10 +8,15 @@ import { LRUCache } from 'lru-cache'
 import type { Limits } from '../tenants/tenant.ts'
 import type { LeaseGrant } from './lease-policy.ts'
 import type { RateLimitStatus } from './rate-window.ts'
-import type { Admission, LeaseRequest } from './tenant-limiter.ts'
+import type { Admission, LeaseRequest, LeaseReturn } from './tenant-limiter.ts'
 
 /** Tenants with a lease at once; a tenant pushed out simply asks its object again. */
 const MAX_TENANTS = 10_000
+/**
+ * An ask for a lease that has not settled after this long is taken as lost (a cancelled
+ * request never reaches its `finally`), so the tenant can ask again.
+ */
+const ASK_TIMEOUT_MS = 5_000
 
 interface HeldLease {
   grant: LeaseGrant
@@ -33,14 +38,19 @@ export type LocalAdmission =
 
 export class AdmissionLeases {
   private readonly held = new LRUCache<string, HeldLease>({ max: MAX_TENANTS })
-  /** Unused requests of leases that ended, to give back with the tenant's next admission. */
-  private readonly leftovers = new Map<string, NonNullable<LeaseRequest['giveBack']>>()
+  /**
+   * What leases that ended left unused, to give back with the tenant's next admission, or
+   * when the lease's time is up (`expire`), whichever comes first.
+   */
+  private readonly leftovers = new Map<string, LeaseReturn>()
   /**
    * Tenants whose object is being asked for a lease right now. A burst of requests that all
    * find no lease asks for one lease, not one each: the others are admitted one by one, so
    * the isolate never holds leases it has to give back.
    */
-  private readonly asking = new Set<string>()
+  private readonly asking = new Map<string, { since: number; generation: number }>()
+  /** Bumped by `forget`: a lease asked for before it must not be kept after it. */
+  private readonly generations = new Map<string, number>()
 
   /**
    * Admits a request on the tenant's lease, or returns null when the lease cannot (none, run
@@ -74,12 +84,11 @@ export class AdmissionLeases {
    * to give back; undefined while another request of the tenant is already asking.
    * Every call is followed by `settle`.
    */
-  request(tenantId: string): LeaseRequest | undefined {
-    if (this.asking.has(tenantId)) return undefined
-    this.asking.add(tenantId)
-    const giveBack = this.leftovers.get(tenantId) ?? null
-    this.leftovers.delete(tenantId)
-    return { giveBack }
+  request(tenantId: string, now = Date.now()): LeaseRequest | undefined {
+    const ask = this.asking.get(tenantId)
+    if (ask && now - ask.since < ASK_TIMEOUT_MS) return undefined
+    this.asking.set(tenantId, { since: now, generation: this.generationOf(tenantId) })
+    return { giveBack: this.takeLeftovers(tenantId) }
   }
 
   /**
@@ -94,11 +103,10 @@ export class AdmissionLeases {
     admission: Admission | null,
     now: number,
   ): void {
+    const ask = request ? this.asking.get(tenantId) : undefined
     if (request) this.asking.delete(tenantId)
     if (!admission?.admitted || !admission.lease) return
-    const previous = this.held.get(tenantId)
-    if (previous) this.end(tenantId, previous)
-    this.held.set(tenantId, {
+    const lease: HeldLease = {
       grant: admission.lease,
       limits,
       requestsLeft: admission.lease.requests,
@@ -106,7 +114,31 @@ export class AdmissionLeases {
       status: admission.status,
       grantedAt: now,
       revoked: new Set(admission.lease.revokedKeyHashes),
-    })
+    }
+    // Forgotten while the object answered (a key revoked here meanwhile): the lease may not
+    // know of the revocation. It is not used, and goes back whole.
+    if (ask?.generation !== this.generationOf(tenantId)) return this.addLeftovers(tenantId, lease)
+    const previous = this.held.get(tenantId)
+    if (previous) this.end(tenantId, previous)
+    this.held.set(tenantId, lease)
+  }
+
+  /**
+   * Waits until `grant` ends, then ends it if it is still held and sends back what the
+   * tenant's ended leases left unused, so an isolate that the tenant stops calling does not
+   * keep a share of the window to itself. For the request that got the lease to hand to
+   * `waitUntil`: one per lease, as long as the lease lives (LEASE_TTL_MS).
+   */
+  async expire(
+    tenantId: string,
+    grant: LeaseGrant,
+    send: (leftovers: LeaseReturn) => Promise<void>,
+  ): Promise<void> {
+    await new Promise((resolve) => setTimeout(resolve, Math.max(0, grant.expiresAt - Date.now())))
+    const lease = this.held.get(tenantId)
+    if (lease?.grant === grant) this.end(tenantId, lease)
+    const leftovers = this.takeLeftovers(tenantId)
+    if (leftovers) await send(leftovers)
   }
 
   /** The status to report for a request the object admitted: its lease counts as still free. */
@@ -127,21 +159,48 @@ export class AdmissionLeases {
     if (lease) lease.tokensSpent += tokens
   }
 
-  /** Drops the tenant's lease: its key was revoked here, or its window was closed by hand. */
+  /**
+   * Drops the tenant's lease, and any lease being asked for now: its key was revoked here, or
+   * its window was closed by hand. What it left unused still goes back.
+   */
   forget(tenantId: string): void {
-    this.held.delete(tenantId)
-    this.leftovers.delete(tenantId)
+    const lease = this.held.get(tenantId)
+    if (lease) this.end(tenantId, lease)
     this.asking.delete(tenantId)
+    this.generations.set(tenantId, this.generationOf(tenantId) + 1)
+  }
+
+  private generationOf(tenantId: string): number {
+    return this.generations.get(tenantId) ?? 0
   }
 
   private end(tenantId: string, lease: HeldLease): void {
     this.held.delete(tenantId)
-    const unused = lease.requestsLeft ?? 0
-    if (unused === 0) return
+    this.addLeftovers(tenantId, lease)
+  }
+
+  /**
+   * Adds a lease's unused requests, and its whole token reservation (the tokens its requests
+   * spent reach the object in their own records), to what goes back to its window.
+   */
+  private addLeftovers(tenantId: string, lease: HeldLease): void {
+    const requests = lease.requestsLeft ?? 0
+    const tokens = lease.grant.tokens ?? 0
+    if (requests === 0 && tokens === 0) return
     const { windowStartedAt } = lease.grant
     const earlier = this.leftovers.get(tenantId)
-    const carried = earlier?.windowStartedAt === windowStartedAt ? earlier.requests : 0
-    this.leftovers.set(tenantId, { windowStartedAt, requests: carried + unused })
+    const same = earlier?.windowStartedAt === windowStartedAt
+    this.leftovers.set(tenantId, {
+      windowStartedAt,
+      requests: requests + (same ? earlier.requests : 0),
+      tokens: tokens + (same ? earlier.tokens : 0),
+    })
+  }
+
+  private takeLeftovers(tenantId: string): LeaseReturn | null {
+    const leftovers = this.leftovers.get(tenantId) ?? null
+    this.leftovers.delete(tenantId)
+    return leftovers
   }
 
   private statusOf(lease: HeldLease, now: number): RateLimitStatus {
@@ -151,9 +210,11 @@ export class AdmissionLeases {
         limit: requests.limit,
         remaining: requests.remaining + (lease.requestsLeft ?? 0),
       },
+      // The object's remaining tokens exclude this lease's reservation, which is still free
+      // but for what its requests spent.
       tokens: tokens && {
         limit: tokens.limit,
-        remaining: Math.max(0, tokens.remaining - lease.tokensSpent),
+        remaining: Math.max(0, tokens.remaining + (lease.grant.tokens ?? 0) - lease.tokensSpent),
       },
       resetMs: Math.max(0, resetMs - (now - lease.grantedAt)),
     }

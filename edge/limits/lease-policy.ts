@@ -7,20 +7,30 @@
  *
  * What stays exact: a lease is charged to the window when granted, so all isolates together
  * never admit more than the limit. What is given up, and bounded:
- * - a lease lives at most LEASE_TTL_MS, so a key revoked elsewhere is refused everywhere within
- *   that time, not on the very next request (the isolate that revoked it forgets at once);
+ * - a lease lives at most LEASE_TTL_MS (1 s unless configured), so a key revoked elsewhere is
+ *   refused everywhere within that time, not on the very next request (the isolate that
+ *   revoked it forgets at once);
  * - the share of the budget out on leases is a tenth of what is left (at most
  *   MAX_LEASE_REQUESTS), and none once fewer than LEASE_FRACTION requests remain: near the limit
  *   every request goes to the object again, so 429s come exactly at the limit. An isolate that
  *   dies with a lease takes that share out of the window until it closes;
  * - tokens are known only after a request, so a leased isolate stops at its share of the
- *   remaining tokens, counted from what its own requests reported.
+ *   remaining tokens, counted from what its own requests reported. The share is reserved in
+ *   the window, so the budget can still be overshot only by the requests in flight when an
+ *   isolate's share runs out, as without leases. Until a lease is given back, its whole share
+ *   counts as spent: the window may refuse a little early, never late.
  */
 import type { Limits } from '../tenants/tenant.ts'
-import { committedRequests, type RateWindow } from './rate-window.ts'
+import { committedRequests, committedTokens, type RateWindow } from './rate-window.ts'
 
 /** How long an isolate may admit on a lease without asking the tenant's object again. */
-export const LEASE_TTL_MS = 1_000
+export const DEFAULT_LEASE_TTL_MS = 1_000
+
+/** `LEASE_TTL_MS` from the worker's variables, else the default. */
+export function leaseTtlMs(configured: string | undefined): number {
+  const value = Number(configured)
+  return configured && Number.isFinite(value) && value >= 0 ? value : DEFAULT_LEASE_TTL_MS
+}
 /** A lease takes at most 1/LEASE_FRACTION of what is left of each budget. */
 export const LEASE_FRACTION = 10
 /** Requests one lease may admit, so that tokens of requests admitted together stay bounded. */
@@ -29,7 +39,10 @@ export const MAX_LEASE_REQUESTS = 64
 export interface LeaseGrant {
   /** Requests the isolate may admit on its own; null when the tenant has no request limit. */
   requests: number | null
-  /** Tokens its requests may report before it must ask again; null: no token limit. */
+  /**
+   * Tokens its requests may report before it must ask again; null: no token limit. They are
+   * reserved in the window until the lease is given back, like its requests.
+   */
   tokens: number | null
   /** When the lease ends: LEASE_TTL_MS after the grant, never after the window closes. */
   expiresAt: number
@@ -52,7 +65,9 @@ export function leaseSize(
       ? MAX_LEASE_REQUESTS
       : Math.min(MAX_LEASE_REQUESTS, share(limits.requests_per_minute - committedRequests(window)))
   const tokens =
-    limits.tokens_per_minute === null ? null : share(limits.tokens_per_minute - window.tokens)
+    limits.tokens_per_minute === null
+      ? null
+      : share(limits.tokens_per_minute - committedTokens(window))
   if (requests < 1 || tokens === 0) return null
   return { requests, tokens }
 }

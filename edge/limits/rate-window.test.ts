@@ -14,6 +14,7 @@ describe('the rate window', () => {
       requests: 0,
       leased: 0,
       tokens: 0,
+      tokensLeased: 0,
     })
   })
 

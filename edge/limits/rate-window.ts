@@ -20,6 +20,8 @@ export interface RateWindow {
   leased?: number
   /** Tokens the node reported for this window's requests (may pass the limit: see `exhausted`). */
   tokens: number
+  /** Tokens reserved by leases that have not ended: they count as spent until given back. */
+  tokensLeased?: number
 }
 
 /** Requests the window has admitted or promised in leases. */
@@ -28,11 +30,16 @@ export function committedRequests(window: RateWindow): number {
   return window.requests + (window.leased ?? 0)
 }
 
+/** Tokens the window's requests reported, and those reserved by leases. */
+export function committedTokens(window: RateWindow): number {
+  return window.tokens + (window.tokensLeased ?? 0)
+}
+
 /** The window in force at `now`: the current one, or a fresh one if it closed. */
 export function windowAt(window: RateWindow | null, now: number): RateWindow {
   return window !== null && now < window.startedAt + WINDOW_MS
     ? window
-    : { startedAt: now, requests: 0, leased: 0, tokens: 0 }
+    : { startedAt: now, requests: 0, leased: 0, tokens: 0, tokensLeased: 0 }
 }
 
 /**
@@ -46,7 +53,7 @@ export function exhausted(window: RateWindow, limits: Limits): 'requests' | 'tok
     committedRequests(window) >= limits.requests_per_minute
   )
     return 'requests'
-  if (limits.tokens_per_minute !== null && window.tokens >= limits.tokens_per_minute)
+  if (limits.tokens_per_minute !== null && committedTokens(window) >= limits.tokens_per_minute)
     return 'tokens'
   return null
 }
@@ -64,7 +71,7 @@ export function statusOf(window: RateWindow, limits: Limits, now: number): RateL
     limit === null ? null : { limit, remaining: Math.max(0, limit - used) }
   return {
     requests: budget(limits.requests_per_minute, committedRequests(window)),
-    tokens: budget(limits.tokens_per_minute, window.tokens),
+    tokens: budget(limits.tokens_per_minute, committedTokens(window)),
     resetMs: Math.max(0, window.startedAt + WINDOW_MS - now),
   }
 }

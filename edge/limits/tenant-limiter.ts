@@ -24,7 +24,7 @@ import {
   type RateLimitStatus,
   type RateWindow,
 } from './rate-window.ts'
-import { LEASE_TTL_MS, leaseSize, type LeaseGrant } from './lease-policy.ts'
+import { leaseSize, leaseTtlMs, type LeaseGrant } from './lease-policy.ts'
 import type { UsageBatch } from './usage-batch.ts'
 import { addUsage, emptyCounters, type UsageCounters } from './usage-counters.ts'
 
@@ -43,13 +43,29 @@ export interface UsageReport {
   /** By key id. */
   keys: Record<string, UsageCounters>
   /** The rate window in force, if one is open. */
-  window: { started_at: string; requests: number; leased: number; tokens: number } | null
+  window: {
+    started_at: string
+    requests: number
+    /** Requests out on leases, not yet used or given back. */
+    leased: number
+    tokens: number
+    /** Tokens reserved by leases that have not ended. */
+    tokens_leased: number
+  } | null
+}
+
+/** What ended leases of an isolate give back to the window they were charged to. */
+export interface LeaseReturn {
+  windowStartedAt: number
+  /** Requests left unused. */
+  requests: number
+  /** The leases' whole token reservations (their requests' tokens come in records). */
+  tokens: number
 }
 
 /** What an isolate asks for along with an admission. */
 export interface LeaseRequest {
-  /** Requests left unused on the isolate's previous lease, given back to its window. */
-  giveBack: { windowStartedAt: number; requests: number } | null
+  giveBack: LeaseReturn | null
 }
 
 interface UsageBook {
@@ -91,15 +107,14 @@ export class TenantLimiter extends DurableObject<Env> {
     if (this.revoked[key.hash] !== undefined) return { admitted: false, reason: 'revoked' }
     const now = Date.now()
     const window = this.windowAt(now)
-    const giveBack = lease?.giveBack
-    if (giveBack && giveBack.windowStartedAt === window.startedAt)
-      window.leased = Math.max(0, (window.leased ?? 0) - giveBack.requests)
+    if (lease?.giveBack) this.takeBack(window, lease.giveBack)
     const refused = exhausted(window, limits)
     if (refused) return { admitted: false, reason: refused, status: statusOf(window, limits, now) }
     window.requests += 1
     this.countRequest(key.id, now)
     const size = lease ? leaseSize(window, limits) : null
     if (size?.requests) window.leased = (window.leased ?? 0) + size.requests
+    if (size?.tokens) window.tokensLeased = (window.tokensLeased ?? 0) + size.tokens
     this.save()
     const status = statusOf(window, limits, now)
     if (!size) return { admitted: true, status }
@@ -108,7 +123,7 @@ export class TenantLimiter extends DurableObject<Env> {
       status,
       lease: {
         ...size,
-        expiresAt: Math.min(now + LEASE_TTL_MS, window.startedAt + WINDOW_MS),
+        expiresAt: Math.min(now + leaseTtlMs(this.env.LEASE_TTL_MS), window.startedAt + WINDOW_MS),
         windowStartedAt: window.startedAt,
         revokedKeyHashes: Object.keys(this.revoked),
       },
@@ -138,6 +153,19 @@ export class TenantLimiter extends DurableObject<Env> {
     this.save()
   }
 
+  /** What an isolate's ended leases left unused, sent when their time is up. */
+  async giveBack(leftovers: LeaseReturn): Promise<void> {
+    this.takeBack(this.windowAt(Date.now()), leftovers)
+    this.save()
+  }
+
+  /** Only to the window the leases were charged to: a later window never owed them. */
+  private takeBack(window: RateWindow, leftovers: LeaseReturn): void {
+    if (leftovers.windowStartedAt !== window.startedAt) return
+    window.leased = Math.max(0, (window.leased ?? 0) - leftovers.requests)
+    window.tokensLeased = Math.max(0, (window.tokensLeased ?? 0) - leftovers.tokens)
+  }
+
   private countRequest(keyId: string, now: number): void {
     this.usage.since ??= new Date(now).toISOString()
     this.usage.totals.requests += 1
@@ -160,6 +188,7 @@ export class TenantLimiter extends DurableObject<Env> {
             requests: this.window!.requests,
             leased: this.window!.leased ?? 0,
             tokens: this.window!.tokens,
+            tokens_leased: this.window!.tokensLeased ?? 0,
           }
         : null,
     }

@@ -11,13 +11,14 @@ describe('usage gathered in the isolate', () => {
   it('sends the requests of one flush interval in one call, summed per key', async () => {
     const batcher = new UsageBatcher()
     const sent: UsageBatch[] = []
-    const flush = { delayMs: 30, send: async (batch: UsageBatch) => void sent.push(batch) }
+    const flush = { delayMs: 300, send: async (batch: UsageBatch) => void sent.push(batch) }
     const done = [
       batcher.add('t', 'key-a', usage(5, 1), 1_000, flush),
       batcher.add('t', 'key-a', usage(7, 0, 1), 1_000, flush),
       batcher.add('t', 'key-b', usage(0), null, flush),
       batcher.add('other', 'key-c', usage(3), null, flush),
     ]
+    await new Promise((resolve) => setTimeout(resolve, 20))
     expect(sent).toEqual([]) // nothing before the interval ends
     await Promise.all(done)
     expect(sent).toHaveLength(2)

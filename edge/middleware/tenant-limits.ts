@@ -17,7 +17,7 @@ import {
 } from '../limits/rate-limit-headers.ts'
 import type { RateLimitStatus } from '../limits/rate-window.ts'
 import { admissionLeases } from '../limits/admission-leases.ts'
-import { limiterFor, type Admission } from '../limits/tenant-limiter.ts'
+import { limiterFor, type Admission, type LeaseReturn } from '../limits/tenant-limiter.ts'
 import { usageBatcher, type UsageBatch } from '../limits/usage-batch.ts'
 import { invalidKeyError } from './tenant-auth.ts'
 
@@ -74,6 +74,15 @@ export const tenantLimits: MiddlewareHandler<AppEnv> = async (c, next) => {
       throw rateLimitError(tenant.id, admission.reason, admission.status)
     }
     status = admissionLeases.statusFor(tenant.id, admission)
+    if (admission.lease) {
+      const giveBack = (leftovers: LeaseReturn) =>
+        limiter()
+          .giveBack(leftovers)
+          .catch((err: unknown) =>
+            console.error(`lease of tenant ${tenant.id} not given back:`, err),
+          )
+      c.executionCtx.waitUntil(admissionLeases.expire(tenant.id, admission.lease, giveBack))
+    }
   }
 
   await next()
