@@ -1,5 +1,6 @@
 /** The admin API's response shapes, shared with the keys CLI (scripts/keys/). */
 import type { UsageCounters } from '../limits/usage-counters.ts'
+import type { UsageReport } from '../limits/tenant-limiter.ts'
 import type { Tenant } from '../tenants/tenant.ts'
 
 /** A key as the admin API shows it: never the key itself, nor its hash. */
@@ -45,11 +46,5 @@ export interface UsageView {
   totals: UsageCounters
   keys: KeyUsage[]
   /** The rate window in force, with what is out on admission leases (edge/limits/lease-policy.ts). */
-  window: {
-    started_at: string
-    requests: number
-    leased: number
-    tokens: number
-    tokens_leased: number
-  } | null
+  window: UsageReport['window']
 }
