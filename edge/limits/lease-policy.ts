@@ -20,6 +20,7 @@
  *   isolate's share runs out, as without leases. Until a lease is given back, its whole share
  *   counts as spent: the window may refuse a little early, never late.
  */
+import { nonNegativeVar } from '../env-vars.ts'
 import type { Limits } from '../tenants/tenant.ts'
 import { committedRequests, committedTokens, type RateWindow } from './rate-window.ts'
 
@@ -28,8 +29,7 @@ export const DEFAULT_LEASE_TTL_MS = 1_000
 
 /** `LEASE_TTL_MS` from the worker's variables, else the default. */
 export function leaseTtlMs(configured: string | undefined): number {
-  const value = Number(configured)
-  return configured && Number.isFinite(value) && value >= 0 ? value : DEFAULT_LEASE_TTL_MS
+  return nonNegativeVar(configured, DEFAULT_LEASE_TTL_MS)
 }
 /** A lease takes at most 1/LEASE_FRACTION of what is left of each budget. */
 export const LEASE_FRACTION = 10

@@ -111,7 +111,7 @@ export class TenantLimiter extends DurableObject<Env> {
     const refused = exhausted(window, limits)
     if (refused) return { admitted: false, reason: refused, status: statusOf(window, limits, now) }
     window.requests += 1
-    this.countRequest(key.id, now)
+    this.countRequests(key.id, now, 1)
     const size = lease ? leaseSize(window, limits) : null
     if (size?.requests) window.leased = (window.leased ?? 0) + size.requests
     if (size?.tokens) window.tokensLeased = (window.tokensLeased ?? 0) + size.tokens
@@ -143,7 +143,7 @@ export class TenantLimiter extends DurableObject<Env> {
       window.tokens += usage.tokens
       addUsage(this.usage.totals, usage)
       addUsage(this.countersOf(keyId), usage)
-      for (let i = 0; i < leasedRequests; i++) this.countRequest(keyId, now)
+      this.countRequests(keyId, now, leasedRequests)
     }
     for (const [startedAt, requests] of Object.entries(batch.leasedFrom)) {
       if (Number(startedAt) !== window.startedAt) continue
@@ -166,10 +166,11 @@ export class TenantLimiter extends DurableObject<Env> {
     window.tokensLeased = Math.max(0, (window.tokensLeased ?? 0) - leftovers.tokens)
   }
 
-  private countRequest(keyId: string, now: number): void {
+  private countRequests(keyId: string, now: number, count: number): void {
+    if (count === 0) return
     this.usage.since ??= new Date(now).toISOString()
-    this.usage.totals.requests += 1
-    this.countersOf(keyId).requests += 1
+    this.usage.totals.requests += count
+    this.countersOf(keyId).requests += count
   }
 
   /** Refuses the key from now on. Idempotent: the first revocation time stays. */

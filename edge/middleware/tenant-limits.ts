@@ -10,6 +10,7 @@
 import type { MiddlewareHandler } from 'hono'
 import { ApiError } from '../../shared/errors.ts'
 import type { AppEnv } from '../env.ts'
+import { nonNegativeVar } from '../env-vars.ts'
 import {
   rateLimitHeaders,
   retryAfterSeconds,
@@ -98,7 +99,7 @@ export const tenantLimits: MiddlewareHandler<AppEnv> = async (c, next) => {
         .catch((err: unknown) => {
           console.error(`usage of tenant ${tenant.id} not recorded:`, err)
         })
-    const delayMs = Number(c.env.USAGE_FLUSH_MS ?? DEFAULT_USAGE_FLUSH_MS)
+    const delayMs = nonNegativeVar(c.env.USAGE_FLUSH_MS, DEFAULT_USAGE_FLUSH_MS)
     const sending = usageBatcher.add(tenant.id, key.id, usage ?? NO_USAGE, leasedFrom, {
       delayMs,
       send,

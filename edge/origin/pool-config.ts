@@ -5,6 +5,7 @@
  */
 import { ApiError } from '../../shared/errors.ts'
 import type { Env } from '../env.ts'
+import { positiveVar } from '../env-vars.ts'
 
 export interface PoolConfig {
   urls: string[]
@@ -17,11 +18,6 @@ export interface PoolConfig {
   breakerCooldownMs: number
   /** How often, at most, the nodes' /ready and /info are checked in the background. */
   healthIntervalMs: number
-}
-
-const positive = (raw: string | undefined, fallback: number): number => {
-  const value = Number(raw)
-  return raw !== undefined && raw !== '' && Number.isFinite(value) && value > 0 ? value : fallback
 }
 
 function nodeUrls(env: Env): string[] {
@@ -43,9 +39,9 @@ export function poolConfig(env: Env): PoolConfig {
   return {
     urls: nodeUrls(env),
     secret: env.NODE_SECRET,
-    timeoutMs: positive(env.NODE_TIMEOUT_MS, 30_000),
-    breakerFailures: Math.floor(positive(env.NODE_BREAKER_FAILURES, 3)),
-    breakerCooldownMs: positive(env.NODE_BREAKER_COOLDOWN_MS, 5_000),
-    healthIntervalMs: positive(env.NODE_HEALTH_INTERVAL_MS, 10_000),
+    timeoutMs: positiveVar(env.NODE_TIMEOUT_MS, 30_000),
+    breakerFailures: Math.floor(positiveVar(env.NODE_BREAKER_FAILURES, 3)),
+    breakerCooldownMs: positiveVar(env.NODE_BREAKER_COOLDOWN_MS, 5_000),
+    healthIntervalMs: positiveVar(env.NODE_HEALTH_INTERVAL_MS, 10_000),
   }
 }
