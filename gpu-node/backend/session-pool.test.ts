@@ -5,6 +5,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { tinyQwen3Folder } from '../../test/support/tiny-qwen3-folder.ts'
 import type { SessionConfig } from '../config.ts'
+import { testSessionConfig } from '../testing/test-node.ts'
 import { readModelFolder, type ModelFolder } from '../model/model-folder.ts'
 import type { EmbeddingBackend } from './backend.ts'
 import { padBatch } from './padded-batch.ts'
@@ -24,18 +25,13 @@ afterAll(async () => {
   await remove()
 })
 
-const config = (overrides: Partial<SessionConfig>): SessionConfig => ({
-  executionProviders: [{ name: 'cpu' }],
-  cpuSessions: 1,
-  intraOpThreads: 1,
-  interOpThreads: 0,
-  intraOpSpinning: false,
-  graphOptimizationLevel: 'all',
-  ...overrides,
-})
-
 async function start(overrides: Partial<SessionConfig>, log: (line: string) => void = () => {}) {
-  const backends = await startSessions(folder.onnxPath, folder.manifest, config(overrides), log)
+  const backends = await startSessions(
+    folder.onnxPath,
+    folder.manifest,
+    testSessionConfig(overrides),
+    log,
+  )
   started.push(...backends)
   return backends
 }

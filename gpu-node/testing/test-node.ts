@@ -12,6 +12,22 @@ export type TestNodeOverrides = Partial<Omit<NodeSettings, 'batching' | 'session
   session?: Partial<NodeSettings['session']>
 }
 
+/** Session settings for tests: one CPU session unless overridden. */
+export function testSessionConfig(
+  overrides: Partial<NodeSettings['session']> = {},
+): NodeSettings['session'] {
+  return {
+    executionProviders: [{ name: 'cpu' }],
+    cpuSessions: 1,
+    // Test files run side by side: one thread per session keeps them from fighting for cores.
+    intraOpThreads: 1,
+    interOpThreads: 0,
+    intraOpSpinning: false,
+    graphOptimizationLevel: 'all',
+    ...overrides,
+  }
+}
+
 export function testSettings(modelDir: string, overrides: TestNodeOverrides = {}): NodeSettings {
   return {
     modelDir,
@@ -21,16 +37,7 @@ export function testSettings(modelDir: string, overrides: TestNodeOverrides = {}
     maxInputsPerRequest: 2048,
     maxBodyBytes: 1024 * 1024,
     ...overrides,
-    session: {
-      executionProviders: [{ name: 'cpu' }],
-      cpuSessions: 1,
-      // Test files run side by side: one thread per session keeps them from fighting for cores.
-      intraOpThreads: 1,
-      interOpThreads: 0,
-      intraOpSpinning: false,
-      graphOptimizationLevel: 'all',
-      ...overrides.session,
-    },
+    session: testSessionConfig(overrides.session),
     batching: {
       maxBatchTokens: 16384,
       maxBatchRequests: 32,
