@@ -14,7 +14,7 @@ import type { ModelInfo } from '../../shared/node-protocol.ts'
 import type { Env } from '../env.ts'
 import { CircuitBreaker } from './circuit-breaker.ts'
 import { fetchNodeInfo, isNodeReady } from './node-client.ts'
-import { poolConfig, type PoolConfig } from './pool-config.ts'
+import { poolConfig, poolConfigKey, type PoolConfig } from './pool-config.ts'
 import { hash32, rendezvousOrder } from './rendezvous.ts'
 
 /** /info is re-read this often; between reads the pool routes on what it last saw. */
@@ -234,13 +234,13 @@ const pools = new Map<string, NodePool>()
 
 /** This isolate's pool for the worker's configuration. */
 export function nodePool(env: Env): NodePool {
-  const config = poolConfig(env)
-  const id = JSON.stringify(config)
-  let pool = pools.get(id)
+  const key = poolConfigKey(env)
+  let pool = pools.get(key)
   if (!pool) {
+    const config = poolConfig(env)
     if (pools.size >= MAX_POOLS) pools.delete(pools.keys().next().value!)
     pool = new NodePool(config)
-    pools.set(id, pool)
+    pools.set(key, pool)
   }
   return pool
 }

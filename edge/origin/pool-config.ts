@@ -45,3 +45,19 @@ export function poolConfig(env: Env): PoolConfig {
     healthIntervalMs: positiveVar(env.NODE_HEALTH_INTERVAL_MS, 10_000),
   }
 }
+
+/**
+ * Every variable poolConfig reads, joined: each request finds its pool by this key, and
+ * comparing the raw strings costs far less than parsing and checking the node URLs again.
+ */
+export function poolConfigKey(env: Env): string {
+  return [
+    env.NODE_URLS,
+    env.NODE_URL,
+    env.NODE_SECRET,
+    env.NODE_TIMEOUT_MS,
+    env.NODE_BREAKER_FAILURES,
+    env.NODE_BREAKER_COOLDOWN_MS,
+    env.NODE_HEALTH_INTERVAL_MS,
+  ].join('\n')
+}
