@@ -42,6 +42,11 @@ export interface Credentials {
  * new key works at once). Writes through this module clear it, so the isolate that made a
  * change sees it at once; other isolates see it within CONTROL_CACHE_TTL_SECONDS, the bound
  * KV's cache already sets.
+ *
+ * Keyed by the presented key itself, not its hash: hashing is an asynchronous digest that
+ * would cost every cached request more than the rest of the lookup. The raw key then stays in
+ * this isolate's memory up to CONTROL_CACHE_TTL_SECONDS after its last use; the isolate is
+ * handed it with every request anyway, and it is never written anywhere.
  */
 const credentialsCache = new LRUCache<string, Credentials>({
   max: 10_000,
@@ -58,11 +63,10 @@ export async function credentialsForApiKey(
   kv: KVNamespace,
   apiKey: string,
 ): Promise<Credentials | null> {
-  const hash = await sha256Hex(apiKey)
-  const cached = credentialsCache.get(hash)
+  const cached = credentialsCache.get(apiKey)
   if (cached) return cached
-  const credentials = await readCredentials(kv, hash)
-  if (credentials) credentialsCache.set(hash, credentials)
+  const credentials = await readCredentials(kv, await sha256Hex(apiKey))
+  if (credentials) credentialsCache.set(apiKey, credentials)
   return credentials
 }
 
