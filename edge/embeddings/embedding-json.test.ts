@@ -3,11 +3,14 @@ import { projectVector } from '../../shared/projection.ts'
 import { base64ToVector } from '../../shared/vector-codec.ts'
 import { embeddingJson, embeddingsResponseJson } from './embedding-json.ts'
 
+/** A float JSON array read back as float32, the precision it was written in. */
+const floats = (json: string) => new Float32Array(JSON.parse(json))
+
 const vector = (seed: number) =>
   Float32Array.from({ length: 64 }, (_, i) => Math.sin(seed * 100 + i) / 8)
 
 describe('embeddings written as JSON', () => {
-  it('is the text JSON.stringify gives for the same response', () => {
+  it('parses to the response JSON.stringify would give', () => {
     const v = vector(1)
     const text = embeddingsResponseJson(
       [
@@ -20,30 +23,31 @@ describe('embeddings written as JSON', () => {
     expect(JSON.parse(text)).toEqual({
       object: 'list',
       data: [
-        { object: 'embedding', index: 0, embedding: Array.from(v) },
+        { object: 'embedding', index: 0, embedding: expect.any(Array) },
         { object: 'embedding', index: 1, embedding: expect.any(String) },
       ],
       model: 'model "x"',
       usage: { prompt_tokens: 12, total_tokens: 12 },
     })
+    expect(new Float32Array(JSON.parse(text).data[0].embedding)).toEqual(v)
     const decoded = base64ToVector(JSON.parse(text).data[1].embedding)
     expect(Array.from(decoded)).toEqual(Array.from(projectVector(v, 32)))
   })
 
   it('reuses text only for the very vector it was written from', () => {
     const first = vector(2)
-    expect(JSON.parse(embeddingJson('same-key', first, 64, 'float'))).toEqual(Array.from(first))
+    expect(floats(embeddingJson('same-key', first, 64, 'float'))).toEqual(first)
     // The same key, after expiry and a new embedding: a different vector object.
     const second = vector(3)
-    expect(JSON.parse(embeddingJson('same-key', second, 64, 'float'))).toEqual(Array.from(second))
+    expect(floats(embeddingJson('same-key', second, 64, 'float'))).toEqual(second)
   })
 
   it('keeps dimensions and encodings of one key apart', () => {
     const v = vector(4)
-    const full = JSON.parse(embeddingJson('k', v, 64, 'float'))
-    const cut = JSON.parse(embeddingJson('k', v, 16, 'float'))
+    const full = floats(embeddingJson('k', v, 64, 'float'))
+    const cut = floats(embeddingJson('k', v, 16, 'float'))
     expect(full).toHaveLength(64)
-    expect(cut).toEqual(Array.from(projectVector(v, 16)))
+    expect(cut).toEqual(projectVector(v, 16))
     expect(typeof JSON.parse(embeddingJson('k', v, 64, 'base64'))).toBe('string')
   })
 })

@@ -1,7 +1,7 @@
 /**
  * The JSON text of one embedding in a response, kept for the vectors asked for again and
- * again. Writing 512 floats as JSON costs about 100 µs, more than the rest of a cached request
- * together; the same popular query would pay it on every hit.
+ * again. Writing 512 floats as JSON costs about 300 µs (float32-json.ts), more than the rest of
+ * a cached request together; the same popular query would pay it on every hit.
  *
  * Entries are keyed by cache key, dimensions and encoding, and hold the vector they were
  * written from: text is reused only for that very vector object (the one the isolate tier
@@ -12,6 +12,7 @@ import { LRUCache } from 'lru-cache'
 import type { EmbeddingsResponse } from '../../shared/embeddings-response.ts'
 import { projectVector } from '../../shared/projection.ts'
 import { vectorToBase64 } from '../../shared/vector-codec.ts'
+import { float32ArrayJson } from './float32-json.ts'
 
 const MAX_BYTES = 8 * 1024 * 1024
 
@@ -36,16 +37,16 @@ export function embeddingJson(
   const known = written.get(name)
   if (known?.vector === vector) return known.json
   const projected = dimensions === vector.length ? vector : projectVector(vector, dimensions)
-  const json = JSON.stringify(
-    format === 'base64' ? vectorToBase64(projected) : Array.from(projected),
-  )
+  const json =
+    format === 'base64' ? JSON.stringify(vectorToBase64(projected)) : float32ArrayJson(projected)
   written.set(name, { vector, json })
   return json
 }
 
 /**
  * OpenAI's response around embeddings already written as JSON: the same text
- * `JSON.stringify(response)` would give for an `EmbeddingsResponse`.
+ * `JSON.stringify(response)` would give for an `EmbeddingsResponse`, but for floats written
+ * as float32 (float32-json.ts).
  */
 export function embeddingsResponseJson(
   data: { index: number; json: string }[],
