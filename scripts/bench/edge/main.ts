@@ -1,6 +1,6 @@
 /**
  * `npm run bench:edge`: what the edge's cache buys, in one run, in one workerd
- * (the bundled worker under Miniflare, edge-runtime.ts) with a real inference
+ * (the bundled worker under Miniflare, test/support/bundled-edge.ts) with a real inference
  * node behind it, over loopback:
  *
  *   (a) bare     GET /health: Hono's JSON route with no work (the baseline)
@@ -10,6 +10,8 @@
  *       hit-1-lim    the same for a tenant with (unreachably high) rate limits: admission
  *                then counts against a lease of its budget (edge/limits/lease-policy.ts)
  *   (c) hit-32   POST /v1/embeddings, 32 inputs, all cached
+ *       bare-dir / hit-1-dir   (a) and (b) again on the worker's own socket, without the entry
+ *                worker Miniflare (and wrangler dev) put in front of it; their ratio is to bare-dir
  *   (d) zipf     single-input queries drawn Zipf(s≈1.1) from 10,000 distinct ones,
  *                cache on, then cache off (`x-embed-cache: bypass`: every input to the node)
  *       miss-on / miss-off   a new input every request, cache on / off: what a miss costs
@@ -33,7 +35,7 @@ import path from 'node:path'
 import { REPO_ROOT } from '../../../gpu-node/config.ts'
 import { startInferenceNode } from '../../../test/support/inference-node-process.ts'
 import { ensureDefaultModel } from '../../default-model/prepare.ts'
-import { startEdge } from './edge-runtime.ts'
+import { startBundledEdge } from '../../../test/support/bundled-edge.ts'
 import { measure, measureInTurns, type Row, type RowOptions } from '../autocannon-row.ts'
 import { idealHitRatio, queryText, zipfSequence } from './zipf.ts'
 
@@ -66,11 +68,27 @@ const node = await startInferenceNode({
   secret,
   env: NODE_CACHE ? {} : { VECTOR_CACHE_BYTES: '0' },
 })
-let edge: Awaited<ReturnType<typeof startEdge>> | undefined
+let edge: Awaited<ReturnType<typeof startBundledEdge>> | undefined
 try {
   log('bundling the edge with wrangler and starting it in workerd (Miniflare)')
-  edge = await startEdge({ nodeUrls: [node.url], nodeSecret: secret, apiKey, limitedApiKey })
-  const url = edge.url
+  // `bench` has no limits; `bench-limited` has limits this machine cannot reach in a minute, so
+  // both admission paths are measured (a tenant without limits has nothing to count) and
+  // neither turns into a 429.
+  edge = await startBundledEdge({
+    nodeUrls: [node.url],
+    nodeSecret: secret,
+    tenants: [
+      { id: 'bench', apiKey, limits: { requests_per_minute: null, tokens_per_minute: null } },
+      {
+        id: 'bench-limited',
+        apiKey: limitedApiKey,
+        limits: { requests_per_minute: 10_000_000, tokens_per_minute: 1_000_000_000 },
+      },
+    ],
+    // The cache-off rows send `x-embed-cache: bypass` (edge/cache/cache-bypass.ts).
+    vars: { ALLOW_CACHE_BYPASS: 'true' },
+  })
+  const { url, directUrl } = edge
   const headers = { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' }
   const embedBody = (input: string | string[]) => JSON.stringify({ model: MODEL, input })
   const post = (body: string, extra: Record<string, string> = {}) =>
@@ -123,7 +141,10 @@ try {
         { name: 'hit-1', request: postRequest(single) },
         { name: 'hit-1-lim', request: postRequest(single, limitedAuth) },
         { name: 'hit-32', request: postRequest(batch) },
-      ].map((r) => ({ ...r, url, connections, maxRequests: REQUESTS, maxSeconds: SECONDS })),
+        // The same two requests on the worker's own socket, without Miniflare's entry worker.
+        { name: 'bare-dir', url: directUrl, request: { path: '/health' } },
+        { name: 'hit-1-dir', url: directUrl, request: postRequest(single) },
+      ].map((r) => ({ url, ...r, connections, maxRequests: REQUESTS, maxSeconds: SECONDS })),
       ROUNDS,
     )
     for (const result of compared) {
@@ -179,7 +200,7 @@ try {
     'row       conns   requests  errors     req/s   p50 ms   p99 ms  p50/bare  req/s/bare',
   )
   for (const r of rows) {
-    const bare = pick('bare', r.connections)
+    const bare = pick(r.name.endsWith('-dir') ? 'bare-dir' : 'bare', r.connections)
     console.log(
       [
         r.name.padEnd(9),
@@ -206,6 +227,12 @@ try {
     `zipf throughput: ${on.result.rps.toFixed(0)} req/s with the cache, ${off.result.rps.toFixed(0)} without ` +
       `(gain ×${gain.toFixed(2)}${NODE_CACHE ? "; without the edge cache the node's own cache answers repeats" : ''})`,
   )
+  const direct = { bare: pick('bare-dir', 1).p50, hit: pick('hit-1-dir', 1).p50 }
+  console.log(
+    `without Miniflare's entry worker (the worker's own socket; wrangler dev, and the rows above, ` +
+      `go through it): bare ${direct.bare.toFixed(2)} ms, hit-1 ${direct.hit.toFixed(2)} ms at p50, ` +
+      `ratio ${(direct.hit / direct.bare).toFixed(2)}`,
+  )
   const missCost = pick('miss-on', 1).p50 - pick('miss-off', 1).p50
   console.log(
     `a miss costs ${missCost.toFixed(2)} ms more at p50 with the cache on (tier lookups and the ` +
@@ -221,6 +248,9 @@ try {
       auth_p50_ms: pick('auth', 1).p50,
       hit_p50_vs_bare: pick('hit-1', 1).p50 / pick('bare', 1).p50,
       hit_p50_vs_auth: pick('hit-1', 1).p50 / pick('auth', 1).p50,
+      bare_direct_p50_ms: direct.bare,
+      hit_direct_p50_ms: direct.hit,
+      hit_p50_vs_bare_direct: direct.hit / direct.bare,
       hit_limited_p50_ms: pick('hit-1-lim', 1).p50,
       hit_limited_p50_vs_bare: pick('hit-1-lim', 1).p50 / pick('bare', 1).p50,
       hit32_p50_vs_bare: pick('hit-32', 1).p50 / pick('bare', 1).p50,

@@ -1,0 +1,87 @@
+/**
+ * The edge worker in one workerd, as a deployment runs it: bundled by wrangler exactly as
+ * `wrangler deploy` would (`--dry-run --outdir`), run by Miniflare with the bindings
+ * wrangler.toml declares (KV, Durable Objects, vars), in-memory storage, and the tenants
+ * given, each with one key. For the edge benchmark and for tests that need the worker over
+ * real HTTP rather than through the test pool's in-process fetch.
+ *
+ * It listens twice: `url` is Miniflare's usual front door, through its entry worker (what
+ * `wrangler dev` serves; it re-wraps every request and response), and `directUrl` is the
+ * worker's own socket without it, closer to how Cloudflare calls a deployed worker.
+ */
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import path from 'node:path'
+import { Miniflare } from 'miniflare'
+import { unstable_getMiniflareWorkerOptions } from 'wrangler'
+import { tenantWithKeyEntries } from '../../edge/tenants/tenant-records.ts'
+import type { Limits } from '../../edge/tenants/tenant.ts'
+import { REPO_ROOT } from '../../gpu-node/config.ts'
+import { run } from '../../scripts/dev/processes.ts'
+import { freePort } from '../../scripts/dev/service-process.ts'
+
+export interface BundledEdge {
+  url: string
+  directUrl: string
+  stop: () => Promise<void>
+}
+
+export interface EdgeTenant {
+  id: string
+  apiKey: string
+  limits: Limits
+}
+
+const wrangler = path.join(REPO_ROOT, 'node_modules', '.bin', 'wrangler')
+// Bundling must not reach out to Cloudflare.
+const offline = {
+  ...process.env,
+  WRANGLER_SEND_METRICS: 'false',
+  CLOUDFLARE_CF_FETCH_ENABLED: 'false',
+}
+
+export async function startBundledEdge(options: {
+  nodeUrls: string[]
+  nodeSecret: string
+  tenants: EdgeTenant[]
+  /** Extra worker variables, e.g. ALLOW_CACHE_BYPASS for the benchmark's cache-off rows. */
+  vars?: Record<string, string>
+}): Promise<BundledEdge> {
+  const outDir = await mkdtemp(path.join(tmpdir(), 'bundled-edge-'))
+  await run(wrangler, ['deploy', '--dry-run', '--outdir', outDir], { cwd: REPO_ROOT, env: offline })
+  const { workerOptions } = unstable_getMiniflareWorkerOptions(
+    path.join(REPO_ROOT, 'wrangler.toml'),
+  )
+  const [port, directPort] = [await freePort(), await freePort()]
+  const mf = new Miniflare({
+    ...(workerOptions as object),
+    name: 'edge',
+    modules: true,
+    modulesRoot: outDir,
+    scriptPath: path.join(outDir, 'index.js'),
+    bindings: {
+      ...workerOptions.bindings,
+      NODE_URLS: options.nodeUrls.join(','),
+      NODE_SECRET: options.nodeSecret,
+      ...options.vars,
+    },
+    unsafeDirectSockets: [{ host: '127.0.0.1', port: directPort }],
+    host: '127.0.0.1',
+    port,
+  })
+  await mf.ready
+  const control = await mf.getKVNamespace('CONTROL_KV')
+  for (const { apiKey, ...tenant } of options.tenants) {
+    const record = { ...tenant, allowed_models: ['*'] }
+    for (const { key, value } of await tenantWithKeyEntries(record, apiKey, `${tenant.id}-key`))
+      await control.put(key, value)
+  }
+  return {
+    url: `http://127.0.0.1:${port}`,
+    directUrl: `http://127.0.0.1:${directPort}`,
+    stop: async () => {
+      await mf.dispose()
+      await rm(outDir, { recursive: true, force: true })
+    },
+  }
+}
