@@ -4,24 +4,22 @@
  * misses to an inference node. `/admin` is the operator's API.
  */
 import { Hono } from 'hono'
-import { bodyLimit } from 'hono/body-limit'
 import { requestId } from 'hono/request-id'
 import { timing } from 'hono/timing'
-import { ApiError } from '../shared/errors.ts'
 import { adminRoute } from './admin/route.ts'
 import { embeddingsRoute } from './embeddings/route.ts'
 import type { AppEnv } from './env.ts'
+import { bodySizeLimit } from './middleware/body-size.ts'
 import { handleError, handleNotFound } from './middleware/error-handler.ts'
 import { tenantAuth } from './middleware/tenant-auth.ts'
 import { tenantLimits } from './middleware/tenant-limits.ts'
+import { discardUnreadBody } from './middleware/unread-body.ts'
 import { modelsRoute } from './models/route.ts'
-
-/** 2048 inputs of a few thousand characters fit; anything larger is a mistake or abuse. */
-const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024
 
 const app = new Hono<AppEnv>()
 
 app.use(requestId())
+app.use(discardUnreadBody)
 app.use(timing({ crossOrigin: true }))
 app.onError(handleError)
 app.notFound(handleNotFound)
@@ -30,17 +28,7 @@ app.get('/health', (c) => c.json({ status: 'ok' }))
 
 app.use('/v1/*', tenantAuth)
 app.use('/v1/*', tenantLimits)
-app.use('/v1/*', (c, next) => {
-  const maxSize = Number(c.env.MAX_BODY_BYTES) || DEFAULT_MAX_BODY_BYTES
-  return bodyLimit({
-    maxSize,
-    onError: () => {
-      throw new ApiError(413, `the request body is over ${maxSize} bytes`, {
-        code: 'request_too_large',
-      })
-    },
-  })(c, next)
-})
+app.use('/v1/*', bodySizeLimit)
 app.route('/v1/embeddings', embeddingsRoute)
 app.route('/v1/models', modelsRoute)
 
