@@ -10,7 +10,7 @@ import { positiveVar } from '../env-vars.ts'
 
 const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024
 
-export function maxBodyBytes(env: Env): number {
+function maxBodyBytes(env: Env): number {
   return positiveVar(env.MAX_BODY_BYTES, DEFAULT_MAX_BODY_BYTES)
 }
 
