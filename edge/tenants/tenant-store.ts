@@ -44,9 +44,10 @@ export interface Credentials {
  * KV's cache already sets.
  *
  * Keyed by the presented key itself, not its hash: hashing is an asynchronous digest that
- * would cost every cached request more than the rest of the lookup. The raw key then stays in
- * this isolate's memory up to CONTROL_CACHE_TTL_SECONDS after its last use; the isolate is
- * handed it with every request anyway, and it is never written anywhere.
+ * would cost every cached request more than the rest of the lookup. A raw key is held for
+ * CONTROL_CACHE_TTL_SECONDS after it was read from KV: every lookup that misses purges the
+ * expired entries, so one outlives that only until the isolate's next unknown or expired key.
+ * The isolate is handed the key with every request anyway, and never writes it anywhere.
  */
 const credentialsCache = new LRUCache<string, Credentials>({
   max: 10_000,
@@ -65,6 +66,7 @@ export async function credentialsForApiKey(
 ): Promise<Credentials | null> {
   const cached = credentialsCache.get(apiKey)
   if (cached) return cached
+  credentialsCache.purgeStale()
   const credentials = await readCredentials(kv, await sha256Hex(apiKey))
   if (credentials) credentialsCache.set(apiKey, credentials)
   return credentials
