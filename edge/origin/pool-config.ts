@@ -47,11 +47,12 @@ export function poolConfig(env: Env): PoolConfig {
 }
 
 /**
- * Every variable poolConfig reads, joined: each request finds its pool by this key, and
- * comparing the raw strings costs far less than parsing and checking the node URLs again.
+ * Every variable poolConfig reads, as one string: each request finds its pool by this key,
+ * and comparing the raw strings costs far less than parsing and checking the node URLs again.
+ * (JSON, not a join: a separator could also occur inside a value.)
  */
 export function poolConfigKey(env: Env): string {
-  return [
+  return JSON.stringify([
     env.NODE_URLS,
     env.NODE_URL,
     env.NODE_SECRET,
@@ -59,5 +60,5 @@ export function poolConfigKey(env: Env): string {
     env.NODE_BREAKER_FAILURES,
     env.NODE_BREAKER_COOLDOWN_MS,
     env.NODE_HEALTH_INTERVAL_MS,
-  ].join('\n')
+  ])
 }
