@@ -1,6 +1,7 @@
 /**
- * Float32 vectors as JSON arrays, each number written with the fewest significant digits that
- * read back as the same float32 (what text-embeddings-inference's serde output gives).
+ * Float32 vectors as JSON arrays, each number written in few enough significant digits to
+ * read back as the same float32 (at most 9, and nearly always the fewest that do, as
+ * text-embeddings-inference's serde output writes them).
  *
  * JSON.stringify widens each float32 to a float64 and writes all of that: up to 17 digits of
  * which the last eight or so are noise from the widening. The short form is about 40% fewer
@@ -8,7 +9,11 @@
  * and takes about 0.3 ms per 512 numbers to write, once per vector (embedding-json.ts keeps it).
  */
 
-/** The shortest decimal text (at most 9 significant digits) that reads back as `value` in float32. */
+/**
+ * Decimal text that reads back as `value` in float32: the fewest digits found by shortening
+ * from 8 while it still reads back, else 9 (always enough). Near powers of two, where the
+ * float32 spacing changes, a shorter text can exist that this search does not reach.
+ */
 export function float32Text(value: number): string {
   if (!Number.isFinite(value)) return 'null' // what JSON.stringify writes; a model never gives it
   // Most unit-vector components need 8 digits, so start there and shorten while it holds.

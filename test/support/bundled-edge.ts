@@ -52,7 +52,10 @@ export async function startBundledEdge(options: {
   const { workerOptions } = unstable_getMiniflareWorkerOptions(
     path.join(REPO_ROOT, 'wrangler.toml'),
   )
-  const [port, directPort] = [await freePort(), await freePort()]
+  const port = await freePort()
+  let directPort = await freePort()
+  // Two asks in a row can name the same free port.
+  while (directPort === port) directPort = await freePort()
   const mf = new Miniflare({
     ...(workerOptions as object),
     name: 'edge',
