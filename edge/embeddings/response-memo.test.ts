@@ -3,6 +3,7 @@
  * never once the answer the full path would give has changed.
  */
 import { describe, expect, it } from 'vitest'
+import type { CreatedKey } from '../admin/api-types.ts'
 import { admin, tenantWithKey } from '../../test/support/admin-harness.ts'
 import { DEFAULT_MODEL, postEmbeddings } from '../../test/support/edge-harness.ts'
 import { clearIsolateCache } from '../cache/isolate-tier.ts'
@@ -30,6 +31,21 @@ describe('a request body answered again', () => {
     // The same request written differently is not the same body: it takes the full path.
     const reordered = JSON.stringify({ input: ['memo: one', 'memo: two'], model: DEFAULT_MODEL })
     expect(await post(key, reordered)).toEqual({ text: first.text, cache: 'hit', lookedUp: true })
+  })
+
+  it('is shared by the keys of one tenant (rotation: old and new key in use together)', async () => {
+    const { key: oldKey } = await tenantWithKey({ id: 'memo-two-keys' })
+    const { key: newKey } = await admin<CreatedKey>(
+      'POST',
+      '/tenants/memo-two-keys/keys',
+      { name: 'second' },
+      201,
+    )
+    const body = JSON.stringify({ model: DEFAULT_MODEL, input: 'memo: one tenant, two keys' })
+    const first = await post(oldKey, body)
+    expect(first.lookedUp).toBe(true)
+    expect(await post(newKey, body)).toEqual({ text: first.text, cache: 'hit', lookedUp: false })
+    expect(await post(oldKey, body)).toEqual({ text: first.text, cache: 'hit', lookedUp: false })
   })
 
   it('follows a change of the tenant at once: a new dimensions cap applies to the same body', async () => {

@@ -54,6 +54,14 @@ const credentialsCache = new LRUCache<string, Credentials>({
   ttl: CONTROL_CACHE_TTL_SECONDS * 1000,
 })
 
+/**
+ * The tenant object last made from each tenant record, with the record's text: every key of
+ * a tenant gets the very same object while the record is unchanged. What is remembered per
+ * tenant (edge/embeddings/response-memo.ts) holds only for the same object, so keys that each
+ * had their own copy would keep replacing each other's entries.
+ */
+const tenantObjects = new LRUCache<string, { text: string; tenant: Tenant }>({ max: 10_000 })
+
 /** Empties this isolate's credentials cache; writes here call it, and tests that write KV directly. */
 export function forgetCredentials(): void {
   credentialsCache.clear()
@@ -77,17 +85,30 @@ async function readCredentials(kv: KVNamespace, hash: string): Promise<Credentia
     await kv.get(keyRecordName(hash), { type: 'json', cacheTtl: CONTROL_CACHE_TTL_SECONDS }),
   )
   if (!keyRecord.success || keyRecord.data.revoked_at !== null) return null
-  const tenant = TenantSchema.safeParse(
-    await kv.get(tenantRecordName(keyRecord.data.tenant_id), {
-      type: 'json',
-      cacheTtl: CONTROL_CACHE_TTL_SECONDS,
-    }),
-  )
-  if (!tenant.success) return null
-  return {
-    tenant: tenant.data,
-    key: { id: keyRecord.data.key_id, prefix: keyRecord.data.prefix, hash },
+  const tenant = await readTenantObject(kv, keyRecord.data.tenant_id)
+  if (!tenant) return null
+  return { tenant, key: { id: keyRecord.data.key_id, prefix: keyRecord.data.prefix, hash } }
+}
+
+/** The tenant's record as an object, the same object as before while its text is unchanged. */
+async function readTenantObject(kv: KVNamespace, tenantId: string): Promise<Tenant | null> {
+  const text = await kv.get(tenantRecordName(tenantId), {
+    type: 'text',
+    cacheTtl: CONTROL_CACHE_TTL_SECONDS,
+  })
+  if (text === null) return null
+  const known = tenantObjects.get(tenantId)
+  if (known?.text === text) return known.tenant
+  let record: unknown = null
+  try {
+    record = JSON.parse(text)
+  } catch {
+    // A corrupt record stands for no tenant, as a record of the wrong shape does.
   }
+  const parsed = TenantSchema.safeParse(record)
+  if (!parsed.success) return null
+  tenantObjects.set(tenantId, { text, tenant: parsed.data })
+  return parsed.data
 }
 
 export async function writeEntries(kv: KVNamespace, entries: KvEntry[]): Promise<void> {
