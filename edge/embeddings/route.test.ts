@@ -111,7 +111,7 @@ describe('POST /v1/embeddings', () => {
     const float = vectorOf((await embed({ input: 'route: base64' })).json)
     const { json } = await embed({ input: 'route: base64', encoding_format: 'base64' })
     expect(typeof json.data[0].embedding).toBe('string')
-    // The float answer is written in float32's shortest digits (float32-json.ts): read it as float32.
+    // The float answer is written in short float32 digits (float32-json.ts): read it as float32.
     expect(base64ToVector(json.data[0].embedding as string)).toEqual(Float32Array.from(float))
   })
 

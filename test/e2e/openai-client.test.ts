@@ -45,7 +45,7 @@ describe('the openai client against the service', () => {
       .embedding
     // Without encoding_format the client asks for base64 and decodes it itself.
     const decoded = (await create({ model: MODEL, input })).data.data[0].embedding
-    // Floats are written in float32's shortest digits: equal once read as float32, as sent.
+    // Floats are written in short float32 digits: equal once read as float32, as sent.
     expect(Float32Array.from(decoded)).toEqual(Float32Array.from(float))
   })
 
