@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { decodeFrame } from '../shared/vector-codec.ts'
 import { ensureTinyBert, type BertPooling } from '../scripts/tiny-bert/generate.ts'
 import type { LoadedNode } from './load-node.ts'
-import { readModelFolder } from './model/model-folder.ts'
+import { openModel } from './model/model-folder.ts'
 import { aloneAndBatched, maxAbsDiff } from './testing/batch-invariance.ts'
 import { GatedBackend } from './testing/gated-backend.ts'
 import { postEmbed, textsBody } from './testing/signed-request.ts'
@@ -37,10 +37,10 @@ describe.each<{ pooling: BertPooling }>([{ pooling: 'mean' }, { pooling: 'cls' }
 
     beforeAll(async () => {
       const dir = await ensureTinyBert(modelsDir, { pooling })
-      const folder = await readModelFolder(dir)
-      tokenizer = new Tokenizer(folder.tokenizerJson, folder.tokenizerConfig)
-      session = await ort.InferenceSession.create(folder.onnxPath)
-      maxTokens = folder.manifest.max_input_tokens
+      const model = openModel(dir)
+      tokenizer = new Tokenizer(model.folder.tokenizerJson, model.folder.tokenizerConfig)
+      session = await ort.InferenceSession.create(model.onnxPath)
+      maxTokens = model.manifest.max_input_tokens
       node = await startTestNode(
         dir,
         { vectorCacheBytes: 0 },

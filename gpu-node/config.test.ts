@@ -1,4 +1,4 @@
-import { availableParallelism } from 'node:os'
+import { availableParallelism, totalmem } from 'node:os'
 import { describe, expect, it } from 'vitest'
 import { intraOpThreadsFor, sessionOptions } from './backend/onnx-session.ts'
 import { configFromEnv, parseProviders } from './config.ts'
@@ -31,7 +31,9 @@ describe('configFromEnv', () => {
       maxBatchRequests: 32,
       maxConcurrentRequests: 512,
       maxQueuedTokens: 65536,
+      maxAttentionBytes: Math.floor(totalmem() / 8),
     })
+    expect(defaults).toMatchObject({ modelId: undefined, modelVariant: undefined })
     const set = configFromEnv({
       ...secret,
       MAX_BATCH_TOKENS: '4096',
@@ -44,14 +46,20 @@ describe('configFromEnv', () => {
       CPU_SESSIONS: '2',
       INTRA_OP_SPINNING: '1',
       SHUTDOWN_TIMEOUT_MS: '5000',
+      MAX_ATTENTION_BYTES: '1073741824',
+      MODEL_ID: 'my-embedder',
+      MODEL_VARIANT: 'Q4F16',
     })
     expect(set.batching).toEqual({
       maxBatchTokens: 4096,
       maxBatchRequests: 8,
       maxConcurrentRequests: 16,
       maxQueuedTokens: 9000,
+      maxAttentionBytes: 1073741824,
     })
     expect(set).toMatchObject({
+      modelId: 'my-embedder',
+      modelVariant: 'q4f16',
       tokenizationWorkers: 3,
       vectorCacheBytes: 0,
       shutdownTimeoutMs: 5000,
@@ -66,6 +74,9 @@ describe('configFromEnv', () => {
       /GRAPH_OPTIMIZATION_LEVEL/,
     )
     expect(() => configFromEnv({ ...secret, MAX_BATCH_SIZE: '8' })).toThrow(/MAX_BATCH_REQUESTS/)
+    expect(() => configFromEnv({ ...secret, MODEL_VARIANT: 'int4' })).toThrow(
+      /MODEL_VARIANT must be one of fp32, fp16, q8/,
+    )
   })
 })
 

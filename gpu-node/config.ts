@@ -3,9 +3,10 @@
  * node reads is here, with its default and what it is for; the README's table
  * mirrors this file, so change both together.
  */
-import { availableParallelism } from 'node:os'
+import { availableParallelism, totalmem } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
+import { parseVariant, type ModelVariant } from './model/variants.ts'
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 
@@ -56,14 +57,32 @@ export interface BatchingConfig {
    * queue past it gets 429 (unless the queue is empty, so one large request can still run).
    */
   maxQueuedTokens: number
+  /**
+   * `MAX_ATTENTION_BYTES` (default: an eighth of this machine's memory): the most attention
+   * scores one batch may hold, rows × heads × padded length² × bytes per element, for graphs
+   * that build attention from MatMul and Softmax. A longer input runs alone; one that alone
+   * needs more is refused with 413. Graphs with fused attention hold no L² scores.
+   */
+  maxAttentionBytes: number
 }
 
 export interface NodeConfig {
   /** `NODE_HOST` (127.0.0.1) and `NODE_PORT` (8081). */
   host: string
   port: number
-  /** `MODEL_DIR`: a model folder (manifest.json, tokenizer.json, model.onnx). */
+  /**
+   * `MODEL_DIR`: a model folder as downloaded from Hugging Face (config.json, tokenizer.json,
+   * onnx/model*.onnx; a hub cache snapshot too), or a generated one with manifest.json.
+   */
   modelDir: string
+  /** `MODEL_ID`: the public model id (default: the folder's or hub repo's name). */
+  modelId: string | undefined
+  /**
+   * `MODEL_VARIANT`: fp32 | fp16 | q8 | int8 | uint8 | q4 | q4f16 | bnb4 (transformers.js'
+   * names for `onnx/model_<suffix>.onnx`). Default: fp16 when a CUDA session loads, else fp32,
+   * else whatever the folder has.
+   */
+  modelVariant: ModelVariant | undefined
   /** `NODE_SECRET` (required): HMAC secret shared with the edge; unsigned requests get 401. */
   secret: string
   session: SessionConfig
@@ -77,6 +96,11 @@ export interface NodeConfig {
   maxBodyBytes: number
   /** `SHUTDOWN_TIMEOUT_MS` (30000): how long SIGTERM waits for requests in flight. */
   shutdownTimeoutMs: number
+}
+
+/** MAX_ATTENTION_BYTES' default: an eighth of this machine's memory. */
+export function defaultMaxAttentionBytes(): number {
+  return Math.floor(totalmem() / 8)
 }
 
 /** Variables earlier versions read; setting one now is a mistake worth stopping for. */
@@ -143,6 +167,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): NodeConfig 
     host: env.NODE_HOST || '127.0.0.1',
     port: intFrom(env, 'NODE_PORT', 8081),
     modelDir: path.resolve(env.MODEL_DIR || path.join(REPO_ROOT, 'models', 'use-lite-en')),
+    modelId: env.MODEL_ID || undefined,
+    modelVariant: env.MODEL_VARIANT ? parseVariant(env.MODEL_VARIANT) : undefined,
     secret,
     session: {
       executionProviders: parseProviders(
@@ -160,6 +186,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): NodeConfig 
       maxBatchRequests: intFrom(env, 'MAX_BATCH_REQUESTS', 32, 1),
       maxConcurrentRequests: intFrom(env, 'MAX_CONCURRENT_REQUESTS', 512, 1),
       maxQueuedTokens: intFrom(env, 'MAX_QUEUED_TOKENS', 65536, 1),
+      maxAttentionBytes: intFrom(env, 'MAX_ATTENTION_BYTES', defaultMaxAttentionBytes(), 1),
     },
     tokenizationWorkers: intFrom(
       env,

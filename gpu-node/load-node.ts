@@ -1,14 +1,16 @@
 /**
  * Puts the node together from a model folder and the configuration:
- * sessions (backend/) → scheduler and admission (core/) → tokenization
- * workers → the HTTP app (router/). main.ts serves the result; tests call
- * `app.request` on it directly.
+ * the folder's parts (model/) → sessions on the variant the device serves
+ * (backend/) → scheduler and admission (core/) → tokenization workers → the
+ * HTTP app (router/). main.ts serves the result; tests call `app.request` on
+ * it directly.
  */
 import type { ModelInfo } from '../shared/node-protocol.ts'
 import type { EmbeddingBackend } from './backend/backend.ts'
 import { padBatch } from './backend/padded-batch.ts'
 import { startSessions } from './backend/session-pool.ts'
 import type { NodeConfig } from './config.ts'
+import { AttentionBudget } from './core/attention-memory.ts'
 import { BatchScheduler } from './core/batch-scheduler.ts'
 import { Infer } from './core/infer.ts'
 import { NodeMetrics } from './core/metrics.ts'
@@ -22,6 +24,8 @@ import { TokenizerPool } from './tokenization/tokenizer-pool.ts'
 export type NodeSettings = Pick<
   NodeConfig,
   | 'modelDir'
+  | 'modelId'
+  | 'modelVariant'
   | 'secret'
   | 'session'
   | 'batching'
@@ -40,8 +44,11 @@ export interface LoadOptions {
 }
 
 export async function loadNode(settings: NodeSettings, options: LoadOptions = {}) {
-  const folder = await readModelFolder(settings.modelDir)
-  const { manifest } = folder
+  const log = options.log ?? console.log
+  const folder = readModelFolder(settings.modelDir, { modelId: settings.modelId })
+  const started = await startSessions(folder, settings.modelVariant, settings.session, log)
+  const { model: served } = started
+  const { manifest } = served
   const tokenizer = new TokenizerPool(
     {
       tokenizerPath: folder.tokenizerPath,
@@ -50,25 +57,22 @@ export async function loadNode(settings: NodeSettings, options: LoadOptions = {}
     },
     settings.tokenizationWorkers,
   )
-  const started = await startSessions(
-    folder.onnxPath,
-    manifest,
-    settings.session,
-    options.log,
-  ).catch(async (err: unknown) => {
-    await tokenizer.close()
-    throw err
-  })
-  const backends = options.wrapBackends ? options.wrapBackends(started) : started
-  const metrics = new NodeMetrics({ processMetrics: options.processMetrics })
-  const scheduler = new BatchScheduler(
-    backends,
-    settings.batching,
-    (rows) => padBatch(rows, manifest),
-    metrics,
+  const attention = new AttentionBudget(
+    manifest.attention_heads,
+    served.floatType === 'float16' ? 2 : 4,
+    settings.batching.maxAttentionBytes,
   )
+  if (attention.longestInput < manifest.max_input_tokens) {
+    log(
+      `[node] attention memory: inputs over ${attention.longestInput} tokens are refused (MAX_ATTENTION_BYTES ${settings.batching.maxAttentionBytes}; ${manifest.attention_heads} heads × length² scores)`,
+    )
+  }
+  const backends = options.wrapBackends ? options.wrapBackends(started.backends) : started.backends
+  const metrics = new NodeMetrics({ processMetrics: options.processMetrics })
+  const limits = { ...settings.batching, ...(attention.bounded ? { attention } : {}) }
+  const scheduler = new BatchScheduler(backends, limits, (rows) => padBatch(rows, manifest), metrics)
   const cache = new VectorCache(settings.vectorCacheBytes, manifest)
-  const infer = new Infer(manifest, tokenizer, scheduler, cache, settings.batching, metrics)
+  const infer = new Infer(manifest, tokenizer, scheduler, cache, limits, metrics)
   const state = new ServingState()
   const model: ModelInfo = {
     id: manifest.id,
@@ -78,6 +82,7 @@ export async function loadNode(settings: NodeSettings, options: LoadOptions = {}
     matryoshka: manifest.matryoshka,
     instruction_format: manifest.instruction_format,
     ...(manifest.default_instruction ? { default_instruction: manifest.default_instruction } : {}),
+    variant: served.variant,
   }
   const sessions = backends.map((backend) => backend.label)
   const app = createNodeApp({
@@ -95,6 +100,9 @@ export async function loadNode(settings: NodeSettings, options: LoadOptions = {}
   return {
     app,
     manifest,
+    /** The variant served, its ONNX file and where the folder came from. */
+    served,
+    folder,
     infer,
     scheduler,
     metrics,
@@ -106,7 +114,7 @@ export async function loadNode(settings: NodeSettings, options: LoadOptions = {}
         scheduler.cost.observe(tokens, seconds),
       ),
     async close(): Promise<void> {
-      await Promise.all([tokenizer.close(), ...started.map((backend) => backend.close())])
+      await Promise.all([tokenizer.close(), ...started.backends.map((backend) => backend.close())])
     },
   }
 }

@@ -14,7 +14,7 @@ import { DEFAULT_SEED, PRESETS } from '../scripts/tiny-qwen3/config.ts'
 import { Qwen3Reference } from '../scripts/tiny-qwen3/reference.ts'
 import { tinyQwen3Folder } from '../test/support/tiny-qwen3-folder.ts'
 import type { LoadedNode } from './load-node.ts'
-import { readModelFolder } from './model/model-folder.ts'
+import { openModel } from './model/model-folder.ts'
 import { aloneAndBatched, maxAbsDiff } from './testing/batch-invariance.ts'
 import { GatedBackend } from './testing/gated-backend.ts'
 import { patchedModelFolder } from './testing/patched-folder.ts'
@@ -51,8 +51,8 @@ describe.each([
 
   beforeAll(async () => {
     const folder = await tinyQwen3Folder({ withPast })
-    const model = await readModelFolder(folder.dir)
-    tokenizer = new Tokenizer(model.tokenizerJson, model.tokenizerConfig)
+    const model = openModel(folder.dir)
+    tokenizer = new Tokenizer(model.folder.tokenizerJson, model.folder.tokenizerConfig)
     const session = await ort.InferenceSession.create(model.onnxPath)
     graphInputs = session.inputNames
     await session.release()
@@ -111,8 +111,8 @@ describe('qwen3-tiny at its maximum input length', () => {
   beforeAll(async () => {
     const generated = await tinyQwen3Folder()
     const folder = await patchedModelFolder(generated.dir, { max_input_tokens: MAX })
-    const model = await readModelFolder(folder.dir)
-    tokenizer = new Tokenizer(model.tokenizerJson, model.tokenizerConfig)
+    const model = openModel(folder.dir)
+    tokenizer = new Tokenizer(model.folder.tokenizerJson, model.folder.tokenizerConfig)
     node = await startTestNode(folder.dir)
     cleanUp = async () => {
       await node.close()

@@ -4,17 +4,19 @@
  * worker under `wrangler dev` (local and offline), and prints a key with a
  * curl example. Ctrl-C stops both.
  *
- * Environment: EDGE_PORT (8787), NODE_PORT (8081), MODEL_DIR (default model),
+ * Environment: EDGE_PORT (8787), NODE_PORT (8081), MODEL_DIR (default model; any Hugging
+ * Face export folder, see docs/models.md), MODEL_ID, MODEL_VARIANT,
  * EMBED_DEV_KEY (random if unset), NODE_SECRET (random if unset),
  * EMBED_ADMIN_SECRET (the admin API's secret, random if unset; printed, since
  * `npm run keys` needs it), STATE_DIR (.wrangler/state: local KV and Durable
  * Objects for the worker).
  */
 import { randomBytes } from 'node:crypto'
-import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises'
+import { mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { REPO_ROOT } from '../gpu-node/config.ts'
+import { INFO_PATH, type NodeInfo } from '../shared/node-protocol.ts'
 import { ensureDefaultModel } from './default-model/prepare.ts'
 import { devTenantEntries, newDevKey } from './dev/dev-tenant.ts'
 import { run, spawnService, waitForOk } from './dev/processes.ts'
@@ -31,9 +33,7 @@ const wrangler = path.join(REPO_ROOT, 'node_modules', '.bin', 'wrangler')
 const wranglerEnv = { ...env, WRANGLER_SEND_METRICS: 'false', CLOUDFLARE_CF_FETCH_ENABLED: 'false' }
 
 const modelDir = env.MODEL_DIR || (await ensureDefaultModel(path.join(REPO_ROOT, 'models')))
-const modelId = (
-  JSON.parse(await readFile(path.join(modelDir, 'manifest.json'), 'utf8')) as { id: string }
-).id
+let modelId = ''
 
 console.log(`[start] inference node: ${modelDir} on 127.0.0.1:${nodePort}`)
 // The node prefixes its own log lines with [node].
@@ -58,6 +58,9 @@ process.once('SIGTERM', () => stopAll(0))
 
 try {
   await waitForOk(`http://127.0.0.1:${nodePort}/ready`, node, 120_000)
+  // The node derives the model's id from its folder (or MODEL_ID); ask it rather than guess.
+  const info = (await (await fetch(`http://127.0.0.1:${nodePort}${INFO_PATH}`)).json()) as NodeInfo
+  modelId = info.models[0].id
 
   console.log(
     `[start] seeding the development tenant into local KV (${path.relative(REPO_ROOT, stateDir)})`,

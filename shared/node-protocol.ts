@@ -32,6 +32,8 @@ export interface ModelInfo {
   matryoshka: boolean
   instruction_format: 'qwen3' | 'none'
   default_instruction?: string
+  /** The precision variant served (`fp32`, `fp16`, `q8`, …); the revision names it too. */
+  variant?: string
 }
 
 export interface NodeInfo {

@@ -4,7 +4,9 @@
  * model's export (padding side, position ids, token types, empty KV cache)
  * comes from the manifest and the graph's own input list, so both Qwen3
  * export variants (with and without `past_key_values.*`) and BERT-style
- * encoders load with nothing but their manifest.
+ * encoders load with nothing but their manifest. float16 graphs (fp16 and
+ * q4f16 exports) get their empty cache in float16 and have their output
+ * widened to float32 before pooling and normalization.
  *
  * `session.run` in onnxruntime-node blocks the thread it is called on; the
  * node calls this inside a session worker thread (session-worker.ts).
@@ -17,7 +19,10 @@ import { l2Normalize, poolBatch } from './pooling.ts'
 const PAST_PREFIX = 'past_key_values.'
 
 export class OnnxEmbedder {
-  private readonly pastShapes: Map<string, { kvHeads: number; headDim: number }>
+  private readonly pastShapes: Map<
+    string,
+    { kvHeads: number; headDim: number; type: 'float32' | 'float16' }
+  >
 
   constructor(
     private readonly session: ort.InferenceSession,
@@ -33,17 +38,20 @@ export class OnnxEmbedder {
           `${meta.name}: KV heads and head size must be fixed in the graph to feed an empty cache`,
         )
       }
-      this.pastShapes.set(meta.name, { kvHeads, headDim })
+      const type = meta.isTensor ? meta.type : undefined
+      if (type !== 'float32' && type !== 'float16')
+        throw new Error(`${meta.name} is ${type}; an empty cache is fed as float32 or float16`)
+      this.pastShapes.set(meta.name, { kvHeads, headDim, type })
     }
     const graph = manifest.graph
     const fed = [graph.input_ids, graph.attention_mask, graph.position_ids, graph.token_type_ids]
     for (const name of fed) {
       if (name && !session.inputNames.includes(name))
-        throw new Error(`the graph has no input '${name}' (named in manifest.json's graph)`)
+        throw new Error(`the graph has no input '${name}' (named in the manifest's graph)`)
     }
     for (const name of session.inputNames) {
       if (!fed.includes(name) && !this.pastShapes.has(name))
-        throw new Error(`the graph takes '${name}', which manifest.json's graph does not name`)
+        throw new Error(`the graph takes '${name}', which the manifest's graph does not name`)
     }
     if (!session.outputNames.includes(graph.output))
       throw new Error(`the graph has no output '${graph.output}'`)
@@ -68,15 +76,16 @@ export class OnnxEmbedder {
       feeds[graph.position_ids] = int64(batch.positionIds)
     if (graph.token_type_ids && batch.tokenTypeIds)
       feeds[graph.token_type_ids] = int64(batch.tokenTypeIds)
-    for (const [name, { kvHeads, headDim }] of this.pastShapes) {
-      feeds[name] = new ort.Tensor('float32', new Float32Array(0), [rows, kvHeads, 0, headDim])
+    for (const [name, { kvHeads, headDim, type }] of this.pastShapes) {
+      const empty = type === 'float16' ? new Uint16Array(0) : new Float32Array(0)
+      feeds[name] = new ort.Tensor(type, empty, [rows, kvHeads, 0, headDim])
     }
     const results = await this.session.run(feeds, [graph.output])
     const output = results[graph.output]
     const width = Number(output.dims.at(-1))
     const vectors = poolBatch(
       this.manifest.pooling,
-      output.data as Float32Array,
+      output.data as Float32Array | Uint16Array,
       batch.attentionMask,
       rows,
       seq,

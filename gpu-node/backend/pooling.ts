@@ -3,23 +3,32 @@
  * Pooling reads the attention mask, so it is right for either padding side.
  */
 import type { Pooling } from '../model/manifest.ts'
+import { float16ToFloat32 } from './float16.ts'
 
 /**
- * @param hidden `[batch, seq, width]` row-major (or `[batch, width]` for `in_graph`)
+ * @param hidden `[batch, seq, width]` row-major (or `[batch, width]` for `in_graph`); a
+ *   Uint16Array holds float16 bits, and only the rows pooling reads are widened to float32
  * @param mask `[batch, seq]`, 1 for real tokens
  */
 export function poolBatch(
   pooling: Pooling,
-  hidden: Float32Array,
+  hidden: Float32Array | Uint16Array,
   mask: BigInt64Array,
   batch: number,
   seq: number,
   width: number,
 ): Float32Array[] {
   const vectors: Float32Array[] = []
+  // `view` may share the output's memory; `read` always returns a vector of its own.
+  const view = (start: number) =>
+    hidden instanceof Uint16Array
+      ? float16ToFloat32(hidden.subarray(start, start + width))
+      : hidden.subarray(start, start + width)
+  const read = (start: number) =>
+    hidden instanceof Uint16Array ? view(start) : hidden.slice(start, start + width)
   for (let b = 0; b < batch; b++) {
     if (pooling === 'in_graph') {
-      vectors.push(hidden.slice(b * width, (b + 1) * width))
+      vectors.push(read(b * width))
       continue
     }
     const realPositions: number[] = []
@@ -27,13 +36,13 @@ export function poolBatch(
     const rowStart = (t: number) => (b * seq + t) * width
     if (pooling === 'last_token' || pooling === 'cls') {
       const t = pooling === 'last_token' ? realPositions.at(-1)! : realPositions[0]
-      vectors.push(hidden.slice(rowStart(t), rowStart(t) + width))
+      vectors.push(read(rowStart(t)))
       continue
     }
     const sum = new Float32Array(width)
     for (const t of realPositions) {
-      const start = rowStart(t)
-      for (let i = 0; i < width; i++) sum[i] += hidden[start + i]
+      const row = view(rowStart(t))
+      for (let i = 0; i < width; i++) sum[i] += row[i]
     }
     for (let i = 0; i < width; i++) sum[i] /= realPositions.length
     vectors.push(sum)

@@ -7,11 +7,13 @@ import { tinyQwen3Folder } from '../../test/support/tiny-qwen3-folder.ts'
 import type { SessionConfig } from '../config.ts'
 import { testSessionConfig } from '../testing/test-node.ts'
 import { readModelFolder, type ModelFolder } from '../model/model-folder.ts'
+import type { ModelManifest } from '../model/manifest.ts'
 import type { EmbeddingBackend } from './backend.ts'
 import { padBatch } from './padded-batch.ts'
 import { startSessions } from './session-pool.ts'
 
 let folder: ModelFolder
+let manifest: ModelManifest
 let remove: () => Promise<void>
 const started: EmbeddingBackend[] = []
 
@@ -26,12 +28,13 @@ afterAll(async () => {
 })
 
 async function start(overrides: Partial<SessionConfig>, log: (line: string) => void = () => {}) {
-  const backends = await startSessions(
-    folder.onnxPath,
-    folder.manifest,
+  const { backends, model } = await startSessions(
+    folder,
+    undefined,
     testSessionConfig(overrides),
     log,
   )
+  manifest = model.manifest
   started.push(...backends)
   return backends
 }
@@ -40,7 +43,7 @@ describe('startSessions', () => {
   it('starts CPU_SESSIONS sessions, each in its own thread and each giving the same vectors', async () => {
     const backends = await start({ cpuSessions: 2 })
     expect(backends.map((b) => b.label)).toEqual(['cpu#0', 'cpu#1'])
-    const batch = () => padBatch([[9707, 1879, 151643], [151643]], folder.manifest)
+    const batch = () => padBatch([[9707, 1879, 151643], [151643]], manifest)
     const [a, b] = await Promise.all(backends.map((backend) => backend.embed(batch())))
     expect(a.map((v) => Array.from(v))).toEqual(b.map((v) => Array.from(v)))
     expect(a).toHaveLength(2)

@@ -3,19 +3,31 @@
  * loads, or, when none does, `cpuSessions` on the CPU. The CPU build of
  * onnxruntime-node has no CUDA provider, so on such hosts a log line says the
  * node runs on CPU.
+ *
+ * Which precision variant of the folder is served follows the device:
+ * `MODEL_VARIANT` when set, else fp16 when a CUDA session loads and fp32 on
+ * the CPU (variants.ts). All sessions serve the same variant, so one
+ * revision describes every vector the node returns.
  */
 import type { SessionConfig } from '../config.ts'
 import { providerLabel } from '../config.ts'
-import type { ModelManifest } from '../model/manifest.ts'
+import { serveVariant, type ModelFolder, type ServedModel } from '../model/model-folder.ts'
+import { chooseVariant, type ModelVariant } from '../model/variants.ts'
 import type { EmbeddingBackend } from './backend.ts'
 import { SessionWorkerBackend } from './session-worker-backend.ts'
 
+export interface StartedSessions {
+  backends: EmbeddingBackend[]
+  /** The variant the sessions serve, with its manifest. */
+  model: ServedModel
+}
+
 export async function startSessions(
-  onnxPath: string,
-  manifest: ModelManifest,
+  folder: ModelFolder,
+  requested: ModelVariant | undefined,
   config: SessionConfig,
   log: (line: string) => void = console.log,
-): Promise<EmbeddingBackend[]> {
+): Promise<StartedSessions> {
   const settings = {
     intraOpThreads: config.intraOpThreads,
     interOpThreads: config.interOpThreads,
@@ -23,31 +35,46 @@ export async function startSessions(
     graphOptimizationLevel: config.graphOptimizationLevel,
     cpuSessions: config.cpuSessions,
   }
+  const modelFor = (device: 'gpu' | 'cpu') => {
+    const choice = chooseVariant(folder.variants, device, requested)
+    if (choice.fallback) log(`[node] ${choice.fallback}`)
+    return serveVariant(folder, choice.variant)
+  }
   const cudaSpecs = config.executionProviders.filter((spec) => spec.name === 'cuda')
-  const loaded = await Promise.all(
-    cudaSpecs.map((spec) =>
-      SessionWorkerBackend.start(onnxPath, manifest, spec, settings).catch(
-        (err: Error) => `${providerLabel(spec)} unavailable: ${err.message}`,
+  const failures: string[] = []
+  if (cudaSpecs.length > 0) {
+    const model = modelFor('gpu')
+    const loaded = await Promise.all(
+      cudaSpecs.map((spec) =>
+        SessionWorkerBackend.start(model.onnxPath, model.manifest, spec, settings).catch(
+          (err: Error) => `${providerLabel(spec)} unavailable: ${err.message}`,
+        ),
       ),
-    ),
-  )
-  const gpus = loaded.filter((result) => typeof result !== 'string')
-  const failures = loaded.filter((result) => typeof result === 'string')
-  if (failures.length > 0) log(`[node] execution provider fallback: ${failures.join('; ')}`)
-  if (gpus.length > 0) return gpus
+    )
+    const gpus = loaded.filter((result) => typeof result !== 'string')
+    failures.push(...loaded.filter((result) => typeof result === 'string'))
+    if (failures.length > 0) log(`[node] execution provider fallback: ${failures.join('; ')}`)
+    if (gpus.length > 0) return { backends: gpus, model }
+  }
   if (!config.executionProviders.some((spec) => spec.name === 'cpu')) {
-    throw new Error(`no execution provider could load ${onnxPath}: ${failures.join('; ')}`)
+    throw new Error(`no execution provider could load ${folder.dir}: ${failures.join('; ')}`)
   }
   if (cudaSpecs.length > 0) log('[node] running on CPU')
+  const model = modelFor('cpu')
   // Several CPU sessions get numbered labels (cpu#0, cpu#1) so metrics tell them apart.
   const label = (i: number) => (config.cpuSessions > 1 ? `cpu#${i}` : 'cpu')
-  return Promise.all(
+  const backends = await Promise.all(
     Array.from({ length: config.cpuSessions }, (_, i) =>
-      SessionWorkerBackend.start(onnxPath, manifest, { name: 'cpu' }, settings, label(i)).catch(
-        (err: Error) => {
-          throw new Error(`${label(i)}: ${err.message}`, { cause: err })
-        },
-      ),
+      SessionWorkerBackend.start(
+        model.onnxPath,
+        model.manifest,
+        { name: 'cpu' },
+        settings,
+        label(i),
+      ).catch((err: Error) => {
+        throw new Error(`${label(i)}: ${err.message}`, { cause: err })
+      }),
     ),
   )
+  return { backends, model }
 }

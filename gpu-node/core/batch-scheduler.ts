@@ -117,7 +117,8 @@ export class BatchScheduler {
       // A full batch has no room for what arrived; choosing again would only cost time.
       const full =
         live.length >= this.limits.maxBatchRequests ||
-        prepared.batch.seq * (live.length + 1) > this.limits.maxBatchTokens
+        prepared.batch.seq * (live.length + 1) > this.limits.maxBatchTokens ||
+        this.limits.attention?.fits(live.length + 1, prepared.batch.seq) === false
       if (this.queue.size > 0 && prepared.arrivals !== this.arrivals && !full) {
         this.queue.putBack(live)
         this.prepared = null

@@ -4,7 +4,8 @@
  * 1. admission: past `maxConcurrentRequests` requests at once → 429 at once;
  * 2. the node-local vector cache answers the inputs it has;
  * 3. the rest are tokenized on worker threads;
- * 4. admission again: if their tokens would push the queue past
+ * 4. admission again: an input whose attention scores alone would pass
+ *    MAX_ATTENTION_BYTES → 413; if their tokens would push the queue past
  *    `maxQueuedTokens` → 429 (a request alone in an empty queue always gets in);
  * 5. the scheduler batches them with other requests' inputs; if the client
  *    goes away meanwhile, its inputs are dropped before inference;
@@ -14,6 +15,7 @@ import { ApiError } from '../../shared/errors.ts'
 import type { EmbedRequest, ModelInput } from '../../shared/node-protocol.ts'
 import type { VectorFrame } from '../../shared/vector-codec.ts'
 import type { ModelManifest } from '../model/manifest.ts'
+import type { AttentionBudget } from './attention-memory.ts'
 import { ClientGoneError, type BatchScheduler, type InputJob } from './batch-scheduler.ts'
 import type { NodeMetrics } from './metrics.ts'
 import type { VectorCache } from './vector-cache.ts'
@@ -21,6 +23,8 @@ import type { VectorCache } from './vector-cache.ts'
 export interface AdmissionLimits {
   maxConcurrentRequests: number
   maxQueuedTokens: number
+  /** Absent: the graph's attention memory is not bounded. */
+  attention?: AttentionBudget
 }
 
 /** Where each millisecond of a request went; the router sends them as x-*-time headers. */
@@ -114,6 +118,7 @@ export class Infer {
       )
       timings.tokenizationMs = performance.now() - tokenizing
       if (signal?.aborted) throw new ClientGoneError()
+      ids.forEach((row, k) => this.limits.attention?.check(row.length, `input[${missing[k]}]`))
       const tokens = ids.reduce((sum, row) => sum + row.length, 0)
       const queued = this.scheduler.queuedTokens
       if (queued > 0 && queued + tokens > this.limits.maxQueuedTokens) {

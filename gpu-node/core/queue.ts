@@ -10,12 +10,16 @@
  *   inputs of similar length share a batch, and padding is only accepted where
  *   it is cheaper than another run;
  * - a batch never exceeds `maxBatchRequests` inputs, nor padded length × batch
- *   size `maxBatchTokens` (an input longer than that on its own runs alone).
+ *   size `maxBatchTokens`, nor the attention memory budget (an input longer
+ *   than either on its own runs alone).
  */
+import type { AttentionBudget } from './attention-memory.ts'
 
 export interface BatchLimits {
   maxBatchTokens: number
   maxBatchRequests: number
+  /** Absent: no attention memory bound. */
+  attention?: AttentionBudget
 }
 
 /**
@@ -91,7 +95,7 @@ export class BatchQueue<T> {
    */
   nextBatch(overheadTokens: number): Queued<T>[] {
     if (this.slots.length === 0) return []
-    const { maxBatchTokens, maxBatchRequests } = this.limits
+    const { maxBatchTokens, maxBatchRequests, attention } = this.limits
     const lookahead = Math.max(
       maxBatchRequests,
       Math.min(LOOKAHEAD * maxBatchRequests, LOOKAHEAD_LIMIT),
@@ -102,8 +106,11 @@ export class BatchQueue<T> {
     // Batches are contiguous in length order; [from, to) costs its padded tokens plus a run.
     const cost = (from: number, to: number) => {
       const size = to - from
-      const padded = size * byLength[to - 1].tokens
-      if (size > maxBatchRequests || (size > 1 && padded > maxBatchTokens)) return Infinity
+      const length = byLength[to - 1].tokens
+      const padded = size * length
+      if (size > maxBatchRequests) return Infinity
+      if (size > 1 && (padded > maxBatchTokens || (attention && !attention.fits(size, length))))
+        return Infinity
       return overheadTokens + padded
     }
     // before[i]: least cost of running byLength[0 … i-1]; after[j]: of byLength[j …].

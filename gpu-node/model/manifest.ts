@@ -1,14 +1,24 @@
 /**
- * The manifest of a model folder: everything the node must know to feed the
+ * The manifest of a served model: everything the node must know to feed the
  * ONNX graph and turn its output into one normalized vector per input.
  *
- * A model folder holds `model.onnx` (or `onnx/model.onnx`), `tokenizer.json`
- * and `manifest.json` with this shape.
+ * The node derives it from the folder's own files (derive-manifest.ts); a
+ * `manifest.json` in the folder overrides any of its fields, and may hold
+ * only the ones to change (`ManifestOverrideSchema`).
  */
 import { z } from 'zod'
 
 export const PoolingSchema = z.enum(['last_token', 'mean', 'cls', 'in_graph'])
 export type Pooling = z.infer<typeof PoolingSchema>
+
+/** Graph tensor names. Inputs not listed are not fed, except `past_key_values.*`, which get empty tensors. */
+const GraphSchema = z.object({
+  input_ids: z.string(),
+  attention_mask: z.string().nullable(),
+  position_ids: z.string().nullable(),
+  token_type_ids: z.string().nullable(),
+  output: z.string(),
+})
 
 export const ModelManifestSchema = z.object({
   /** Public model id, as clients name it in `model`. */
@@ -25,7 +35,10 @@ export const ModelManifestSchema = z.object({
    */
   pooling: PoolingSchema,
   padding_side: z.enum(['left', 'right']),
-  /** Token id appended to every input after truncation (Qwen3: `<|endoftext|>` 151643), or null. */
+  /**
+   * The token every input must end with (Qwen3: `<|endoftext|>` 151643), or null. The node
+   * appends it after truncation unless the tokenizer's own post-processor already does.
+   */
   eos_token_id: z.number().int().nonnegative().nullable(),
   pad_token_id: z.number().int().nonnegative(),
   /** Inputs longer than this (EOS included) are truncated to it. */
@@ -36,13 +49,17 @@ export const ModelManifestSchema = z.object({
   instruction_format: z.enum(['qwen3', 'none']),
   /** Default instruction for queries when the request gives none (instruction-aware models only). */
   default_instruction: z.string().optional(),
-  /** Graph tensor names. Inputs not listed are not fed, except `past_key_values.*`, which get empty tensors. */
-  graph: z.object({
-    input_ids: z.string().default('input_ids'),
-    attention_mask: z.string().nullable().default('attention_mask'),
-    position_ids: z.string().nullable().default(null),
-    token_type_ids: z.string().nullable().default(null),
-    output: z.string(),
-  }),
+  /**
+   * Query heads whose L × L attention scores the graph holds at once, for the attention memory
+   * bound; null when the graph's attention holds none (a fused operator) or nobody knows.
+   */
+  attention_heads: z.number().int().positive().nullable().default(null),
+  graph: GraphSchema,
 })
 export type ModelManifest = z.infer<typeof ModelManifestSchema>
+
+/** What `manifest.json` may hold: any fields, graph names included, to override. */
+export const ManifestOverrideSchema = ModelManifestSchema.partial()
+  .extend({ graph: GraphSchema.partial().optional() })
+  .strict()
+export type ManifestOverride = z.infer<typeof ManifestOverrideSchema>

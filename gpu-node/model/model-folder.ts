@@ -1,20 +1,52 @@
-/** Finds and reads the parts of a model folder. */
-import { existsSync, readFileSync } from 'node:fs'
-import { readFile } from 'node:fs/promises'
+/**
+ * A model folder as it was downloaded: `huggingface-cli download` output
+ * (also a hub cache snapshot whose files are symlinks into `blobs/`), an
+ * onnx-community or Qdrant export, or one of the project's generated folders.
+ * It needs a `tokenizer.json` and at least one ONNX file; everything else the
+ * node must know is derived (derive-manifest.ts), and `manifest.json`, when
+ * present, overrides what it names.
+ *
+ * `readModelFolder` finds the parts; `serveVariant` resolves one precision
+ * variant into what the node serves, or refuses with every reason at once.
+ */
+import { createHash } from 'node:crypto'
+import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } from 'node:fs'
 import path from 'node:path'
-import { ModelManifestSchema, type ModelManifest } from './manifest.ts'
+import { deriveManifest, type Derivation } from './derive-manifest.ts'
+import { folderOrigin, type FolderOrigin } from './folder-origin.ts'
+import { readHfFiles, type HfFiles } from './hf-files.ts'
+import { ManifestOverrideSchema, type ManifestOverride, type ModelManifest } from './manifest.ts'
+import { readGraphInfo, type GraphInfo } from './onnx-graph-info.ts'
+import { chooseVariant, findVariantFiles, type ModelVariant } from './variants.ts'
 
 export interface ModelFolder {
+  /** The folder read: a cache entry's snapshot when given the entry. */
   dir: string
-  manifest: ModelManifest
-  onnxPath: string
-  tokenizerPath: string
+  origin: FolderOrigin
+  /** Each precision variant's ONNX file. */
+  variants: Map<ModelVariant, string>
+  /** Null when missing, which `serveVariant` refuses. */
+  tokenizerPath: string | null
   /** tokenizer_config.json (special-token settings) when the folder has one. */
   tokenizerConfigPath: string | null
-  /** Parsed on first use: the node's main thread never needs it (its workers tokenize). */
+  files: HfFiles
+  override: ManifestOverride | null
+  /** MODEL_ID, when set: the public id instead of the folder's name. */
+  modelId: string | undefined
+  /** Parsed on first use: only tokenization threads and tools need it. */
   readonly tokenizerJson: object
   /** tokenizer_config.json's content, else {}; parsed on first use. */
   readonly tokenizerConfig: object
+}
+
+/** What the node serves from one variant of a folder. */
+export interface ServedModel {
+  manifest: ModelManifest
+  variant: ModelVariant
+  onnxPath: string
+  /** The float type the graph's output (and past_key_values, if any) use. */
+  floatType: 'float32' | 'float16'
+  graph: GraphInfo
 }
 
 /** The parsed tokenizer files, as `TextTokenizer` takes them. */
@@ -23,35 +55,55 @@ export interface TokenizerFiles {
   tokenizerConfig: object
 }
 
-async function readJson(file: string): Promise<unknown> {
-  try {
-    return JSON.parse(await readFile(file, 'utf8'))
-  } catch (err) {
-    throw new Error(`cannot read ${file}: ${(err as Error).message}`)
+/** Bytes of the ONNX file the revision digest reads: its header, never its gigabytes. */
+const DIGEST_HEAD_BYTES = 1 << 20
+
+export class ModelFolderError extends Error {
+  constructor(
+    readonly dir: string,
+    readonly refusals: string[],
+  ) {
+    super(`${dir} cannot be served:\n  - ${refusals.join('\n  - ')}`)
   }
 }
 
-export async function readModelFolder(dir: string): Promise<ModelFolder> {
-  const parsed = ModelManifestSchema.safeParse(await readJson(path.join(dir, 'manifest.json')))
-  if (!parsed.success) throw new Error(`${dir}/manifest.json: ${parsed.error.message}`)
-  // Hugging Face ONNX exports keep the graph under onnx/.
-  const onnxPath = [path.join(dir, 'model.onnx'), path.join(dir, 'onnx', 'model.onnx')].find(
-    existsSync,
-  )
-  if (!onnxPath) throw new Error(`${dir} has neither model.onnx nor onnx/model.onnx`)
-  const tokenizerPath = path.join(dir, 'tokenizer.json')
-  if (!existsSync(tokenizerPath)) throw new Error(`${dir} has no tokenizer.json`)
-  const configPath = path.join(dir, 'tokenizer_config.json')
-  const tokenizerConfigPath = existsSync(configPath) ? configPath : null
-  let files: TokenizerFiles | undefined
+export function readModelFolder(dir: string, options: { modelId?: string } = {}): ModelFolder {
+  if (!existsSync(dir)) throw new ModelFolderError(dir, ['the folder does not exist'])
+  const origin = folderOrigin(dir)
+  const at = (name: string) => {
+    const file = path.join(origin.dir, name)
+    return existsSync(file) ? file : null
+  }
+  const tokenizerPath = at('tokenizer.json')
+  const tokenizerConfigPath = at('tokenizer_config.json')
+  let override: ManifestOverride | null = null
+  const manifestPath = at('manifest.json')
+  if (manifestPath) {
+    const parsed = ManifestOverrideSchema.safeParse(readJson(manifestPath))
+    if (!parsed.success) {
+      const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
+      throw new ModelFolderError(origin.dir, issues.map((issue) => `manifest.json ${issue}`))
+    }
+    override = parsed.data
+  }
+  let files: HfFiles
+  try {
+    files = readHfFiles(origin.dir)
+  } catch (err) {
+    throw new ModelFolderError(origin.dir, [(err as Error).message])
+  }
+  let tokenizer: TokenizerFiles | undefined
   const tokenizerFiles = () =>
-    (files ??= readTokenizerFilesSync({ tokenizerPath, tokenizerConfigPath }))
+    (tokenizer ??= readTokenizerFilesSync({ tokenizerPath, tokenizerConfigPath }))
   return {
-    dir,
-    manifest: parsed.data,
-    onnxPath,
+    dir: origin.dir,
+    origin,
+    variants: findVariantFiles(origin.dir),
     tokenizerPath,
     tokenizerConfigPath,
+    files,
+    override,
+    modelId: options.modelId,
     get tokenizerJson() {
       return tokenizerFiles().tokenizerJson
     },
@@ -61,19 +113,159 @@ export async function readModelFolder(dir: string): Promise<ModelFolder> {
   }
 }
 
+/** Derives the manifest of one variant, with the source of each value; refuses nothing itself. */
+export function deriveVariant(
+  folder: ModelFolder,
+  variant: ModelVariant,
+): Derivation & { onnxPath: string | null; graph: GraphInfo | null } {
+  const refusals: string[] = []
+  if (!folder.tokenizerPath) refusals.push('tokenizer.json: the folder has none, so text cannot be tokenized')
+  const onnxPath = folder.variants.get(variant) ?? null
+  if (!onnxPath) {
+    refusals.push(`${variant}: the folder has no ONNX file for it`)
+    return { manifest: null, fields: {}, refusals, onnxPath, graph: null }
+  }
+  const onnxFile = path.relative(folder.dir, onnxPath)
+  let graph: GraphInfo
+  try {
+    graph = readGraphInfo(onnxPath)
+  } catch (err) {
+    refusals.push(`${onnxFile}: ${(err as Error).message}`)
+    return { manifest: null, fields: {}, refusals, onnxPath, graph: null }
+  }
+  for (const data of graph.externalFiles) {
+    if (!existsSync(path.join(path.dirname(onnxPath), data)))
+      refusals.push(`${onnxFile} keeps its weights in ${data}, which is missing`)
+  }
+  const { origin } = folder
+  // A manifest.json that changes how vectors are made must change the revision too.
+  const overridden = folder.override
+    ? `+m${createHash('sha256').update(JSON.stringify(folder.override)).digest('hex').slice(0, 8)}`
+    : ''
+  const revision = origin.commit
+    ? { value: `${origin.commit.slice(0, 12)}${overridden}+${variant}`, source: origin.commitSource! }
+    : {
+        value: `sha256-${folderDigest(folder, onnxPath, graph).slice(0, 16)}+${variant}`,
+        source: `a digest of the config files, and of ${onnxFile}'s size and first MiB`,
+      }
+  const derivation = deriveManifest({
+    files: folder.files,
+    graph,
+    onnxFile,
+    override: folder.override,
+    id: folder.modelId
+      ? { value: folder.modelId, source: 'MODEL_ID' }
+      : { value: origin.name, source: "the folder's name" },
+    revision,
+    tokenId: tokenLookup(folder),
+  })
+  // A revision from manifest.json still names the variant: fp16 and fp32 vectors differ.
+  if (derivation.manifest && folder.override?.revision !== undefined)
+    derivation.manifest.revision = `${folder.override.revision}+${variant}`
+  derivation.refusals.unshift(...refusals)
+  if (refusals.length > 0) derivation.manifest = null
+  return { ...derivation, onnxPath, graph }
+}
+
+/** The variant as the node serves it; throws ModelFolderError naming every refusal. */
+export function serveVariant(folder: ModelFolder, variant: ModelVariant): ServedModel {
+  const derived = deriveVariant(folder, variant)
+  if (!derived.manifest || !derived.graph || !derived.onnxPath)
+    throw new ModelFolderError(folder.dir, derived.refusals)
+  const output = derived.graph.outputs.find((o) => o.name === derived.manifest!.graph.output)!
+  return {
+    manifest: derived.manifest,
+    variant,
+    onnxPath: derived.onnxPath,
+    floatType: output.type === 'float16' ? 'float16' : 'float32',
+    graph: derived.graph,
+  }
+}
+
+export type OpenedModel = ServedModel & { folder: ModelFolder }
+
+/**
+ * The variant a node on `device` would serve from `dir` (MODEL_VARIANT's rules), for tools and
+ * tests that need the manifest and ONNX file without starting a node.
+ *
+ * @example const { manifest, onnxPath, folder } = openModel('models/qwen3-tiny-hf')
+ */
+export function openModel(
+  dir: string,
+  options: { variant?: ModelVariant; device?: 'gpu' | 'cpu'; modelId?: string } = {},
+): OpenedModel {
+  const folder = readModelFolder(dir, { modelId: options.modelId })
+  const { variant } = chooseVariant(folder.variants, options.device ?? 'cpu', options.variant)
+  return { ...serveVariant(folder, variant), folder }
+}
+
 /** Reads the tokenizer files, e.g. in a tokenization worker thread. */
 export function readTokenizerFilesSync(
   folder: Pick<ModelFolder, 'tokenizerPath' | 'tokenizerConfigPath'>,
 ): TokenizerFiles {
-  const read = (file: string) => {
-    try {
-      return JSON.parse(readFileSync(file, 'utf8')) as object
-    } catch (err) {
-      throw new Error(`cannot read ${file}: ${(err as Error).message}`)
-    }
-  }
+  if (!folder.tokenizerPath) throw new Error('the model folder has no tokenizer.json')
   return {
-    tokenizerJson: read(folder.tokenizerPath),
-    tokenizerConfig: folder.tokenizerConfigPath ? read(folder.tokenizerConfigPath) : {},
+    tokenizerJson: readJson(folder.tokenizerPath) as object,
+    tokenizerConfig: folder.tokenizerConfigPath ? (readJson(folder.tokenizerConfigPath) as object) : {},
   }
+}
+
+function readJson(file: string): unknown {
+  try {
+    return JSON.parse(readFileSync(file, 'utf8'))
+  } catch (err) {
+    throw new Error(`cannot read ${file}: ${(err as Error).message}`)
+  }
+}
+
+/**
+ * Special tokens are looked up in tokenizer_config.json's added_tokens_decoder first (small),
+ * then in tokenizer.json (parsed only if needed).
+ */
+function tokenLookup(folder: ModelFolder): (token: string) => number | undefined {
+  return (token) => {
+    const decoder = folder.files.tokenizerConfig?.value.added_tokens_decoder ?? {}
+    for (const [id, entry] of Object.entries(decoder)) if (entry.content === token) return Number(id)
+    if (!folder.tokenizerPath) return undefined
+    const json = folder.tokenizerJson as {
+      added_tokens?: { id: number; content: string }[]
+      model?: { vocab?: Record<string, number> | [string, number][] }
+    }
+    const added = json.added_tokens?.find((t) => t.content === token)
+    if (added) return added.id
+    const vocab = json.model?.vocab
+    if (vocab && !Array.isArray(vocab) && typeof vocab[token] === 'number') return vocab[token]
+    return undefined
+  }
+}
+
+/** sha256 over the config files, the ONNX file's size and first MiB, and its data files' sizes. */
+function folderDigest(folder: ModelFolder, onnxPath: string, graph: GraphInfo): string {
+  const hash = createHash('sha256')
+  const manifest = path.join(folder.dir, 'manifest.json')
+  const configs = [
+    ...folder.files.files,
+    folder.tokenizerPath,
+    folder.tokenizerConfigPath,
+    existsSync(manifest) ? manifest : null,
+  ].filter((file): file is string => file !== null)
+  for (const file of configs.sort()) {
+    hash.update(path.relative(folder.dir, file))
+    hash.update(readFileSync(file))
+  }
+  const size = statSync(onnxPath).size
+  hash.update(`${path.basename(onnxPath)}:${size}`)
+  const head = Buffer.alloc(Math.min(size, DIGEST_HEAD_BYTES))
+  const fd = openSync(onnxPath, 'r')
+  try {
+    readSync(fd, head, 0, head.length, 0)
+  } finally {
+    closeSync(fd)
+  }
+  hash.update(head)
+  for (const data of graph.externalFiles) {
+    const file = path.join(path.dirname(onnxPath), data)
+    if (existsSync(file)) hash.update(`${data}:${statSync(file).size}`)
+  }
+  return hash.digest('hex')
 }

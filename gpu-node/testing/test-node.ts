@@ -3,6 +3,7 @@
  * on worker threads, real tokenization workers), loaded from a model folder on
  * the CPU, warmed up and ready, with settings a test may override.
  */
+import { defaultMaxAttentionBytes } from '../config.ts'
 import { loadNode, type LoadOptions, type NodeSettings } from '../load-node.ts'
 
 export const TEST_SECRET = 'node-test-secret-0123456789'
@@ -31,6 +32,8 @@ export function testSessionConfig(
 export function testSettings(modelDir: string, overrides: TestNodeOverrides = {}): NodeSettings {
   return {
     modelDir,
+    modelId: undefined,
+    modelVariant: undefined,
     secret: TEST_SECRET,
     tokenizationWorkers: 1,
     vectorCacheBytes: 1024 * 1024,
@@ -43,6 +46,7 @@ export function testSettings(modelDir: string, overrides: TestNodeOverrides = {}
       maxBatchRequests: 32,
       maxConcurrentRequests: 512,
       maxQueuedTokens: 65536,
+      maxAttentionBytes: defaultMaxAttentionBytes(),
       ...overrides.batching,
     },
   }

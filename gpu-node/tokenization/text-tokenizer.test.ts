@@ -2,25 +2,26 @@ import { Tokenizer } from '@huggingface/tokenizers'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ApiError } from '../../shared/errors.ts'
 import { tinyQwen3Folder } from '../../test/support/tiny-qwen3-folder.ts'
-import { readModelFolder, type ModelFolder } from '../model/model-folder.ts'
+import { openModel } from '../model/model-folder.ts'
 import { TextTokenizer } from './text-tokenizer.ts'
 
 const EOS = 151643
-let folder: ModelFolder
+let folder: ReturnType<typeof openModel>['folder']
+let manifest: ReturnType<typeof openModel>['manifest']
 let remove: () => Promise<void>
 let plain: Tokenizer
 
 beforeAll(async () => {
   const generated = await tinyQwen3Folder()
   remove = generated.remove
-  folder = await readModelFolder(generated.dir)
+  ;({ folder, manifest } = openModel(generated.dir))
   plain = new Tokenizer(folder.tokenizerJson, folder.tokenizerConfig)
 })
 afterAll(() => remove())
 
 const tokenizerWithMax = (max: number) =>
   new TextTokenizer(folder.tokenizerJson, folder.tokenizerConfig, {
-    ...folder.manifest,
+    ...manifest,
     max_input_tokens: max,
   })
 

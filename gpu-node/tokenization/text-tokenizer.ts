@@ -1,8 +1,10 @@
 /**
  * Text (or caller-supplied token ids) → the exact ids the graph sees: the
  * tokenizer's own special tokens (BERT's `[CLS] … [SEP]`), cut to the model's
- * maximum, and the manifest's EOS appended last (Qwen3-Embedding pools the
- * `<|endoftext|>` position). Truncation cuts the text, never the special
+ * maximum, and the manifest's EOS last (Qwen3-Embedding pools the
+ * `<|endoftext|>` position). Exactly one EOS ends every input: the current
+ * Qwen3-Embedding `tokenizer.json` appends it through its post-processor,
+ * older copies do not, so the node appends it only when the tokenizer does not. Truncation cuts the text, never the special
  * tokens around it: `@huggingface/tokenizers` has no truncation of its own, so
  * the text is tokenized without specials and they are put back around it.
  *
@@ -21,6 +23,8 @@ export class TextTokenizer {
   /** Special tokens the tokenizer puts before and after a single text (none for Qwen3). */
   private readonly prefix: number[]
   private readonly suffix: number[]
+  /** The manifest's EOS when the tokenizer's suffix does not already end with it. */
+  private readonly eos: number[]
 
   constructor(
     tokenizerJson: object,
@@ -32,6 +36,13 @@ export class TextTokenizer {
     for (const id of this.tokenizer.get_vocab(true).values()) largestId = Math.max(largestId, id)
     this.vocabSize = largestId + 1
     ;[this.prefix, this.suffix] = this.specialsAround()
+    const eos = manifest.eos_token_id
+    this.eos = eos === null || this.suffix.at(-1) === eos ? [] : [eos]
+  }
+
+  /** Whether the tokenizer's own post-processor ends every input with the manifest's EOS. */
+  get tokenizerAppendsEos(): boolean {
+    return this.manifest.eos_token_id !== null && this.eos.length === 0
   }
 
   /** Finds the specials by tokenizing one word with and without them. */
@@ -54,14 +65,15 @@ export class TextTokenizer {
       'text' in input
         ? this.tokenizer.encode(input.text, { add_special_tokens: false }).ids
         : this.checkedIds(input.ids, param)
-    const eos = this.manifest.eos_token_id === null ? [] : [this.manifest.eos_token_id]
-    // An input that already ends in EOS keeps one; token-id input gets the same specials as
-    // text, unless it already carries them.
-    if (endsWith(body, eos)) body = body.slice(0, body.length - eos.length)
+    const eos = this.eos
+    // Token-id input gets the same specials as text, unless it already carries them; an input
+    // that already ends in EOS keeps one.
     if ('ids' in input) {
       if (startsWith(body, this.prefix)) body = body.slice(this.prefix.length)
       if (endsWith(body, this.suffix)) body = body.slice(0, body.length - this.suffix.length)
     }
+    const end = this.manifest.eos_token_id === null ? [] : [this.manifest.eos_token_id]
+    if (endsWith(body, end)) body = body.slice(0, body.length - end.length)
     const extra = this.prefix.length + this.suffix.length + eos.length
     const budget = this.manifest.max_input_tokens - extra
     if (body.length > budget) {

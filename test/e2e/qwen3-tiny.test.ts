@@ -10,7 +10,7 @@ import path from 'node:path'
 import { Tokenizer } from '@huggingface/tokenizers'
 import OpenAI from 'openai'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { readModelFolder } from '../../gpu-node/model/model-folder.ts'
+import { openModel } from '../../gpu-node/model/model-folder.ts'
 import { startService, type RunningService } from '../../scripts/dev/service-process.ts'
 import { ensureTinyQwen3 } from '../../scripts/tiny-qwen3/generate.ts'
 
@@ -24,9 +24,9 @@ let workDir: string
 beforeAll(async () => {
   workDir = await mkdtemp(path.join(tmpdir(), 'qwen3-tiny-e2e-'))
   const modelDir = await ensureTinyQwen3(workDir, { log: () => {} })
-  const folder = await readModelFolder(modelDir)
+  const { folder, manifest } = openModel(modelDir)
   tokenizer = new Tokenizer(folder.tokenizerJson, folder.tokenizerConfig)
-  defaultInstruction = folder.manifest.default_instruction!
+  defaultInstruction = manifest.default_instruction!
   service = await startService({ env: { MODEL_DIR: modelDir } })
   client = new OpenAI({ apiKey: service.apiKey, baseURL: `${service.edgeUrl}/v1`, maxRetries: 0 })
 })

@@ -45,7 +45,7 @@ export async function benchModel(
   },
 ): Promise<ModelReport> {
   const reference = await loadReferenceTokenizer(spec.modelDir)
-  const { manifest } = reference.folder
+  const { manifest } = reference.model
   const log = (line: string) => context.log(`[${manifest.id}] ${line}`)
   const flopsOf = spec.shape ? qwen3Flops(spec.shape) : undefined
   const tokenCounts = new Map<number, number>()
@@ -63,7 +63,7 @@ export async function benchModel(
     reference.encode(workloadText(STREAM.ceiling + i)),
   )
   const ceiling = await measureCeiling({
-    onnxPath: reference.folder.onnxPath,
+    onnxPath: reference.model.onnxPath,
     manifest,
     sessionOptions: sessionOptions(context.threads),
     rows: ceilingRows,

@@ -13,7 +13,7 @@ import { existsSync } from 'node:fs'
 import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
-import { readModelFolder } from '../../../gpu-node/model/model-folder.ts'
+import { openModel } from '../../../gpu-node/model/model-folder.ts'
 
 export interface HfFolder {
   dir: string
@@ -32,12 +32,11 @@ const PIPELINE_POOLING = {
 /** @param config the `config.json` to write (`model_type` and the architecture's sizes). */
 export async function buildHfFolder(modelDir: string, config: object): Promise<HfFolder> {
   // Symlink targets must be absolute: the links live in a temp folder.
-  const folder = await readModelFolder(path.resolve(modelDir))
-  const { manifest } = folder
+  const { folder, manifest, onnxPath } = openModel(path.resolve(modelDir))
   const dir = await mkdtemp(path.join(os.tmpdir(), 'bench-hf-model-'))
   await mkdir(path.join(dir, 'onnx'))
-  await symlink(folder.onnxPath, path.join(dir, 'onnx', 'model.onnx'))
-  const dataPath = `${folder.onnxPath}_data`
+  await symlink(onnxPath, path.join(dir, 'onnx', 'model.onnx'))
+  const dataPath = `${onnxPath}_data`
   const externalData = existsSync(dataPath)
   if (externalData) await symlink(dataPath, path.join(dir, 'onnx', 'model.onnx_data'))
 

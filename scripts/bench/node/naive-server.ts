@@ -11,9 +11,9 @@ import { loadReferenceTokenizer } from './reference-tokenizer.ts'
 import { sessionOptions, threadsFromEnv } from './session-options.ts'
 
 const { modelDir, secret } = baselineEnv()
-const { folder, encode } = await loadReferenceTokenizer(modelDir)
-const { manifest } = folder
-const session = await ort.InferenceSession.create(folder.onnxPath, sessionOptions(threadsFromEnv()))
+const { model, encode } = await loadReferenceTokenizer(modelDir)
+const { manifest } = model
+const session = await ort.InferenceSession.create(model.onnxPath, sessionOptions(threadsFromEnv()))
 
 const app = createBaselineApp(secret, async (text) => {
   const ids = encode(text)
@@ -21,7 +21,7 @@ const app = createBaselineApp(secret, async (text) => {
   const outputs = await session.run(feeds, [manifest.graph.output])
   const hidden = outputs[manifest.graph.output]
   const width = Number(hidden.dims.at(-1))
-  const [vector] = poolBatch(manifest.pooling, hidden.data as Float32Array, mask, 1, seq, width)
+  const [vector] = poolBatch(manifest.pooling, hidden.data as Float32Array | Uint16Array, mask, 1, seq, width)
   hidden.dispose()
   return { vector: l2Normalize(vector), tokens: ids.length }
 })

@@ -1,0 +1,115 @@
+/**
+ * The config files a Hugging Face model folder carries, read as far as the
+ * node needs them: transformers' `config.json` and `tokenizer_config.json`,
+ * and the sentence-transformers files (`modules.json`, the pooling module's
+ * `config.json`, `config_sentence_transformers.json`,
+ * `sentence_bert_config.json`). Every file is optional here; what a missing
+ * file means is decided in derive-manifest.ts. Unknown fields are kept out,
+ * not refused: published configs carry many the node has no use for.
+ */
+import { existsSync, readFileSync } from 'node:fs'
+import path from 'node:path'
+import { z } from 'zod'
+
+const count = z.number().int().positive()
+
+const ConfigSchema = z.object({
+  model_type: z.string().optional(),
+  architectures: z.array(z.string()).optional(),
+  hidden_size: count.optional(),
+  /** BERT-family and Qwen3 configs name the same things the same way. */
+  num_attention_heads: count.optional(),
+  num_key_value_heads: count.optional(),
+  max_position_embeddings: count.optional(),
+  eos_token_id: z.union([z.number().int(), z.array(z.number().int())]).nullish(),
+  pad_token_id: z.number().int().nullish(),
+})
+
+/** `"<|endoftext|>"` or, as transformers also writes it, `{ "content": "<|endoftext|>", … }`. */
+const TokenSchema = z
+  .union([z.string(), z.object({ content: z.string() })])
+  .transform((token) => (typeof token === 'string' ? token : token.content))
+
+const TokenizerConfigSchema = z.object({
+  padding_side: z.enum(['left', 'right']).optional(),
+  pad_token: TokenSchema.nullish(),
+  eos_token: TokenSchema.nullish(),
+  model_max_length: z.number().optional(),
+  added_tokens_decoder: z.record(z.string(), z.object({ content: z.string() })).optional(),
+})
+
+const ModulesSchema = z.array(z.object({ path: z.string(), type: z.string() }))
+
+const PoolingConfigSchema = z.object({
+  pooling_mode_cls_token: z.boolean().optional(),
+  pooling_mode_mean_tokens: z.boolean().optional(),
+  pooling_mode_max_tokens: z.boolean().optional(),
+  pooling_mode_mean_sqrt_len_tokens: z.boolean().optional(),
+  pooling_mode_weightedmean_tokens: z.boolean().optional(),
+  pooling_mode_lasttoken: z.boolean().optional(),
+})
+
+const SentenceTransformersConfigSchema = z.object({
+  prompts: z.record(z.string(), z.string()).optional(),
+  default_prompt_name: z.string().nullish(),
+})
+
+const SentenceBertConfigSchema = z.object({ max_seq_length: count.optional() })
+
+/** A parsed file and the path it came from (relative to the folder), for naming sources. */
+export interface Found<T> {
+  file: string
+  value: T
+}
+
+export interface HfFiles {
+  config: Found<z.infer<typeof ConfigSchema>> | null
+  tokenizerConfig: Found<z.infer<typeof TokenizerConfigSchema>> | null
+  modules: Found<z.infer<typeof ModulesSchema>> | null
+  pooling: Found<z.infer<typeof PoolingConfigSchema>> | null
+  sentenceTransformers: Found<z.infer<typeof SentenceTransformersConfigSchema>> | null
+  sentenceBert: Found<z.infer<typeof SentenceBertConfigSchema>> | null
+  /** Every config file read, for the revision digest. */
+  files: string[]
+}
+
+export type HfConfig = NonNullable<HfFiles['config']>['value']
+export type HfTokenizerConfig = NonNullable<HfFiles['tokenizerConfig']>['value']
+export type HfPoolingConfig = NonNullable<HfFiles['pooling']>['value']
+
+/** Reads what is there; a file that exists but does not parse is an error naming it. */
+export function readHfFiles(dir: string): HfFiles {
+  const files: string[] = []
+  const read = <T>(relative: string, schema: z.ZodType<T>): Found<T> | null => {
+    const file = path.join(dir, relative)
+    if (!existsSync(file)) return null
+    let json: unknown
+    try {
+      json = JSON.parse(readFileSync(file, 'utf8'))
+    } catch (err) {
+      throw new Error(`${relative} is not valid JSON: ${(err as Error).message}`)
+    }
+    const parsed = schema.safeParse(json)
+    if (!parsed.success)
+      throw new Error(`${relative}: ${parsed.error.issues.map(describeIssue).join('; ')}`)
+    files.push(file)
+    return { file: relative, value: parsed.data }
+  }
+  const modules = read('modules.json', ModulesSchema)
+  // sentence-transformers names the pooling module's folder in modules.json (`1_Pooling`).
+  const poolingDir =
+    modules?.value.find((m) => m.type.endsWith('.Pooling'))?.path ?? '1_Pooling'
+  return {
+    config: read('config.json', ConfigSchema),
+    tokenizerConfig: read('tokenizer_config.json', TokenizerConfigSchema),
+    modules,
+    pooling: read(path.join(poolingDir, 'config.json'), PoolingConfigSchema),
+    sentenceTransformers: read('config_sentence_transformers.json', SentenceTransformersConfigSchema),
+    sentenceBert: read('sentence_bert_config.json', SentenceBertConfigSchema),
+    files,
+  }
+}
+
+function describeIssue(issue: z.core.$ZodIssue): string {
+  return `${issue.path.join('.') || '(root)'}: ${issue.message}`
+}
