@@ -13,7 +13,15 @@ import type { ManifestOverride, ModelManifest, Pooling } from './manifest.ts'
 import { ModelManifestSchema } from './manifest.ts'
 
 /** Decoders that pool their last token (the EOS they are trained to summarize into). */
-const LAST_TOKEN_TYPES = new Set(['qwen3', 'qwen2', 'llama', 'mistral', 'gemma', 'gemma2', 'gemma3'])
+const LAST_TOKEN_TYPES = new Set([
+  'qwen3',
+  'qwen2',
+  'llama',
+  'mistral',
+  'gemma',
+  'gemma2',
+  'gemma3',
+])
 /** Encoders whose sentence-transformers models pool by mean unless told otherwise. */
 const MEAN_TYPES = new Set(['bert', 'roberta', 'xlm-roberta', 'mpnet', 'distilbert', 'nomic_bert'])
 /** Qwen3-Embedding's model card default, for exports that dropped config_sentence_transformers.json. */
@@ -36,9 +44,12 @@ export interface DeriveContext {
   revision: { value: string; source: string }
   /** Looks a token's text up in the tokenizer; undefined when it has no such token. */
   tokenId: (token: string) => number | undefined
+  /** The special token tokenizer.json's post-processor puts last on every input, if any. */
+  appendedToken: { token: string; id: number } | null
 }
 
-export type ManifestField = Exclude<keyof ModelManifest, 'graph'> | `graph.${keyof ModelManifest['graph']}`
+export type ManifestField =
+  Exclude<keyof ModelManifest, 'graph'> | `graph.${keyof ModelManifest['graph']}`
 
 export interface Derivation {
   /** Set when nothing was refused. */
@@ -59,7 +70,11 @@ export function deriveManifest(context: DeriveContext): Derivation {
   const fromManifest = 'manifest.json'
 
   /** Records the override if there is one, else the first rule that gives a value. */
-  function field<T>(name: ManifestField, overridden: T | undefined, ...rules: (() => Pick<T> | null)[]): T | undefined {
+  function field<T>(
+    name: ManifestField,
+    overridden: T | undefined,
+    ...rules: (() => Pick<T> | null)[]
+  ): T | undefined {
     if (overridden !== undefined) {
       fields[name] = { value: overridden, source: fromManifest }
       return overridden
@@ -104,12 +119,18 @@ export function deriveManifest(context: DeriveContext): Derivation {
     () => (files.pooling ? poolingFrom(files.pooling.value, files.pooling.file) : null),
     () =>
       outputTensor?.shape.length === 2
-        ? { value: 'in_graph', source: `${context.onnxFile} outputs one vector per input (${outputTensor.name})` }
+        ? {
+            value: 'in_graph',
+            source: `${context.onnxFile} outputs one vector per input (${outputTensor.name})`,
+          }
         : null,
     () => {
       if (!modelType) return null
       if (LAST_TOKEN_TYPES.has(modelType))
-        return { value: 'last_token', source: `known for model_type ${modelType} (${config!.file})` }
+        return {
+          value: 'last_token',
+          source: `known for model_type ${modelType} (${config!.file})`,
+        }
       if (MEAN_TYPES.has(modelType))
         return { value: 'mean', source: `known for model_type ${modelType} (${config!.file})` }
       return null
@@ -124,12 +145,24 @@ export function deriveManifest(context: DeriveContext): Derivation {
     }
   }
 
+  const fused = fusedAttentionOp(graph)
   const paddingSide = field<'left' | 'right'>(
     'padding_side',
     override?.padding_side,
+    // GroupQueryAttention takes each row's length, not a mask: real tokens must come first.
+    () =>
+      fused === 'GroupQueryAttention'
+        ? {
+            value: 'right',
+            source: `${context.onnxFile} uses GroupQueryAttention, which needs right padding`,
+          }
+        : null,
     () =>
       files.tokenizerConfig?.value.padding_side
-        ? { value: files.tokenizerConfig.value.padding_side, source: `${files.tokenizerConfig.file} padding_side` }
+        ? {
+            value: files.tokenizerConfig.value.padding_side,
+            source: `${files.tokenizerConfig.file} padding_side`,
+          }
         : null,
     () =>
       pooling
@@ -143,19 +176,30 @@ export function deriveManifest(context: DeriveContext): Derivation {
   const eos = field<number | null>(
     'eos_token_id',
     override?.eos_token_id,
+    () =>
+      pooling === 'last_token'
+        ? null
+        : { value: null, source: `${pooling ?? 'this'} pooling reads no end token` },
+    // The current Qwen3-Embedding tokenizer.json appends <|endoftext|> itself; the token its
+    // post-processor appends is the one the model pools (llama.cpp reads it the same way).
     () => {
-      if (pooling !== 'last_token') return { value: null, source: `${pooling ?? 'this'} pooling reads no end token` }
+      const appended = context.appendedToken
+      return appended
+        ? { value: appended.id, source: `tokenizer.json post_processor appends ${appended.token}` }
+        : null
+    },
+    // Older copies append nothing. config.json's eos_token_id is no guide for Qwen3: the 4B's
+    // says 151645 (<|im_end|>, the chat turn's end), as tokenizer_config.json's eos_token does.
+    () => {
+      const endOfText = modelType?.startsWith('qwen') ? context.tokenId('<|endoftext|>') : undefined
+      return endOfText === undefined
+        ? null
+        : { value: endOfText, source: `<|endoftext|>, the token ${modelType} embeddings pool` }
+    },
+    () => {
       const configured = config?.value.eos_token_id
       const id = Array.isArray(configured) ? configured[0] : configured
-      if (typeof id === 'number') {
-        // tokenizer_config.json's eos_token is the chat turn's end (<|im_end|> for Qwen3), not the
-        // token Qwen3-Embedding was trained to pool; config.json's eos_token_id is that token.
-        return { value: id, source: `${config!.file} eos_token_id` }
-      }
-      const endOfText = modelType?.startsWith('qwen') ? context.tokenId('<|endoftext|>') : undefined
-      if (endOfText !== undefined)
-        return { value: endOfText, source: `<|endoftext|> in the tokenizer (known for ${modelType})` }
-      return { refusal: 'last-token pooling needs the end token, and config.json has no eos_token_id' }
+      return typeof id === 'number' ? { value: id, source: `${config!.file} eos_token_id` } : null
     },
   )
 
@@ -165,10 +209,15 @@ export function deriveManifest(context: DeriveContext): Derivation {
     () => {
       const token = files.tokenizerConfig?.value.pad_token
       const id = token ? context.tokenId(token) : undefined
-      return id === undefined ? null : { value: id, source: `${files.tokenizerConfig!.file} pad_token ${token}` }
+      return id === undefined
+        ? null
+        : { value: id, source: `${files.tokenizerConfig!.file} pad_token ${token}` }
     },
     () => fromConfig('pad_token_id', config?.value.pad_token_id),
-    () => (typeof eos === 'number' ? { value: eos, source: 'the end token (no pad token is named)' } : null),
+    () =>
+      typeof eos === 'number'
+        ? { value: eos, source: 'the end token (no pad token is named)' }
+        : null,
     // Padding is masked out of attention and pooling, so with nothing named any id will do.
     () => ({ value: 0, source: 'id 0 (no pad token is named; padding is masked out)' }),
   )
@@ -178,14 +227,20 @@ export function deriveManifest(context: DeriveContext): Derivation {
     override?.max_input_tokens,
     () =>
       files.sentenceBert?.value.max_seq_length
-        ? { value: files.sentenceBert.value.max_seq_length, source: `${files.sentenceBert.file} max_seq_length` }
+        ? {
+            value: files.sentenceBert.value.max_seq_length,
+            source: `${files.sentenceBert.file} max_seq_length`,
+          }
         : null,
     () => fromConfig('max_position_embeddings', config?.value.max_position_embeddings),
   )
 
   const matryoshka = field<boolean>('matryoshka', override?.matryoshka, () =>
     modelType === 'qwen3' && pooling === 'last_token'
-      ? { value: true, source: 'Qwen3-Embedding is trained for Matryoshka dimensions (model_type qwen3)' }
+      ? {
+          value: true,
+          source: 'Qwen3-Embedding is trained for Matryoshka dimensions (model_type qwen3)',
+        }
       : { value: false, source: `not known for model_type ${modelType ?? '(none)'}` },
   )
 
@@ -212,22 +267,33 @@ export function deriveManifest(context: DeriveContext): Derivation {
       undefined,
       () =>
         promptInstruction !== undefined
-          ? { value: promptInstruction, source: `${files.sentenceTransformers!.file} prompts.query` }
+          ? {
+              value: promptInstruction,
+              source: `${files.sentenceTransformers!.file} prompts.query`,
+            }
           : null,
       () => ({ value: QWEN3_DEFAULT_INSTRUCTION, source: "Qwen3-Embedding's model card default" }),
     )
   }
 
-  const fused = fusedAttentionOp(graph)
+  // onnxruntime's CPU GroupQueryAttention is tiled (flash) in float32 only; in float16 it holds
+  // the full L × L scores like a plain graph (measured: 17.6 GB at 32,768 tokens, 4 heads).
+  const tiled = fused && outputTensor?.type === 'float32'
   const attentionHeads = field<number | null>(
     'attention_heads',
     override?.attention_heads,
     () =>
-      fused
-        ? { value: null, source: `${context.onnxFile} computes attention with com.microsoft:${fused}` }
+      tiled
+        ? {
+            value: null,
+            source: `${context.onnxFile} computes attention with com.microsoft:${fused}, tiled in float32`,
+          }
         : null,
     () => fromConfig('num_attention_heads', config?.value.num_attention_heads),
-    () => ({ value: null, source: 'unknown (no num_attention_heads): attention memory is not bounded' }),
+    () => ({
+      value: null,
+      source: 'unknown (no num_attention_heads): attention memory is not bounded',
+    }),
   )
 
   if (refusals.length > 0 || !graphNames) return { manifest: null, fields, refusals }
@@ -246,7 +312,11 @@ export function deriveManifest(context: DeriveContext): Derivation {
     attention_heads: attentionHeads,
     graph: graphNames,
   })
-  if (outputTensor && typeof outputTensor.shape.at(-1) === 'number' && outputTensor.shape.at(-1) !== manifest.dimensions) {
+  if (
+    outputTensor &&
+    typeof outputTensor.shape.at(-1) === 'number' &&
+    outputTensor.shape.at(-1) !== manifest.dimensions
+  ) {
     refusals.push(
       `dimensions: ${manifest.dimensions} (${fields.dimensions?.source}), but ${outputTensor.name} is ${outputTensor.shape.at(-1)} wide`,
     )
@@ -300,7 +370,10 @@ function deriveGraph(
       fields[key] = { value: override[name], source: 'manifest.json' }
     } else {
       names[name] = (inputs.has(name) ? name : null) as string
-      fields[key] = { value: names[name], source: inputs.has(name) ? 'a graph input' : 'not a graph input' }
+      fields[key] = {
+        value: names[name],
+        source: inputs.has(name) ? 'a graph input' : 'not a graph input',
+      }
     }
   }
   if (override.output !== undefined) {
@@ -308,11 +381,16 @@ function deriveGraph(
     fields['graph.output'] = { value: override.output, source: 'manifest.json' }
   } else if (output) {
     names.output = output.name
-    fields['graph.output'] = { value: output.name, source: `a graph output ${JSON.stringify(output.shape)}` }
+    fields['graph.output'] = {
+      value: output.name,
+      source: `a graph output ${JSON.stringify(output.shape)}`,
+    }
   }
   let ok = true
   if (!names.input_ids || !inputs.has(names.input_ids)) {
-    refusals.push(`graph.input_ids: the graph has no input '${names.input_ids ?? 'input_ids'}' to feed token ids to`)
+    refusals.push(
+      `graph.input_ids: the graph has no input '${names.input_ids ?? 'input_ids'}' to feed token ids to`,
+    )
     ok = false
   }
   const fed = new Set(Object.values(names))
@@ -321,12 +399,16 @@ function deriveGraph(
     if (input.name.startsWith(PAST_PREFIX)) {
       const [, kvHeads, , headDim] = input.shape
       if (typeof kvHeads !== 'number' || typeof headDim !== 'number') {
-        refusals.push(`graph: ${input.name} has no fixed KV heads and head size, so no empty cache can be fed`)
+        refusals.push(
+          `graph: ${input.name} has no fixed KV heads and head size, so no empty cache can be fed`,
+        )
         ok = false
       }
       continue
     }
-    refusals.push(`graph: the input '${input.name}' (${input.type} ${JSON.stringify(input.shape)}) is one the node cannot feed`)
+    refusals.push(
+      `graph: the input '${input.name}' (${input.type} ${JSON.stringify(input.shape)}) is one the node cannot feed`,
+    )
     ok = false
   }
   if (!names.output || !graph.outputs.some((o) => o.name === names.output)) {

@@ -97,14 +97,16 @@ export function readHfFiles(dir: string): HfFiles {
   }
   const modules = read('modules.json', ModulesSchema)
   // sentence-transformers names the pooling module's folder in modules.json (`1_Pooling`).
-  const poolingDir =
-    modules?.value.find((m) => m.type.endsWith('.Pooling'))?.path ?? '1_Pooling'
+  const poolingDir = modules?.value.find((m) => m.type.endsWith('.Pooling'))?.path ?? '1_Pooling'
   return {
     config: read('config.json', ConfigSchema),
     tokenizerConfig: read('tokenizer_config.json', TokenizerConfigSchema),
     modules,
     pooling: read(path.join(poolingDir, 'config.json'), PoolingConfigSchema),
-    sentenceTransformers: read('config_sentence_transformers.json', SentenceTransformersConfigSchema),
+    sentenceTransformers: read(
+      'config_sentence_transformers.json',
+      SentenceTransformersConfigSchema,
+    ),
     sentenceBert: read('sentence_bert_config.json', SentenceBertConfigSchema),
     files,
   }

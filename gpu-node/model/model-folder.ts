@@ -82,7 +82,10 @@ export function readModelFolder(dir: string, options: { modelId?: string } = {})
     const parsed = ManifestOverrideSchema.safeParse(readJson(manifestPath))
     if (!parsed.success) {
       const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
-      throw new ModelFolderError(origin.dir, issues.map((issue) => `manifest.json ${issue}`))
+      throw new ModelFolderError(
+        origin.dir,
+        issues.map((issue) => `manifest.json ${issue}`),
+      )
     }
     override = parsed.data
   }
@@ -119,7 +122,8 @@ export function deriveVariant(
   variant: ModelVariant,
 ): Derivation & { onnxPath: string | null; graph: GraphInfo | null } {
   const refusals: string[] = []
-  if (!folder.tokenizerPath) refusals.push('tokenizer.json: the folder has none, so text cannot be tokenized')
+  if (!folder.tokenizerPath)
+    refusals.push('tokenizer.json: the folder has none, so text cannot be tokenized')
   const onnxPath = folder.variants.get(variant) ?? null
   if (!onnxPath) {
     refusals.push(`${variant}: the folder has no ONNX file for it`)
@@ -143,7 +147,10 @@ export function deriveVariant(
     ? `+m${createHash('sha256').update(JSON.stringify(folder.override)).digest('hex').slice(0, 8)}`
     : ''
   const revision = origin.commit
-    ? { value: `${origin.commit.slice(0, 12)}${overridden}+${variant}`, source: origin.commitSource! }
+    ? {
+        value: `${origin.commit.slice(0, 12)}${overridden}+${variant}`,
+        source: origin.commitSource!,
+      }
     : {
         value: `sha256-${folderDigest(folder, onnxPath, graph).slice(0, 16)}+${variant}`,
         source: `a digest of the config files, and of ${onnxFile}'s size and first MiB`,
@@ -158,6 +165,7 @@ export function deriveVariant(
       : { value: origin.name, source: "the folder's name" },
     revision,
     tokenId: tokenLookup(folder),
+    appendedToken: folder.tokenizerPath ? appendedToken(folder.tokenizerJson) : null,
   })
   // A revision from manifest.json still names the variant: fp16 and fp32 vectors differ.
   if (derivation.manifest && folder.override?.revision !== undefined)
@@ -206,7 +214,9 @@ export function readTokenizerFilesSync(
   if (!folder.tokenizerPath) throw new Error('the model folder has no tokenizer.json')
   return {
     tokenizerJson: readJson(folder.tokenizerPath) as object,
-    tokenizerConfig: folder.tokenizerConfigPath ? (readJson(folder.tokenizerConfigPath) as object) : {},
+    tokenizerConfig: folder.tokenizerConfigPath
+      ? (readJson(folder.tokenizerConfigPath) as object)
+      : {},
   }
 }
 
@@ -225,7 +235,8 @@ function readJson(file: string): unknown {
 function tokenLookup(folder: ModelFolder): (token: string) => number | undefined {
   return (token) => {
     const decoder = folder.files.tokenizerConfig?.value.added_tokens_decoder ?? {}
-    for (const [id, entry] of Object.entries(decoder)) if (entry.content === token) return Number(id)
+    for (const [id, entry] of Object.entries(decoder))
+      if (entry.content === token) return Number(id)
     if (!folder.tokenizerPath) return undefined
     const json = folder.tokenizerJson as {
       added_tokens?: { id: number; content: string }[]
@@ -237,6 +248,27 @@ function tokenLookup(folder: ModelFolder): (token: string) => number | undefined
     if (vocab && !Array.isArray(vocab) && typeof vocab[token] === 'number') return vocab[token]
     return undefined
   }
+}
+
+/**
+ * The special token a tokenizer.json's post-processor (TemplateProcessing, alone or in a
+ * Sequence) puts at the end of a single input: `<|endoftext|>` in the current Qwen3-Embedding
+ * tokenizer, `[SEP]` in BERT's.
+ */
+export function appendedToken(tokenizerJson: object): { token: string; id: number } | null {
+  type Piece = { SpecialToken?: { id: string } }
+  type Processor = {
+    type?: string
+    processors?: Processor[]
+    single?: Piece[]
+    special_tokens?: Record<string, { ids: number[] }>
+  }
+  const root = (tokenizerJson as { post_processor?: Processor | null }).post_processor
+  const processors = root?.type === 'Sequence' ? (root.processors ?? []) : root ? [root] : []
+  const template = processors.find((p) => p.type === 'TemplateProcessing')
+  const token = template?.single?.at(-1)?.SpecialToken?.id
+  const id = token ? template?.special_tokens?.[token]?.ids.at(-1) : undefined
+  return token && id !== undefined ? { token, id } : null
 }
 
 /** sha256 over the config files, the ONNX file's size and first MiB, and its data files' sizes. */

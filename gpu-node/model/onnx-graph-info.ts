@@ -58,7 +58,9 @@ export function readGraphInfo(file: string): GraphInfo {
   const fd = openSync(file, 'r')
   try {
     const reader = new FieldReader(fd)
-    const graph = reader.fields(0, reader.size).find((f) => f.number === MODEL_GRAPH && f.wire === 2)
+    const graph = reader
+      .fields(0, reader.size)
+      .find((f) => f.number === MODEL_GRAPH && f.wire === 2)
     if (!graph) throw new Error(`${file} is not an ONNX model (it has no graph)`)
     const info: GraphInfo = { inputs: [], outputs: [], ops: new Map(), externalFiles: [] }
     const weights = new Set<string>()

@@ -7,7 +7,16 @@
 import { existsSync } from 'node:fs'
 import path from 'node:path'
 
-export const MODEL_VARIANTS = ['fp32', 'fp16', 'q8', 'int8', 'uint8', 'q4', 'q4f16', 'bnb4'] as const
+export const MODEL_VARIANTS = [
+  'fp32',
+  'fp16',
+  'q8',
+  'int8',
+  'uint8',
+  'q4',
+  'q4f16',
+  'bnb4',
+] as const
 export type ModelVariant = (typeof MODEL_VARIANTS)[number]
 
 /** transformers.js' file suffixes (utils/dtypes.js): `onnx/model_fp16.onnx` is fp16. */

@@ -60,7 +60,7 @@ export async function ensureTinyQwen3(
     `${id}: writing ${externalData ? `${MODEL_FILE} + ${DATA_FILE}` : MODEL_FILE} ` +
       `(${shape.numLayers} layers, hidden ${shape.hiddenSize}, seed ${seed})`,
   )
-  await writeModel(dir, { shape, seed, withPast, externalData })
+  await writeModel(dir, { shape, seed, graph: { withPast }, externalData })
   log(`${id}: model written in ${((Date.now() - started) / 1000).toFixed(1)} s`)
 
   await copyFile(tokenizerPath, join(dir, 'tokenizer.json'))
@@ -97,13 +97,13 @@ async function main(): Promise<void> {
     allowPositionals: true,
   })
   const preset = values.preset
-  if (preset !== 'tiny' && preset !== '0.6b') throw new Error(`unknown preset: ${preset}`)
+  if (!(preset in PRESETS)) throw new Error(`unknown preset: ${preset}`)
   const seed = values.seed === undefined ? undefined : Number(values.seed)
   if (seed !== undefined && !Number.isSafeInteger(seed)) throw new Error(`bad seed: ${values.seed}`)
   const repoRoot = resolve(dirname(fileURLToPath(import.meta.url)), '../..')
   const modelsDir = resolve(positionals[0] ?? join(repoRoot, 'models'))
   await ensureTinyQwen3(modelsDir, {
-    preset,
+    preset: preset as PresetName,
     withPast: values['with-past'],
     ...(seed === undefined ? {} : { seed }),
   })

@@ -17,3 +17,8 @@ export function qwen3TokenizerPath(): string {
     )
   }
 }
+
+/** Path of Qwen3's tokenizer_config.json, beside the tokenizer.json in the same package. */
+export function qwen3TokenizerConfigPath(): string {
+  return qwen3TokenizerPath().replace(/tokenizer\.json$/, 'tokenizer_config.json')
+}

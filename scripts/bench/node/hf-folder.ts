@@ -14,6 +14,7 @@ import { mkdir, mkdtemp, rm, symlink, writeFile } from 'node:fs/promises'
 import os from 'node:os'
 import path from 'node:path'
 import { openModel } from '../../../gpu-node/model/model-folder.ts'
+import { APPEND_END_OF_TEXT, END_OF_TEXT_ID } from '../../tiny-qwen3/hf-layout.ts'
 
 export interface HfFolder {
   dir: string
@@ -45,7 +46,7 @@ export async function buildHfFolder(modelDir: string, config: object): Promise<H
   const tokenizerJson =
     eos === null || eos === undefined
       ? folder.tokenizerJson
-      : { ...folder.tokenizerJson, post_processor: appendToken(eos, manifest.eos_token_id!) }
+      : { ...folder.tokenizerJson, post_processor: appendingPostProcessor(manifest.eos_token_id!) }
   await writeFile(path.join(dir, 'tokenizer.json'), JSON.stringify(tokenizerJson))
   await writeFile(
     path.join(dir, 'tokenizer_config.json'),
@@ -71,13 +72,8 @@ export async function buildHfFolder(modelDir: string, config: object): Promise<H
   }
 }
 
-/** The post-processor of Qwen3-Embedding's own tokenizer.json: every sequence ends with EOS. */
-function appendToken(token: string, id: number): object {
-  const special = { SpecialToken: { id: token, type_id: 0 } }
-  return {
-    type: 'TemplateProcessing',
-    single: [{ Sequence: { id: 'A', type_id: 0 } }, special],
-    pair: [{ Sequence: { id: 'A', type_id: 0 } }, { Sequence: { id: 'B', type_id: 1 } }, special],
-    special_tokens: { [token]: { id: token, ids: [id], tokens: [token] } },
-  }
+/** Qwen3-Embedding's own post-processor; the benchmark serves no other model that has an EOS. */
+function appendingPostProcessor(eos: number): object {
+  if (eos !== END_OF_TEXT_ID) throw new Error(`no known post-processor appends token ${eos}`)
+  return APPEND_END_OF_TEXT
 }
