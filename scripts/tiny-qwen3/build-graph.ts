@@ -376,12 +376,14 @@ function fusedAttention(g: GraphBuilder, shape: Qwen3Shape, axis0: string, axis1
   const seqlensK = g.one('Cast', [g.one('Sub', [lengths, one])], { to: INT32 })
   const padded = g.one('Squeeze', [g.one('Shape', ['attention_mask'], { start: 1, end: 2 }), axis0])
   const total = g.one('Cast', [padded], { to: INT32 })
+  // present_key/value are not read, but without them the CPU kernel skips its tiled path and
+  // holds the full scores (measured: 2.2 GB instead of 0.2 GB at 8,192 tokens).
   return (_layer, q, k, v) =>
     g.op(
       'GroupQueryAttention',
       [q, k, v, '', '', seqlensK, total],
       { num_heads: shape.numHeads, kv_num_heads: shape.numKvHeads },
-      1,
+      3,
       MS_DOMAIN,
     )[0]!
 }
