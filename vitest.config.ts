@@ -21,6 +21,7 @@ export default defineConfig({
             'gpu-node/**/*.test.ts',
             'test/default-model/**/*.test.ts',
             'test/tiny-qwen3/**/*.test.ts',
+            'test/model-inspect/**/*.test.ts',
           ],
           testTimeout: 120_000,
           hookTimeout: 180_000,

@@ -211,3 +211,67 @@ describe('fused attention (GroupQueryAttention, right padding)', () => {
     expect(Math.max(...worst(a, b, maxAbsDiff))).toBeLessThanOrEqual(1e-4)
   })
 })
+
+describe('long inputs', () => {
+  it('truncates at the maximum keeping exactly one final <|endoftext|>, with either tokenizer', async () => {
+    const withMax = async (dir: string) => {
+      const copy = await mkdtemp(path.join(exports.workDir, 'max-24-'))
+      await cp(dir, copy, { recursive: true })
+      await writeFile(path.join(copy, 'manifest.json'), JSON.stringify({ max_input_tokens: 24 }))
+      return copy
+    }
+    const appending = await serve(await withMax(exports.dirs['onnx-community']), {
+      modelVariant: 'fp32',
+    })
+    const plain = await serve(await withMax(exports.dirs['sentence-transformers']))
+    const text = [
+      'a long input that goes on and on, well past the maximum of this model '.repeat(4),
+    ]
+    const [a, b] = [await embed(appending, text), await embed(plain, text)]
+    expect(a.tokenCounts).toEqual([24])
+    expect(b.tokenCounts).toEqual([24])
+    expect(maxAbsDiff(a.vectors[0], b.vectors[0])).toBeLessThanOrEqual(1e-6)
+  })
+
+  it('refuses an input whose attention scores cannot fit, naming the limit, and still serves the next', async () => {
+    // 4 heads × 4 bytes × 512² = 4 MiB: inputs of up to 512 tokens fit.
+    const node = await serve(exports.dirs['onnx-community'], {
+      modelVariant: 'fp32',
+      batching: { maxAttentionBytes: 4 * 2 ** 20 },
+    })
+    const ids = (n: number) => Array.from({ length: n }, (_, i) => 1000 + i)
+    const body = (n: number) => ({
+      model: node.manifest.id,
+      inputs: [{ ids: ids(n) }],
+      truncate: false,
+    })
+    const refused = await postEmbed(node.app, body(600))
+    expect(refused.status).toBe(413)
+    expect(await refused.json()).toMatchObject({
+      error: { param: 'input[0]', code: 'input_exceeds_attention_memory' },
+    })
+    expect((await postEmbed(node.app, body(500))).status).toBe(200)
+  })
+
+  it('runs 32,768 tokens through fused attention; the plain graph refuses them by default', async () => {
+    const ids = Array.from({ length: 32767 }, (_, i) => 1000 + (i % 5000))
+    const fused = await serve(exports.dirs['fused'])
+    const response = await postEmbed(fused.app, {
+      model: fused.manifest.id,
+      inputs: [{ ids }],
+      truncate: false,
+    })
+    expect(response.status).toBe(200)
+    const frame = decodeFrame(await response.arrayBuffer())
+    expect(frame.tokenCounts).toEqual([32768])
+    expect(Math.hypot(...frame.vectors[0])).toBeCloseTo(1, 5)
+
+    const plain = await serve(exports.dirs['onnx-community'], { modelVariant: 'fp32' })
+    const refused = await postEmbed(plain.app, {
+      model: plain.manifest.id,
+      inputs: [{ ids }],
+      truncate: false,
+    })
+    expect(refused.status).toBe(413)
+  })
+})

@@ -57,9 +57,12 @@ export async function loadNode(settings: NodeSettings, options: LoadOptions = {}
     },
     settings.tokenizationWorkers,
   )
+  // onnxruntime's CPU kernels compute a float16 graph's MatMul and Softmax in float32 (measured:
+  // the fp16 tiny model peaked higher than the fp32 one at 8K tokens); a GPU keeps them in float16.
+  const onGpu = started.backends.some((backend) => backend.label.startsWith('cuda'))
   const attention = new AttentionBudget(
     manifest.attention_heads,
-    served.floatType === 'float16' ? 2 : 4,
+    served.floatType === 'float16' && onGpu ? 2 : 4,
     settings.batching.maxAttentionBytes,
   )
   if (attention.longestInput < manifest.max_input_tokens) {

@@ -72,7 +72,7 @@ describe('Qwen3-Embedding-4B widths through the edge', () => {
       input,
       encoding_format: 'base64',
     })
-    const bytes = Buffer.from(data.data[0].embedding as unknown as string, 'base64')
+    const bytes = Buffer.from(data[0].embedding as unknown as string, 'base64')
     const decoded = new Float32Array(bytes.buffer, bytes.byteOffset, bytes.byteLength / 4)
     expect(decoded).toHaveLength(2560)
     expect(decoded).toEqual(Float32Array.from(float))
