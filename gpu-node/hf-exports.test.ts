@@ -124,7 +124,13 @@ describe('a Hugging Face folder with no manifest.json', () => {
       await cp(exports.dirs['sentence-transformers'], dir, { recursive: true })
       await writeFile(path.join(dir, 'manifest.json'), JSON.stringify({ max_input_tokens: 16 }))
       const node = await serve(dir, { modelId: 'my-qwen3' })
-      expect(node.manifest).toMatchObject({ id: 'my-qwen3', max_input_tokens: 16, dimensions: 64 })
+      // Only the named field changes: the rest, attention heads included, is still derived.
+      expect(node.manifest).toMatchObject({
+        id: 'my-qwen3',
+        max_input_tokens: 16,
+        dimensions: 64,
+        attention_heads: 4,
+      })
       const frame = await embed(node, ['many words '.repeat(50)])
       expect(frame.tokenCounts).toEqual([16])
     } finally {
@@ -190,9 +196,9 @@ describe('a Hugging Face cache snapshot (files are symlinks into blobs/)', () =>
       )
       const fromSnapshot = await serve(snapshot, { modelVariant: 'fp32' })
       expect(fromSnapshot.manifest.id).toBe('Qwen3-Embedding-0.6B-onnx')
-      expect(fromSnapshot.manifest.revision).toBe('af95f2c416ff+fp32')
+      expect(fromSnapshot.manifest.revision).toBe(`${commit}+fp32`)
       const fromEntry = await serve(entry, { modelVariant: 'fp32' })
-      expect(fromEntry.manifest.revision).toBe('af95f2c416ff+fp32')
+      expect(fromEntry.manifest.revision).toBe(`${commit}+fp32`)
       const inline = await embed(await serve(exports.dirs['sentence-transformers']))
       expect((await embed(fromSnapshot)).vectors).toEqual(inline.vectors)
     } finally {

@@ -61,7 +61,7 @@ export async function loadNode(settings: NodeSettings, options: LoadOptions = {}
   // the fp16 tiny model peaked higher than the fp32 one at 8K tokens); a GPU keeps them in float16.
   const onGpu = started.backends.some((backend) => backend.label.startsWith('cuda'))
   const attention = new AttentionBudget(
-    manifest.attention_heads,
+    manifest.attention_heads ?? null,
     served.floatType === 'float16' && onGpu ? 2 : 4,
     settings.batching.maxAttentionBytes,
   )

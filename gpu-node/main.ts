@@ -7,13 +7,17 @@
  * finish within SHUTDOWN_TIMEOUT_MS).
  */
 import { serve } from '@hono/node-server'
+import path from 'node:path'
 import type { Server } from 'node:http'
 import { configFromEnv } from './config.ts'
 import { loadNode } from './load-node.ts'
 
 const config = configFromEnv()
 const node = await loadNode(config, { processMetrics: true })
-const { id, revision, dimensions } = node.manifest
+const { id, revision, dimensions, pooling, max_input_tokens: maxTokens } = node.manifest
+console.log(
+  `[node] ${path.relative(node.folder.dir, node.served.onnxPath)} (${node.served.variant}) from ${node.folder.dir}: ${dimensions}-d, ${pooling} pooling, at most ${maxTokens} tokens; \`npm run model:inspect -- ${node.folder.dir}\` says where each value came from`,
+)
 
 const server = serve(
   { fetch: node.app.fetch, hostname: config.host, port: config.port },

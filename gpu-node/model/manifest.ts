@@ -52,8 +52,9 @@ export const ModelManifestSchema = z.object({
   /**
    * Query heads whose L × L attention scores the graph holds at once, for the attention memory
    * bound; null when the graph's attention holds none (a fused operator) or nobody knows.
+   * Always set in a derived manifest; optional so generated manifest.json files may omit it.
    */
-  attention_heads: z.number().int().positive().nullable().default(null),
+  attention_heads: z.number().int().positive().nullable().optional(),
   graph: GraphSchema,
 })
 export type ModelManifest = z.infer<typeof ModelManifestSchema>

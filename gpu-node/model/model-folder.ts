@@ -148,7 +148,7 @@ export function deriveVariant(
     : ''
   const revision = origin.commit
     ? {
-        value: `${origin.commit.slice(0, 12)}${overridden}+${variant}`,
+        value: `${origin.commit}${overridden}+${variant}`,
         source: origin.commitSource!,
       }
     : {

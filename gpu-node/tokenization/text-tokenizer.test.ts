@@ -3,6 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ApiError } from '../../shared/errors.ts'
 import { tinyQwen3Folder } from '../../test/support/tiny-qwen3-folder.ts'
 import { openModel } from '../model/model-folder.ts'
+import { APPEND_END_OF_TEXT } from '../../scripts/tiny-qwen3/hf-layout.ts'
 import { TextTokenizer } from './text-tokenizer.ts'
 
 const EOS = 151643
@@ -58,5 +59,38 @@ describe('TextTokenizer (Qwen3)', () => {
     expect(() => tokenizer.encode({ ids: [tokenizer.vocabSize] }, true)).toThrow(
       /outside the vocabulary/,
     )
+  })
+})
+
+describe('TextTokenizer with the current Qwen3-Embedding tokenizer.json (it appends EOS itself)', () => {
+  const appending = (max: number) =>
+    new TextTokenizer(
+      { ...folder.tokenizerJson, post_processor: APPEND_END_OF_TEXT },
+      folder.tokenizerConfig,
+      { ...manifest, max_input_tokens: max },
+    )
+  const endTokens = (ids: number[]) => ids.filter((id) => id === EOS).length
+
+  it('ends every input with exactly one <|endoftext|>, truncated or not', () => {
+    for (const [text, max] of [
+      ['Hello world', 8192],
+      ['many words '.repeat(100), 16],
+      ['already ends with it<|endoftext|>', 8192],
+    ] as const) {
+      const ids = appending(max).encode({ text }, true)
+      expect(ids.at(-1)).toBe(EOS)
+      expect(endTokens(ids)).toBe(1)
+    }
+    expect(appending(16).encode({ text: 'many words '.repeat(100) }, true)).toHaveLength(16)
+  })
+
+  it('gives the same ids as an older tokenizer.json, to which the node appends EOS', () => {
+    const text = 'Instruct: find it\nQuery:where is the capital of France?'
+    expect(appending(8192).encode({ text }, true)).toEqual(
+      tokenizerWithMax(8192).encode({ text }, true),
+    )
+    expect(appending(8192).tokenizerAppendsEos).toBe(true)
+    expect(tokenizerWithMax(8192).tokenizerAppendsEos).toBe(false)
+    expect(appending(8192).encode({ ids: [9707, EOS] }, true)).toEqual([9707, EOS])
   })
 })

@@ -195,6 +195,8 @@ export function buildModel(
   const qHeads = g.int64('const/shape_q_heads', [0, 0, numHeads, headDim])
   const kvHeads = g.int64('const/shape_kv_heads', [0, 0, numKvHeads, headDim])
   const merged = g.int64('const/shape_merged', [0, 0, numHeads * headDim])
+  const kvMerged =
+    attention === 'fused' ? g.int64('const/shape_kv_merged', [0, 0, numKvHeads * headDim]) : ''
   const attend =
     attention === 'plain'
       ? plainAttention(
@@ -231,7 +233,6 @@ export function buildModel(
       const toHeadsFirst = (t: string) => g.one('Transpose', [t], { perm: [0, 2, 1, 3] })
       context = attend(i, rope(toHeadsFirst(q)), rope(toHeadsFirst(k)), toHeadsFirst(v), merged)
     } else {
-      const kvMerged = g.int64(`const/shape_kv_merged_${i}`, [0, 0, numKvHeads * headDim])
       const flat = (t: string, shapeOf: string) => g.one('Reshape', [t, shapeOf])
       context = attend(i, flat(rope(q), merged), flat(rope(k), kvMerged), flat(v, kvMerged), merged)
     }

@@ -4,11 +4,14 @@
  * in onnx/model.onnx_data as Qdrant ships them), served with nothing but MODEL_DIR by
  * `npm start`'s own script, and driven by the official `openai` client.
  */
+import { execFile } from 'node:child_process'
 import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
+import { promisify } from 'node:util'
 import OpenAI from 'openai'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { REPO_ROOT } from '../../gpu-node/config.ts'
 import { startService, type RunningService } from '../../scripts/dev/service-process.ts'
 import { ensureQwen3Export } from '../../scripts/tiny-qwen3/hf-exports.ts'
 
@@ -16,10 +19,11 @@ const MODEL = 'qwen3-4b-slice'
 let service: RunningService
 let client: OpenAI
 let workDir: string
+let modelDir: string
 
 beforeAll(async () => {
   workDir = await mkdtemp(path.join(tmpdir(), 'qwen3-4b-e2e-'))
-  const modelDir = await ensureQwen3Export(workDir, '4b-slice', { log: () => {} })
+  modelDir = await ensureQwen3Export(workDir, '4b-slice', { log: () => {} })
   service = await startService({ env: { MODEL_DIR: modelDir } })
   client = new OpenAI({ apiKey: service.apiKey, baseURL: `${service.edgeUrl}/v1`, maxRetries: 0 })
 })
@@ -38,6 +42,21 @@ async function embed(params: Omit<OpenAI.EmbeddingCreateParams, 'model'>) {
 const norm = (vector: number[]) => Math.hypot(...vector)
 
 describe('Qwen3-Embedding-4B widths through the edge', () => {
+  it("pools <|endoftext|>, though the 4B's config.json names <|im_end|> as its eos_token_id", async () => {
+    const script = path.join(REPO_ROOT, 'scripts', 'model-inspect.ts')
+    const { stdout } = await promisify(execFile)(process.execPath, [
+      '--import',
+      'tsx',
+      script,
+      modelDir,
+    ])
+    expect(stdout).toMatch(
+      /eos_token_id\s+151643\s+← tokenizer\.json post_processor appends <\|endoftext\|>/,
+    )
+    expect(stdout).toMatch(/dimensions\s+2560/)
+    expect(stdout).toMatch(/attention_heads\s+32/)
+  })
+
   it('serves the full 2560 dimensions, unit length', async () => {
     const { data } = await embed({ input: 'e2e 4b: full width' })
     expect(data.data[0].embedding).toHaveLength(2560)
