@@ -9,6 +9,9 @@
  *   and cast after Sin/Cos, as fp16 conversions keep them);
  * - `quantized`: every linear layer is `com.microsoft` `MatMulNBits` with 8-bit blockwise
  *   weights, as Qdrant's `model_quantized.onnx` (needs onnxruntime ≥ 1.23);
+ * - `positionsFromMask`: no `position_ids` input; positions are counted from the attention mask
+ *   inside the graph (HF's `cumsum(mask) - 1`, padding at 1), as Qdrant's export does, which
+ *   takes only `input_ids` and `attention_mask`;
  * - `attention: 'fused'`: attention is `com.microsoft` `GroupQueryAttention`, whose CPU kernel
  *   is tiled (flash) and holds no L × L scores; it expects right padding.
  *
@@ -44,6 +47,8 @@ export interface GraphOptions {
   /** Linear layers as 8-bit MatMulNBits; `weights` then hold `<name>.q8` and `<name>.scales`. */
   quantized: boolean
   attention: 'plain' | 'fused'
+  /** Positions from the attention mask inside the graph instead of a `position_ids` input. */
+  positionsFromMask: boolean
 }
 
 export const PLAIN_GRAPH: GraphOptions = {
@@ -51,6 +56,7 @@ export const PLAIN_GRAPH: GraphOptions = {
   floatType: 'float32',
   quantized: false,
   attention: 'plain',
+  positionsFromMask: false,
 }
 
 /** MatMulNBits' block along K: 32 values share one scale, as onnxruntime's quantizer does. */
@@ -144,7 +150,8 @@ export function buildModel(
 ): Onnx.ModelProto {
   const { numHeads, numKvHeads, headDim, numLayers, hiddenSize } = shape
   const { withPast, floatType, quantized, attention } = options
-  if (withPast && attention === 'fused') throw new Error('the fused graph takes no past_key_values')
+  if (withPast && (attention === 'fused' || options.positionsFromMask))
+    throw new Error('past_key_values go with plain attention and a position_ids input')
   const groups = numHeads / numKvHeads
   if (!Number.isInteger(groups)) throw new Error('numHeads must be a multiple of numKvHeads')
   const REAL = floatType === 'float16' ? FLOAT16 : FLOAT
@@ -175,7 +182,10 @@ export function buildModel(
   // Rotary tables, shared by every layer: angle = position * inv_freq, duplicated over both halves
   // of the head as in HF's rotate_half convention; computed in float32 (see the header).
   const invFreq = g.float('const/rope_inv_freq', [...ropeInverseFrequencies(shape)])
-  const positions = g.one('Unsqueeze', [g.one('Cast', ['position_ids'], { to: FLOAT }), lastAxis])
+  const positionIds = options.positionsFromMask
+    ? positionsFrom(g, 'attention_mask')
+    : 'position_ids'
+  const positions = g.one('Unsqueeze', [g.one('Cast', [positionIds], { to: FLOAT }), lastAxis])
   const freqs = g.one('Mul', [positions, invFreq])
   const angles = g.one('Concat', [freqs, freqs], { axis: -1 })
   const inReal = (x: string) => (REAL === FLOAT ? x : g.one('Cast', [x], { to: REAL }))
@@ -255,7 +265,9 @@ export function buildModel(
       'batch_size',
       withPast ? 'total_sequence_length' : 'sequence_length',
     ]),
-    tensorInfo('position_ids', INT64, ['batch_size', 'sequence_length']),
+    ...(options.positionsFromMask
+      ? []
+      : [tensorInfo('position_ids', INT64, ['batch_size', 'sequence_length'])]),
   ]
   const outputs = [
     tensorInfo('last_hidden_state', REAL, ['batch_size', 'sequence_length', hiddenSize]),
@@ -299,6 +311,16 @@ export function buildModel(
       output: outputs,
     },
   })
+}
+
+/** HF's positions for a padded batch: cumsum(mask) - 1 at real tokens, 1 at padding. */
+function positionsFrom(g: GraphBuilder, mask: string): string {
+  const counted = g.one('Sub', [
+    g.one('CumSum', [mask, g.int64('const/cumsum_axis', [1], [])]),
+    g.int64('const/pos_one', [1], []),
+  ])
+  const isPadding = g.one('Equal', [mask, g.int64('const/pos_zero', [0], [])])
+  return g.one('Where', [isPadding, g.int64('const/pos_padding', [1], []), counted])
 }
 
 /** One layer's attention: (layer, q, k, v, shape of the merged output) → [B, S, heads * D]. */

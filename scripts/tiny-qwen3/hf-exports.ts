@@ -7,7 +7,7 @@
  * | layout                  | like                                   | tokenizer appends EOS | ONNX files |
  * |-------------------------|----------------------------------------|-----|------------|
  * | `onnx-community`        | onnx-community/Qwen3-Embedding-0.6B-ONNX | yes | onnx/model.onnx (+past), model_fp16.onnx (+past, float16), model_quantized.onnx (8-bit MatMulNBits) |
- * | `qdrant`                | Qdrant/Qwen3-Embedding-0.6B-onnx       | no (an older copy) | onnx/model.onnx + model.onnx_data, model_quantized.onnx |
+ * | `qdrant`                | Qdrant/Qwen3-Embedding-0.6B-onnx       | no (an older copy) | onnx/model.onnx + model.onnx_data, model_quantized.onnx; input_ids and attention_mask only |
  * | `sentence-transformers` | `optimum-cli export onnx` of Qwen/Qwen3-Embedding-0.6B | no | model.onnx, with modules.json, 1_Pooling, config_sentence_transformers.json, sentence_bert_config.json |
  * | `fused`                 | an export with onnxruntime's fused attention | yes | onnx/model.onnx with GroupQueryAttention |
  * | `4b-slice`              | Qdrant's layout, Qwen3-Embedding-4B's widths and config | yes | onnx/model.onnx + model.onnx_data (2.4 GB) |
@@ -73,8 +73,12 @@ export const EXPORT_LAYOUTS = {
     maxPositions: 32768,
     sentenceTransformers: null,
     files: [
-      { path: 'onnx/model.onnx', graph: {}, externalData: true },
-      { path: 'onnx/model_quantized.onnx', graph: { quantized: true }, externalData: false },
+      { path: 'onnx/model.onnx', graph: { positionsFromMask: true }, externalData: true },
+      {
+        path: 'onnx/model_quantized.onnx',
+        graph: { quantized: true, positionsFromMask: true },
+        externalData: false,
+      },
     ],
   },
   'sentence-transformers': {
