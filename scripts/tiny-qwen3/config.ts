@@ -4,7 +4,7 @@
  * `tiny` is small enough that generating it and running it in tests takes well under a second;
  * `0.6b` has the layer count and widths of Qwen3-Embedding-0.6B, for benchmarks only;
  * `4b-slice` has Qwen3-Embedding-4B's widths (2560-d, 32 query and 8 KV heads of 128, MLP 9728)
- * and real vocabulary, with 2 of its 36 layers: a 2560-dimension model that runs end to end here.
+ * and real vocabulary (151,665 ids), with 2 of its 36 layers: a 2560-dimension model that runs end to end here.
  */
 
 export type PresetName = 'tiny' | '0.6b' | '4b-slice'
@@ -52,7 +52,8 @@ export const PRESETS: Record<PresetName, Qwen3Shape> = {
     maxInputTokens: 32768,
   },
   '4b-slice': {
-    vocabSize: QWEN3_VOCAB,
+    // The 4B's tokenizer and embedding table stop before the 0.6B's four tool/think tokens.
+    vocabSize: 151_665,
     hiddenSize: 2560,
     numLayers: 2,
     numHeads: 32,

@@ -7,7 +7,9 @@
  * - `tokenizer_config.json` as Qwen3 ships it (`eos_token` `<|im_end|>`, `pad_token`
  *   `<|endoftext|>`, no `padding_side`), and `special_tokens_map.json`;
  * - `tokenizer.json`, either the current one, whose post-processor appends `<|endoftext|>`
- *   itself (QwenLM/Qwen3-Embedding#54), or an older copy that appends nothing;
+ *   itself (QwenLM/Qwen3-Embedding#54), or an older copy that appends nothing; for a
+ *   vocabulary of 151,665 (the 4B's and 8B's), without the four tool and think tokens the
+ *   0.6B's adds (151665–151668);
  * - optionally the sentence-transformers files of the original repositories: `modules.json`,
  *   `1_Pooling/config.json` (last-token pooling), `config_sentence_transformers.json` (the query
  *   prompt), and `sentence_bert_config.json`, which the originals lack but
@@ -97,14 +99,23 @@ export async function writeHfFiles(dir: string, options: HfFilesOptions): Promis
     ...(options.transformersJs ? { 'transformers.js_config': options.transformersJs } : {}),
   })
 
-  const tokenizer = JSON.parse(await readFile(options.tokenizerPath, 'utf8')) as object
+  const inVocabulary = (id: number) => id < shape.vocabSize
+  const tokenizer = JSON.parse(await readFile(options.tokenizerPath, 'utf8')) as {
+    added_tokens: { id: number }[]
+  }
+  tokenizer.added_tokens = tokenizer.added_tokens.filter((token) => inVocabulary(token.id))
   await json(
     'tokenizer.json',
     options.tokenizer === 'appends-eos'
       ? { ...tokenizer, post_processor: APPEND_END_OF_TEXT }
       : tokenizer,
   )
-  const tokenizerConfig = JSON.parse(await readFile(qwen3TokenizerConfigPath(), 'utf8')) as object
+  const tokenizerConfig = JSON.parse(await readFile(qwen3TokenizerConfigPath(), 'utf8')) as {
+    added_tokens_decoder: Record<string, object>
+  }
+  tokenizerConfig.added_tokens_decoder = Object.fromEntries(
+    Object.entries(tokenizerConfig.added_tokens_decoder).filter(([id]) => inVocabulary(Number(id))),
+  )
   await json('tokenizer_config.json', tokenizerConfig)
   await json('special_tokens_map.json', {
     eos_token: {

@@ -10,7 +10,7 @@ import type { Qwen3Shape } from './config.ts'
  * Bump when build-graph.ts or weights.ts change what gets written for the same shape and seed;
  * it feeds the revision, which is what makes `ensureTinyQwen3` regenerate.
  */
-export const GENERATOR_VERSION = 5
+export const GENERATOR_VERSION = 6
 
 const QWEN3_EOS = 151643
 

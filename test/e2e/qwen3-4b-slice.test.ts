@@ -97,6 +97,14 @@ describe('Qwen3-Embedding-4B widths through the edge', () => {
     expect(decoded).toEqual(Float32Array.from(float))
   })
 
+  it("has the 4B's vocabulary: token 151664 is in it, the 0.6B's <think> (151667) is not", async () => {
+    const inside = await embed({ input: [151664, 9707] })
+    expect(inside.data.data[0].embedding).toHaveLength(2560)
+    const error = await embed({ input: [151667] }).catch((e) => e)
+    expect(error).toBeInstanceOf(OpenAI.BadRequestError)
+    expect(String((error as Error).message)).toMatch(/outside the vocabulary \(size 151665\)/)
+  })
+
   it('answers a repeat from the cache with the identical vector', async () => {
     const input = 'e2e 4b: asked twice'
     const miss = await embed({ input })
