@@ -1,7 +1,7 @@
 import { availableParallelism, totalmem } from 'node:os'
 import { describe, expect, it } from 'vitest'
 import { intraOpThreadsFor, sessionOptions } from './backend/onnx-session.ts'
-import { configFromEnv, parseProviders } from './config.ts'
+import { configFromEnv, defaultMaxAttentionBytes, parseProviders } from './config.ts'
 
 const secret = { NODE_SECRET: 'a-secret-of-enough-length' }
 
@@ -31,8 +31,13 @@ describe('configFromEnv', () => {
       maxBatchRequests: 32,
       maxConcurrentRequests: 512,
       maxQueuedTokens: 65536,
-      maxAttentionBytes: Math.floor(totalmem() / 8),
+      maxAttentionBytes: defaultMaxAttentionBytes(1),
     })
+    expect(defaultMaxAttentionBytes(1)).toBeLessThanOrEqual(totalmem() / 8)
+    // CPU sessions run batches at once, in one memory: the default budget is shared.
+    const twoSessions = configFromEnv({ ...secret, CPU_SESSIONS: '2' })
+    expect(twoSessions.batching.maxAttentionBytes).toBe(defaultMaxAttentionBytes(2))
+    expect(defaultMaxAttentionBytes(2)).toBe(Math.floor(defaultMaxAttentionBytes(1) / 2))
     expect(defaults).toMatchObject({ modelId: undefined, modelVariant: undefined })
     const set = configFromEnv({
       ...secret,

@@ -58,10 +58,11 @@ export interface BatchingConfig {
    */
   maxQueuedTokens: number
   /**
-   * `MAX_ATTENTION_BYTES` (default: an eighth of this machine's memory): the most attention
-   * scores one batch may hold, rows × heads × padded length² × bytes per element, for graphs
-   * that build attention from MatMul and Softmax. A longer input runs alone; one that alone
-   * needs more is refused with 413. Graphs with fused attention hold no L² scores.
+   * `MAX_ATTENTION_BYTES` (default: an eighth of the memory, divided among CPU_SESSIONS): the
+   * most attention scores one batch may hold, rows × heads × padded length² × bytes per score,
+   * for graphs that build attention from MatMul and Softmax. A longer input runs alone; one that
+   * alone needs more is refused with 413. GroupQueryAttention in float32 holds no L² scores.
+   * On a GPU, set it from the device's memory: the default reads the host's.
    */
   maxAttentionBytes: number
 }
@@ -98,9 +99,15 @@ export interface NodeConfig {
   shutdownTimeoutMs: number
 }
 
-/** MAX_ATTENTION_BYTES' default: an eighth of this machine's memory. */
-export function defaultMaxAttentionBytes(): number {
-  return Math.floor(totalmem() / 8)
+/**
+ * MAX_ATTENTION_BYTES' default: an eighth of the memory this process may use (the container's
+ * limit when there is one), shared among the CPU sessions, which run batches at the same time.
+ * The measured peak is about 4× the counted scores plus the model (docs/models.md).
+ */
+export function defaultMaxAttentionBytes(cpuSessions = 1): number {
+  const limit = process.constrainedMemory?.() || 0
+  const memory = limit > 0 ? Math.min(limit, totalmem()) : totalmem()
+  return Math.floor(memory / 8 / cpuSessions)
 }
 
 /** Variables earlier versions read; setting one now is a mistake worth stopping for. */
@@ -186,7 +193,12 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): NodeConfig 
       maxBatchRequests: intFrom(env, 'MAX_BATCH_REQUESTS', 32, 1),
       maxConcurrentRequests: intFrom(env, 'MAX_CONCURRENT_REQUESTS', 512, 1),
       maxQueuedTokens: intFrom(env, 'MAX_QUEUED_TOKENS', 65536, 1),
-      maxAttentionBytes: intFrom(env, 'MAX_ATTENTION_BYTES', defaultMaxAttentionBytes(), 1),
+      maxAttentionBytes: intFrom(
+        env,
+        'MAX_ATTENTION_BYTES',
+        defaultMaxAttentionBytes(intFrom(env, 'CPU_SESSIONS', 1, 1)),
+        1,
+      ),
     },
     tokenizationWorkers: intFrom(
       env,

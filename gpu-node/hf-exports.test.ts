@@ -3,6 +3,7 @@
  * loads through the same code path with nothing but its folder, derives what manifest.json used
  * to say, and gives the vectors its precision allows against the same weights elsewhere.
  */
+import { statSync } from 'node:fs'
 import { cp, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -11,7 +12,9 @@ import { decodeFrame, type VectorFrame } from '../shared/vector-codec.ts'
 import { tinyQwen3Folder } from '../test/support/tiny-qwen3-folder.ts'
 import { asHfCacheEntry } from '../test/support/hf-cache.ts'
 import { qwen3Exports } from '../test/support/qwen3-exports.ts'
+import { ensureQwen3Export } from '../scripts/tiny-qwen3/hf-exports.ts'
 import type { LoadedNode } from './load-node.ts'
+import { openModel } from './model/model-folder.ts'
 import type { ModelVariant } from './model/variants.ts'
 import { maxAbsDiff } from './testing/batch-invariance.ts'
 import { postEmbed, textsBody } from './testing/signed-request.ts'
@@ -118,11 +121,14 @@ describe('a Hugging Face folder with no manifest.json', () => {
     )
   })
 
-  it('takes MODEL_ID and a manifest.json that holds only the fields to change', async () => {
+  it('takes a manifest.json that holds only the fields to change, and MODEL_ID over its id', async () => {
     const dir = await mkdtemp(path.join(tmpdir(), 'override-'))
     try {
       await cp(exports.dirs['sentence-transformers'], dir, { recursive: true })
-      await writeFile(path.join(dir, 'manifest.json'), JSON.stringify({ max_input_tokens: 16 }))
+      await writeFile(
+        path.join(dir, 'manifest.json'),
+        JSON.stringify({ id: 'from-manifest', max_input_tokens: 16 }),
+      )
       const node = await serve(dir, { modelId: 'my-qwen3' })
       // Only the named field changes: the rest, attention heads included, is still derived.
       expect(node.manifest).toMatchObject({
@@ -136,6 +142,21 @@ describe('a Hugging Face folder with no manifest.json', () => {
     } finally {
       await rm(dir, { recursive: true, force: true })
     }
+  })
+})
+
+describe('the revision', () => {
+  it('changes when the weights do, also when they sit in model.onnx_data', async () => {
+    const other = await mkdtemp(path.join(exports.workDir, 'reseeded-'))
+    const reseeded = await ensureQwen3Export(other, 'qdrant', { seed: 7, log: () => {} })
+    const a = openModel(exports.dirs['qdrant'])
+    const b = openModel(reseeded)
+    // Same config files, same graph header, same data file size: only the weights differ.
+    expect(statSync(path.join(reseeded, 'onnx/model.onnx_data')).size).toBe(
+      statSync(path.join(exports.dirs['qdrant'], 'onnx/model.onnx_data')).size,
+    )
+    expect(a.manifest.revision).not.toBe(b.manifest.revision)
+    expect(openModel(exports.dirs['qdrant']).manifest.revision).toBe(a.manifest.revision)
   })
 })
 
@@ -262,7 +283,7 @@ describe('long inputs', () => {
     expect((await postEmbed(node.app, body(500))).status).toBe(200)
   })
 
-  it('runs 32,768 tokens through fused attention; the plain graph refuses them by default', async () => {
+  it('runs 32,768 tokens through fused attention; the plain graph refuses them', async () => {
     const ids = Array.from({ length: 32767 }, (_, i) => 1000 + (i % 5000))
     const fused = await serve(exports.dirs['fused'])
     const response = await postEmbed(fused.app, {
@@ -275,7 +296,11 @@ describe('long inputs', () => {
     expect(frame.tokenCounts).toEqual([32768])
     expect(Math.hypot(...frame.vectors[0])).toBeCloseTo(1, 5)
 
-    const plain = await serve(exports.dirs['onnx-community'], { modelVariant: 'fp32' })
+    // 8 GiB, whatever this machine's memory: 32,768² × 4 heads × 4 bytes is 16 GiB.
+    const plain = await serve(exports.dirs['onnx-community'], {
+      modelVariant: 'fp32',
+      batching: { maxAttentionBytes: 8 * 2 ** 30 },
+    })
     const refused = await postEmbed(plain.app, {
       model: plain.manifest.id,
       inputs: [{ ids }],

@@ -17,6 +17,7 @@ import { NodeMetrics } from './core/metrics.ts'
 import { VectorCache } from './core/vector-cache.ts'
 import { warmUp } from './core/warm-up.ts'
 import { readModelFolder } from './model/model-folder.ts'
+import { fusedAttentionOp } from './model/onnx-graph-info.ts'
 import { createNodeApp } from './router/app.ts'
 import { ServingState } from './router/serving-state.ts'
 import { TokenizerPool } from './tokenization/tokenizer-pool.ts'
@@ -65,7 +66,11 @@ export async function loadNode(settings: NodeSettings, options: LoadOptions = {}
     served.floatType === 'float16' && onGpu ? 2 : 4,
     settings.batching.maxAttentionBytes,
   )
-  if (attention.longestInput < manifest.max_input_tokens) {
+  if (!attention.bounded && !fusedAttentionOp(served.graph)) {
+    log(
+      `[node] attention memory: not bounded, since the head count is unknown (set attention_heads in manifest.json); inputs up to ${manifest.max_input_tokens} tokens are admitted`,
+    )
+  } else if (attention.longestInput < manifest.max_input_tokens) {
     log(
       `[node] attention memory: inputs over ${attention.longestInput} tokens are refused (MAX_ATTENTION_BYTES ${settings.batching.maxAttentionBytes}; ${manifest.attention_heads} heads × length² scores)`,
     )
@@ -73,7 +78,12 @@ export async function loadNode(settings: NodeSettings, options: LoadOptions = {}
   const backends = options.wrapBackends ? options.wrapBackends(started.backends) : started.backends
   const metrics = new NodeMetrics({ processMetrics: options.processMetrics })
   const limits = { ...settings.batching, ...(attention.bounded ? { attention } : {}) }
-  const scheduler = new BatchScheduler(backends, limits, (rows) => padBatch(rows, manifest), metrics)
+  const scheduler = new BatchScheduler(
+    backends,
+    limits,
+    (rows) => padBatch(rows, manifest),
+    metrics,
+  )
   const cache = new VectorCache(settings.vectorCacheBytes, manifest)
   const infer = new Infer(manifest, tokenizer, scheduler, cache, limits, metrics)
   const state = new ServingState()

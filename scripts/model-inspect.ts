@@ -32,8 +32,6 @@ try {
 
 const mib = (file: string) => `${(statSync(file).size / 2 ** 20).toFixed(1)} MiB`
 console.log(`folder: ${folder.dir}`)
-if (folder.origin.commit)
-  console.log(`hub commit: ${folder.origin.commit} (${folder.origin.commitSource})`)
 console.log(
   `config files: ${folder.files.files.map((f) => path.relative(folder.dir, f)).join(', ') || 'none'}`,
 )

@@ -83,14 +83,14 @@ export class OnnxEmbedder {
     const results = await this.session.run(feeds, [graph.output])
     const output = results[graph.output]
     const width = Number(output.dims.at(-1))
-    const vectors = poolBatch(
-      this.manifest.pooling,
-      output.data as Float32Array | Uint16Array,
-      batch.attentionMask,
-      rows,
-      seq,
-      width,
-    )
+    // float16 data is a Uint16Array of bits on Node 20, a Float16Array where one exists: read
+    // the bits either way, so every Node widens and normalizes in float32 alike.
+    const data = output.data as Float32Array | Uint16Array
+    const hidden =
+      output.type === 'float16'
+        ? new Uint16Array(data.buffer, data.byteOffset, data.length)
+        : (data as Float32Array)
+    const vectors = poolBatch(this.manifest.pooling, hidden, batch.attentionMask, rows, seq, width)
     output.dispose()
     return vectors.map(l2Normalize)
   }

@@ -2,7 +2,10 @@
  * Sessions from configuration, on the real onnxruntime-node CPU build (which
  * has no CUDA provider, so CUDA entries exercise the fallback).
  */
+import { writeFile } from 'node:fs/promises'
+import path from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { qwen3Exports } from '../../test/support/qwen3-exports.ts'
 import { tinyQwen3Folder } from '../../test/support/tiny-qwen3-folder.ts'
 import type { SessionConfig } from '../config.ts'
 import { testSessionConfig } from '../testing/test-node.ts'
@@ -70,5 +73,26 @@ describe('startSessions', () => {
     await expect(start({ executionProviders: [{ name: 'cuda', deviceId: 0 }] })).rejects.toThrow(
       /no execution provider could load/,
     )
+  })
+
+  it('falls back to the CPU when the GPU variant cannot be served, and serves fp32 there', async () => {
+    const exported = await qwen3Exports(['onnx-community'])
+    try {
+      // A model_fp16.onnx that is not an ONNX file, as a half-finished download leaves it.
+      await writeFile(path.join(exported.dirs['onnx-community'], 'onnx', 'model_fp16.onnx'), 'oops')
+      const lines: string[] = []
+      const { backends, model } = await startSessions(
+        readModelFolder(exported.dirs['onnx-community']),
+        undefined,
+        testSessionConfig({ executionProviders: [{ name: 'cuda', deviceId: 0 }, { name: 'cpu' }] }),
+        (line) => lines.push(line),
+      )
+      started.push(...backends)
+      expect(backends.map((b) => b.label)).toEqual(['cpu'])
+      expect(model.variant).toBe('fp32')
+      expect(lines.join('\n')).toMatch(/the GPU variant cannot be served: .*onnx\/model_fp16\.onnx/s)
+    } finally {
+      await exported.remove()
+    }
   })
 })

@@ -37,13 +37,22 @@ export async function startSessions(
   }
   const modelFor = (device: 'gpu' | 'cpu') => {
     const choice = chooseVariant(folder.variants, device, requested)
-    if (choice.fallback) log(`[node] ${choice.fallback}`)
-    return serveVariant(folder, choice.variant)
+    return { model: serveVariant(folder, choice.variant), fallback: choice.fallback }
   }
   const cudaSpecs = config.executionProviders.filter((spec) => spec.name === 'cuda')
   const failures: string[] = []
+  // A GPU variant the folder cannot serve (say, model_fp16.onnx without its data file) must not
+  // stop a host whose CPU can serve fp32: it is one more reason to fall back.
+  let gpu: ReturnType<typeof modelFor> | null = null
   if (cudaSpecs.length > 0) {
-    const model = modelFor('gpu')
+    try {
+      gpu = modelFor('gpu')
+    } catch (err) {
+      failures.push(`the GPU variant cannot be served: ${(err as Error).message}`)
+    }
+  }
+  if (gpu) {
+    const { model } = gpu
     const loaded = await Promise.all(
       cudaSpecs.map((spec) =>
         SessionWorkerBackend.start(model.onnxPath, model.manifest, spec, settings).catch(
@@ -53,14 +62,19 @@ export async function startSessions(
     )
     const gpus = loaded.filter((result) => typeof result !== 'string')
     failures.push(...loaded.filter((result) => typeof result === 'string'))
-    if (failures.length > 0) log(`[node] execution provider fallback: ${failures.join('; ')}`)
-    if (gpus.length > 0) return { backends: gpus, model }
+    if (gpus.length > 0) {
+      if (failures.length > 0) log(`[node] execution provider fallback: ${failures.join('; ')}`)
+      if (gpu.fallback) log(`[node] ${gpu.fallback}`)
+      return { backends: gpus, model }
+    }
   }
+  if (failures.length > 0) log(`[node] execution provider fallback: ${failures.join('; ')}`)
   if (!config.executionProviders.some((spec) => spec.name === 'cpu')) {
     throw new Error(`no execution provider could load ${folder.dir}: ${failures.join('; ')}`)
   }
   if (cudaSpecs.length > 0) log('[node] running on CPU')
-  const model = modelFor('cpu')
+  const { model, fallback } = modelFor('cpu')
+  if (fallback) log(`[node] ${fallback}`)
   // Several CPU sessions get numbered labels (cpu#0, cpu#1) so metrics tell them apart.
   const label = (i: number) => (config.cpuSessions > 1 ? `cpu#${i}` : 'cpu')
   const backends = await Promise.all(

@@ -24,6 +24,8 @@ const LAST_TOKEN_TYPES = new Set([
 ])
 /** Encoders whose sentence-transformers models pool by mean unless told otherwise. */
 const MEAN_TYPES = new Set(['bert', 'roberta', 'xlm-roberta', 'mpnet', 'distilbert', 'nomic_bert'])
+/** Encoders whose position ids start at pad_token_id + 1. */
+const OFFSET_POSITIONS = new Set(['roberta', 'xlm-roberta', 'camembert'])
 /** Qwen3-Embedding's model card default, for exports that dropped config_sentence_transformers.json. */
 export const QWEN3_DEFAULT_INSTRUCTION =
   'Given a web search query, retrieve relevant passages that answer the query'
@@ -39,8 +41,10 @@ export interface DeriveContext {
   /** The ONNX file, relative to the folder, for messages. */
   onnxFile: string
   override: ManifestOverride | null
-  /** MODEL_ID, or the folder's name. */
+  /** The folder's (or hub repo's) name. */
   id: { value: string; source: string }
+  /** MODEL_ID, when set. */
+  modelId: string | undefined
   revision: { value: string; source: string }
   /** Looks a token's text up in the tokenizer; undefined when it has no such token. */
   tokenId: (token: string) => number | undefined
@@ -98,25 +102,29 @@ export function deriveManifest(context: DeriveContext): Derivation {
   const outputTensor = pickOutput(graph.outputs)
   const graphNames = deriveGraph(graph, override?.graph ?? {}, outputTensor, refusals, fields)
 
-  const id = field('id', override?.id, () => context.id)
+  // MODEL_ID is the operator's word at start: it wins over manifest.json too.
+  const id = context.modelId
+    ? field('id', undefined, () => ({ value: context.modelId!, source: 'MODEL_ID' }))
+    : field('id', override?.id, () => context.id)
   const revision = field('revision', override?.revision, () => context.revision)
 
   const dimensions = field<number>(
     'dimensions',
     override?.dimensions,
-    () => fromConfig('hidden_size', config?.value.hidden_size),
+    // The graph's own output width is the truth (an export may project past hidden_size).
     () => {
       const last = outputTensor?.shape.at(-1)
       return typeof last === 'number'
         ? { value: last, source: `${context.onnxFile} output ${outputTensor!.name}'s last axis` }
         : null
     },
+    () => fromConfig('hidden_size', config?.value.hidden_size),
   )
 
   const pooling = field<Pooling>(
     'pooling',
     override?.pooling,
-    () => (files.pooling ? poolingFrom(files.pooling.value, files.pooling.file) : null),
+    // A graph that already pools (a 2-D sentence_embedding) is served as it is.
     () =>
       outputTensor?.shape.length === 2
         ? {
@@ -124,6 +132,7 @@ export function deriveManifest(context: DeriveContext): Derivation {
             source: `${context.onnxFile} outputs one vector per input (${outputTensor.name})`,
           }
         : null,
+    () => (files.pooling ? poolingFrom(files.pooling.value, files.pooling.file) : null),
     () => {
       if (!modelType) return null
       if (LAST_TOKEN_TYPES.has(modelType))
@@ -232,7 +241,17 @@ export function deriveManifest(context: DeriveContext): Derivation {
             source: `${files.sentenceBert.file} max_seq_length`,
           }
         : null,
-    () => fromConfig('max_position_embeddings', config?.value.max_position_embeddings),
+    () => {
+      const positions = config?.value.max_position_embeddings
+      if (!positions) return null
+      // RoBERTa-style models start positions at pad_token_id + 1 (TEI subtracts the same).
+      const offset =
+        modelType && OFFSET_POSITIONS.has(modelType) ? (config!.value.pad_token_id ?? 1) + 1 : 0
+      return {
+        value: positions - offset,
+        source: `${config!.file} max_position_embeddings${offset ? ` − ${offset} (${modelType} positions start after padding)` : ''}`,
+      }
+    },
   )
 
   const matryoshka = field<boolean>('matryoshka', override?.matryoshka, () =>
@@ -278,7 +297,8 @@ export function deriveManifest(context: DeriveContext): Derivation {
 
   // onnxruntime's CPU GroupQueryAttention is tiled (flash) in float32 only; in float16 it holds
   // the full L × L scores like a plain graph (measured: 17.6 GB at 32,768 tokens, 4 heads).
-  const tiled = fused && outputTensor?.type === 'float32'
+  // MultiHeadAttention and Attention hold B × N × S × S scores on the CPU outside narrow cases.
+  const tiled = fused === 'GroupQueryAttention' && outputTensor?.type === 'float32'
   const attentionHeads = field<number | null>(
     'attention_heads',
     override?.attention_heads,

@@ -3,11 +3,11 @@
  * a snapshot of the hub cache (`models--Qwen--Qwen3-Embedding-0.6B/
  * snapshots/<commit>/`, its files symlinks into `blobs/`), the cache entry
  * itself (`refs/main` names the snapshot), or a `--local-dir` download, whose
- * `.cache/huggingface/download/*.metadata` files start with the commit. The
- * commit is the best revision there is: it changes exactly when the
+ * `.cache/huggingface/download/<file>.metadata` files start with the commit.
+ * The commit is the best revision there is: it changes exactly when the
  * published files do.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 
 export interface FolderOrigin {
@@ -15,10 +15,13 @@ export interface FolderOrigin {
   dir: string
   /** `Qwen3-Embedding-0.6B` for a hub repo, else the folder's own name. */
   name: string
-  /** The hub commit the files are from, when known. */
-  commit: string | null
-  /** Where `commit` was read, for the node to say. */
-  commitSource: string | null
+  /** Where `name` came from, for the node to say. */
+  nameSource: string
+  /**
+   * The hub commit a file of the folder (path relative to it) was downloaded from, and where
+   * that was read; null when no trace says.
+   */
+  commitOf(file: string): { commit: string; source: string } | null
 }
 
 const COMMIT = /^[0-9a-f]{40}$/
@@ -30,11 +33,12 @@ export function folderOrigin(dir: string): FolderOrigin {
   if (path.basename(resolved).startsWith('models--') && existsSync(ref)) {
     const commit = readFileSync(ref, 'utf8').trim()
     if (COMMIT.test(commit)) {
+      const source = 'refs/main of the Hugging Face cache entry'
       return {
         dir: path.join(resolved, 'snapshots', commit),
         name: repoName(path.basename(resolved)),
-        commit,
-        commitSource: 'refs/main of the Hugging Face cache entry',
+        nameSource: "the hub repo's name",
+        commitOf: () => ({ commit, source }),
       }
     }
   }
@@ -45,19 +49,19 @@ export function folderOrigin(dir: string): FolderOrigin {
     path.basename(parent) === 'snapshots' &&
     path.basename(path.dirname(parent)).startsWith('models--')
   ) {
+    const source = 'the Hugging Face cache snapshot it is'
     return {
       dir: resolved,
       name: repoName(path.basename(path.dirname(parent))),
-      commit: base,
-      commitSource: 'the Hugging Face cache snapshot it is',
+      nameSource: "the hub repo's name",
+      commitOf: () => ({ commit: base, source }),
     }
   }
-  const commit = localDirCommit(resolved)
   return {
     dir: resolved,
     name: base,
-    commit,
-    commitSource: commit ? '.cache/huggingface/download metadata (a --local-dir download)' : null,
+    nameSource: "the folder's name",
+    commitOf: (file) => localDirCommit(resolved, file),
   }
 }
 
@@ -66,13 +70,18 @@ function repoName(entry: string): string {
   return entry.split('--').at(-1) ?? entry
 }
 
-/** `huggingface-cli download --local-dir` writes one metadata file per file: commit, etag, time. */
-function localDirCommit(dir: string): string | null {
-  const metadataDir = path.join(dir, '.cache', 'huggingface', 'download')
-  if (!existsSync(metadataDir)) return null
-  const files = readdirSync(metadataDir, { recursive: true, encoding: 'utf8' })
-  const metadata = files.find((file) => file.endsWith('.metadata'))
-  if (!metadata) return null
-  const first = readFileSync(path.join(metadataDir, metadata), 'utf8').split('\n')[0]?.trim()
-  return first && COMMIT.test(first) ? first : null
+/**
+ * `huggingface-cli download --local-dir` writes one metadata file per file it downloaded:
+ * commit, etag, time. Only the served file's own counts: another file's commit says nothing of
+ * a graph exported or copied in later.
+ */
+function localDirCommit(dir: string, file: string): { commit: string; source: string } | null {
+  const metadata = path.join(dir, '.cache', 'huggingface', 'download', `${file}.metadata`)
+  if (!existsSync(metadata)) return null
+  const first = readFileSync(metadata, 'utf8').split('\n')[0]?.trim()
+  if (!first || !COMMIT.test(first)) return null
+  return {
+    commit: first,
+    source: `.cache/huggingface/download/${file}.metadata (a --local-dir download)`,
+  }
 }

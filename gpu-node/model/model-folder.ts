@@ -146,23 +146,20 @@ export function deriveVariant(
   const overridden = folder.override
     ? `+m${createHash('sha256').update(JSON.stringify(folder.override)).digest('hex').slice(0, 8)}`
     : ''
-  const revision = origin.commit
-    ? {
-        value: `${origin.commit}${overridden}+${variant}`,
-        source: origin.commitSource!,
-      }
+  const hub = origin.commitOf(onnxFile)
+  const revision = hub
+    ? { value: `${hub.commit}${overridden}+${variant}`, source: hub.source }
     : {
         value: `sha256-${folderDigest(folder, onnxPath, graph).slice(0, 16)}+${variant}`,
-        source: `a digest of the config files, and of ${onnxFile}'s size and first MiB`,
+        source: `a digest of the config files and of samples of ${onnxFile} and its weights`,
       }
   const derivation = deriveManifest({
     files: folder.files,
     graph,
     onnxFile,
     override: folder.override,
-    id: folder.modelId
-      ? { value: folder.modelId, source: 'MODEL_ID' }
-      : { value: origin.name, source: "the folder's name" },
+    id: { value: origin.name, source: origin.nameSource },
+    modelId: folder.modelId,
     revision,
     tokenId: tokenLookup(folder),
     appendedToken: folder.tokenizerPath ? appendedToken(folder.tokenizerJson) : null,
@@ -271,7 +268,11 @@ export function appendedToken(tokenizerJson: object): { token: string; id: numbe
   return token && id !== undefined ? { token, id } : null
 }
 
-/** sha256 over the config files, the ONNX file's size and first MiB, and its data files' sizes. */
+/**
+ * sha256 over the config files and samples of the weights: the ONNX file's first MiB and, for it
+ * and each external data file, its size and 16 slices of 64 KiB spread over it. About 2 MiB read
+ * per file whatever its size, yet any re-export or fine-tune changes the samples.
+ */
 function folderDigest(folder: ModelFolder, onnxPath: string, graph: GraphInfo): string {
   const hash = createHash('sha256')
   const manifest = path.join(folder.dir, 'manifest.json')
@@ -285,19 +286,32 @@ function folderDigest(folder: ModelFolder, onnxPath: string, graph: GraphInfo): 
     hash.update(path.relative(folder.dir, file))
     hash.update(readFileSync(file))
   }
-  const size = statSync(onnxPath).size
-  hash.update(`${path.basename(onnxPath)}:${size}`)
-  const head = Buffer.alloc(Math.min(size, DIGEST_HEAD_BYTES))
-  const fd = openSync(onnxPath, 'r')
+  const weights = [
+    onnxPath,
+    ...graph.externalFiles
+      .map((data) => path.join(path.dirname(onnxPath), data))
+      .filter((file) => existsSync(file)),
+  ]
+  for (const file of weights) sampleFile(hash, file, file === onnxPath ? DIGEST_HEAD_BYTES : 0)
+  return hash.digest('hex')
+}
+
+const SAMPLES = 16
+const SAMPLE_BYTES = 64 * 1024
+
+function sampleFile(hash: ReturnType<typeof createHash>, file: string, headBytes: number): void {
+  const size = statSync(file).size
+  hash.update(`${path.basename(file)}:${size}`)
+  const fd = openSync(file, 'r')
   try {
-    readSync(fd, head, 0, head.length, 0)
+    const read = (offset: number, length: number) => {
+      const buffer = Buffer.alloc(Math.max(0, Math.min(length, size - offset)))
+      readSync(fd, buffer, 0, buffer.length, offset)
+      hash.update(buffer)
+    }
+    read(0, headBytes)
+    for (let i = 0; i < SAMPLES; i++) read(Math.floor((size * i) / SAMPLES), SAMPLE_BYTES)
   } finally {
     closeSync(fd)
   }
-  hash.update(head)
-  for (const data of graph.externalFiles) {
-    const file = path.join(path.dirname(onnxPath), data)
-    if (existsSync(file)) hash.update(`${data}:${statSync(file).size}`)
-  }
-  return hash.digest('hex')
 }

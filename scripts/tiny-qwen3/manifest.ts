@@ -10,7 +10,7 @@ import type { Qwen3Shape } from './config.ts'
  * Bump when build-graph.ts or weights.ts change what gets written for the same shape and seed;
  * it feeds the revision, which is what makes `ensureTinyQwen3` regenerate.
  */
-export const GENERATOR_VERSION = 6
+export const GENERATOR_VERSION = 7
 
 const QWEN3_EOS = 151643
 
@@ -41,6 +41,8 @@ export function buildManifest(id: string, revision: string, shape: Qwen3Shape): 
     instruction_format: 'qwen3',
     default_instruction:
       'Given a web search query, retrieve relevant passages that answer the query',
+    // Plain MatMul/Softmax attention: the node bounds its L² scores by these heads.
+    attention_heads: shape.numHeads,
     graph: {
       input_ids: 'input_ids',
       attention_mask: 'attention_mask',

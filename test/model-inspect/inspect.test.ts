@@ -49,7 +49,7 @@ describe('model:inspect', () => {
     async (layout) => {
       const { code, out } = await inspect(exports.dirs[layout])
       expect(code, out).toBe(0)
-      expect(out).toMatch(/dimensions\s+64\s+← config\.json hidden_size/)
+      expect(out).toMatch(/dimensions\s+64\s+← (onnx\/)?model\.onnx output last_hidden_state's last axis/)
       expect(out).toMatch(/eos_token_id\s+151643/)
       expect(out).toContain('default on CPU: fp32')
       expect(out).toMatch(/served as qwen3-tiny-/)
