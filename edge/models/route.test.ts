@@ -11,7 +11,7 @@ const list = async (key: string) =>
     await callEdge('/v1/models', { headers: { authorization: `Bearer ${key}` } })
   ).json()) as {
     object: string
-    data: { id: string; object: string; dimensions: number }[]
+    data: { id: string; object: string; dimensions: number; revision: string; variant: string }[]
   }
 
 describe('GET /v1/models', () => {
@@ -21,6 +21,10 @@ describe('GET /v1/models', () => {
     expect(body.data).toContainEqual(
       expect.objectContaining({ id: DEFAULT_MODEL, object: 'model', dimensions: 512 }),
     )
+    // The precision variant served, and the revision that names it (and keys the cache).
+    const served = body.data.find((model) => model.id === DEFAULT_MODEL)!
+    expect(served.variant).toBe('fp32')
+    expect(served.revision).toMatch(/\+fp32$/)
   })
 
   it('lists only what the key may use', async () => {

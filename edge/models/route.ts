@@ -24,6 +24,9 @@ modelsRoute.get('/', async (c) => {
         max_input_tokens: model.max_input_tokens,
         matryoshka: model.matryoshka,
         instruction_format: model.instruction_format,
+        // Which weights answer: the revision is in every cache key, the variant in the revision.
+        revision: model.revision,
+        ...(model.variant ? { variant: model.variant } : {}),
       })),
   })
 })
