@@ -62,12 +62,8 @@ describe('parseEmbeddingsRequest', () => {
     [{ model: 'm', input: 'x', dimensions: '64' }, 'dimensions', /integer/],
     [{ model: 'm', input: 'x', encoding_format: 'int8' }, 'encoding_format', /float/],
     [{ model: 'm', input: 'x', input_type: 'passage' }, 'input_type', /query/],
-    [
-      { model: 'm', input: 'x', input_type: 'document', instruction: 'i' },
-      'instruction',
-      /queries only/,
-    ],
     [{ model: 'm', input: [1, 2], instruction: 'i' }, 'instruction', /token-id/],
+    [{ model: 'm', input: [1, 2], task_type: 'code' }, 'task_type', /token-id/],
     [{ model: 'm', input: 'x', dimension: 64 }, 'dimension', /Unrecognized/],
   ])('rejects %j with a 400 on %s', (body, param, message) => {
     const error = rejection(body)

@@ -116,22 +116,13 @@ export function parseEmbeddingsRequest(body: unknown): EmbeddingsRequest {
   if (!('input' in body)) throw badInput("'input' is required")
   const input = parseInput(result.data.input)
   const request = { ...result.data, input }
-  if (request.instruction !== undefined && request.input_type === 'document') {
-    throw new ApiError(
-      400,
-      'instructions apply to queries only; documents are embedded as they are',
-      {
-        param: 'instruction',
-        code: 'invalid_value',
-      },
-    )
-  }
-  if (
-    input.kind === 'ids' &&
-    (request.instruction !== undefined || request.template !== undefined)
-  ) {
-    throw new ApiError(400, 'templates and instructions cannot be applied to token-id input', {
-      param: request.template !== undefined ? 'template' : 'instruction',
+  // Token ids are final: nothing a template would place has anywhere to go.
+  const placed = (['template', 'instruction', 'task_type', 'use_case'] as const).find(
+    (field) => request[field] !== undefined,
+  )
+  if (input.kind === 'ids' && placed) {
+    throw new ApiError(400, `${placed} cannot be applied to token-id input; send text instead`, {
+      param: placed,
       code: 'invalid_value',
     })
   }

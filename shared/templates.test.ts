@@ -93,3 +93,85 @@ describe('chooseTemplate', () => {
     }
   })
 })
+
+describe('chooseTemplate with the request fields', () => {
+  const qwen3Model = { modelDefault: 'qwen3' }
+  const plainModel = { modelDefault: 'none' }
+  const query = { inputType: 'query' as const }
+  const document = { inputType: 'document' as const }
+
+  it('applies represent when task_type or use_case come without a template', () => {
+    expect(chooseTemplate({ ...qwen3Model, fields: { ...query, taskType: 'code' } }).id).toBe(
+      'represent',
+    )
+    expect(
+      chooseTemplate({ ...plainModel, fields: { ...document, useCase: 'clustering' } }).id,
+    ).toBe('represent')
+  })
+
+  it('applies prefix to an instruction the default template has no place for, queries and documents alike', () => {
+    for (const fields of [
+      { ...query, instruction: 'I' },
+      { ...document, instruction: 'I' },
+    ]) {
+      const template = chooseTemplate({ ...plainModel, fields })
+      expect(template.id).toBe('prefix')
+      expect(renderTemplate(template, { text: 'How are you today?', ...fields })).toBe(
+        'I How are you today?',
+      )
+    }
+  })
+
+  it('keeps Qwen3 documents bare, and its 400 says which template to use instead', () => {
+    const refuse = () =>
+      chooseTemplate({ ...qwen3Model, fields: { ...document, instruction: 'I' } })
+    expect(refuse).toThrow(/embeds documents as they are .*'prefix'/)
+    expect(
+      chooseTemplate({
+        ...qwen3Model,
+        requested: 'prefix',
+        fields: { ...document, instruction: 'I' },
+      }).id,
+    ).toBe('prefix')
+  })
+
+  it('refuses any field the chosen template has no place for, naming it', () => {
+    const param = (choice: Parameters<typeof chooseTemplate>[0]) => {
+      try {
+        chooseTemplate(choice)
+      } catch (err) {
+        return (err as ApiError).param
+      }
+      return null
+    }
+    expect(
+      param({ ...plainModel, requested: 'none', fields: { ...query, instruction: 'I' } }),
+    ).toBe('instruction')
+    expect(
+      param({ ...plainModel, requested: 'qwen3', fields: { ...query, taskType: 'code' } }),
+    ).toBe('task_type')
+    expect(
+      param({ ...plainModel, requested: 'represent', fields: { ...query, instruction: 'I' } }),
+    ).toBe('instruction')
+    expect(param({ ...qwen3Model, fields: { ...query, instruction: 'I' } })).toBeNull()
+  })
+
+  it('lets a tenant template place an instruction on documents', () => {
+    const tenantTemplates = {
+      docs: {
+        id: 'docs',
+        query: '{instruction} {text}',
+        document: 'passage for {instruction}: {text}',
+      },
+    }
+    const template = chooseTemplate({
+      ...qwen3Model,
+      tenantTemplates,
+      requested: 'docs',
+      fields: { ...document, instruction: 'law' },
+    })
+    expect(renderTemplate(template, { text: 't', inputType: 'document', instruction: 'law' })).toBe(
+      'passage for law: t',
+    )
+  })
+})

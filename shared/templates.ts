@@ -5,7 +5,11 @@
  * A template has one form for queries and one for documents, with the
  * placeholders `{text}`, `{instruction}`, `{task_type}` and `{use_case}`.
  * Qwen3-Embedding wants `Instruct: {instruction}\nQuery:{text}` for queries
- * and documents as they are.
+ * and documents as they are. `prefix` is the plain "instruction, then text"
+ * form many instruction-aware models take, for queries and documents alike.
+ *
+ * A request field the chosen template has no place for is a 400 naming the
+ * field, never a silent no-op.
  */
 import { ApiError } from './errors.ts'
 
@@ -33,6 +37,7 @@ export const BUILT_IN_TEMPLATES: Readonly<Record<string, InstructionTemplate>> =
     query: 'Represent the {task_type} for {use_case}: {text}',
     document: 'Represent the {task_type} for {use_case}: {text}',
   },
+  prefix: { id: 'prefix', query: '{instruction} {text}', document: '{instruction} {text}' },
 }
 
 export interface TemplateValues {
@@ -63,10 +68,11 @@ export function renderTemplate(template: InstructionTemplate, values: TemplateVa
         return values.text
       case 'instruction':
         if (instruction === undefined) {
-          throw new ApiError(400, `template '${template.id}' needs an instruction for queries`, {
-            param: 'instruction',
-            code: 'missing_instruction',
-          })
+          throw new ApiError(
+            400,
+            `template '${template.id}' needs an instruction for ${values.inputType === 'query' ? 'queries' : 'documents'}`,
+            { param: 'instruction', code: 'missing_instruction' },
+          )
         }
         return instruction
       case 'task_type':
@@ -85,6 +91,8 @@ export function isValidTemplate(template: InstructionTemplate): boolean {
 export interface TemplateChoice {
   /** The template the request names, if any. */
   requested?: string
+  /** The template fields the request gives, for a template to place (or refuse). */
+  fields?: TemplateFields
   /** The tenant's own named templates. */
   tenantTemplates?: Record<string, InstructionTemplate>
   /** The tenant's default template id. */
@@ -93,21 +101,63 @@ export interface TemplateChoice {
   modelDefault: string
 }
 
+/** The request fields a template may place, with the input type they apply to. */
+export interface TemplateFields {
+  inputType: InputType
+  instruction?: string
+  taskType?: string
+  useCase?: string
+}
+
 /**
  * Picks the template for a request: the one it names (tenant templates shadow
- * built-ins), else the tenant's default, else the model's own.
+ * built-ins), else the tenant's default, else the model's own. With no
+ * template named, fields choose one that places them: `task_type` or
+ * `use_case` pick `represent`, the template they belong to, and an
+ * instruction for a default that has no place for instructions at all picks
+ * `prefix`. Then every given field must have a place in the chosen template's
+ * form for the input type, or the request gets a 400 naming it.
  */
 export function chooseTemplate(choice: TemplateChoice): InstructionTemplate {
   const find = (id: string) => choice.tenantTemplates?.[id] ?? BUILT_IN_TEMPLATES[id]
+  const fields = choice.fields
+  let template: InstructionTemplate
   if (choice.requested !== undefined) {
-    const template = find(choice.requested)
-    if (!template) {
+    const requested = find(choice.requested)
+    if (!requested) {
       throw new ApiError(400, `unknown template '${choice.requested}'`, {
         param: 'template',
         code: 'unknown_template',
       })
     }
-    return template
+    template = requested
+  } else if (fields?.taskType !== undefined || fields?.useCase !== undefined) {
+    template = find('represent')!
+  } else {
+    template =
+      find(choice.tenantDefault ?? '') ?? find(choice.modelDefault) ?? BUILT_IN_TEMPLATES.none
+    const placesInstructions = [template.query, template.document].some((form) =>
+      form.includes('{instruction}'),
+    )
+    if (fields?.instruction !== undefined && !placesInstructions) template = find('prefix')!
   }
-  return find(choice.tenantDefault ?? '') ?? find(choice.modelDefault) ?? BUILT_IN_TEMPLATES.none
+  if (fields) checkFieldsFit(template, fields)
+  return template
+}
+
+function checkFieldsFit(template: InstructionTemplate, fields: TemplateFields): void {
+  const form = fields.inputType === 'query' ? template.query : template.document
+  const given: [keyof TemplateFields, string, string][] = [
+    ['instruction', 'instruction', '{instruction}'],
+    ['taskType', 'task_type', '{task_type}'],
+    ['useCase', 'use_case', '{use_case}'],
+  ]
+  for (const [key, param, placeholder] of given) {
+    if (fields[key] === undefined || form.includes(placeholder)) continue
+    const documentsBare = key === 'instruction' && template.query.includes('{instruction}')
+    const advice = documentsBare
+      ? `template '${template.id}' embeds documents as they are (as Qwen's guidance says); name template 'prefix', or one of your own, to put an instruction on documents`
+      : `template '${template.id}' has no place for ${param} in its ${fields.inputType} form; ${param === 'instruction' ? "name a template that takes one, e.g. 'prefix'" : "name template 'represent'"}`
+    throw new ApiError(400, advice, { param, code: 'invalid_value' })
+  }
 }

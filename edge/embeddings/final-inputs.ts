@@ -3,7 +3,6 @@
  * applied. Token-id input passes through untouched.
  */
 import type { EmbeddingsRequest } from '../../shared/embeddings-request.ts'
-import { ApiError } from '../../shared/errors.ts'
 import type { ModelInfo, ModelInput } from '../../shared/node-protocol.ts'
 import { chooseTemplate, renderTemplate, type InputType } from '../../shared/templates.ts'
 import type { Tenant } from '../tenants/tenant.ts'
@@ -23,20 +22,19 @@ export function finalInputs(
   tenant: Tenant,
 ): ModelInput[] {
   if (request.input.kind === 'ids') return request.input.items.map((ids) => ({ ids }))
+  const inputType = effectiveInputType(request)
   const template = chooseTemplate({
     requested: request.template,
+    fields: {
+      inputType,
+      instruction: request.instruction,
+      taskType: request.task_type,
+      useCase: request.use_case,
+    },
     tenantTemplates: tenant.templates,
     tenantDefault: tenant.default_template,
     modelDefault: model.instruction_format === 'qwen3' ? 'qwen3' : 'none',
   })
-  if (request.instruction !== undefined && !template.query.includes('{instruction}')) {
-    throw new ApiError(
-      400,
-      `template '${template.id}' takes no instruction (model '${model.id}' is not instruction-aware); name a template that does, e.g. 'qwen3'`,
-      { param: 'instruction', code: 'invalid_value' },
-    )
-  }
-  const inputType = effectiveInputType(request)
   const instruction =
     request.instruction ?? (template.id === 'qwen3' ? model.default_instruction : undefined)
   return request.input.items.map((text) => ({

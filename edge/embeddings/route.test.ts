@@ -135,15 +135,38 @@ describe('POST /v1/embeddings', () => {
     expect(cosine(query, plain)).toBeLessThan(0.999)
   })
 
-  it('refuses an instruction for a model that is not instruction-aware unless a template is named', async () => {
-    const response = await postEmbeddings(
-      { model: DEFAULT_MODEL, input: 'x', instruction: 'Retrieve things' },
-      { key },
-    )
-    expect(response.status).toBe(400)
-    expect(((await response.json()) as { error: { param: string } }).error.param).toBe(
-      'instruction',
-    )
+  it('puts an instruction before the text (prefix) for a model whose own template has no place for one', async () => {
+    const instruction = 'Represent this for general embedding:'
+    const prefixed = await embed({ input: 'route: prefix', instruction })
+    const spelled = await embed({ input: `${instruction} route: prefix`, template: 'none' })
+    expect(vectorOf(prefixed.json)).toEqual(vectorOf(spelled.json))
+    const named = await embed({ input: 'route: prefix', instruction, template: 'prefix' })
+    expect(vectorOf(named.json)).toEqual(vectorOf(spelled.json))
+  })
+
+  it('refuses a field the named template has no place for, naming the field', async () => {
+    for (const [body, param] of [
+      [{ instruction: 'Retrieve things', template: 'none' }, 'instruction'],
+      [{ task_type: 'code', template: 'none' }, 'task_type'],
+      [{ use_case: 'clustering', template: 'prefix', instruction: 'x' }, 'use_case'],
+    ] as const) {
+      const response = await postEmbeddings({ model: DEFAULT_MODEL, input: 'x', ...body }, { key })
+      expect(response.status).toBe(400)
+      expect(((await response.json()) as { error: { param: string } }).error.param).toBe(param)
+    }
+  })
+
+  it('applies represent when task_type or use_case come without a template', async () => {
+    const given = await embed({
+      input: 'route: represent',
+      task_type: 'code',
+      use_case: 'clustering',
+    })
+    const spelled = await embed({
+      input: 'Represent the code for clustering: route: represent',
+      template: 'none',
+    })
+    expect(vectorOf(given.json)).toEqual(vectorOf(spelled.json))
   })
 
   it("never serves one tenant's cached vector to another", async () => {

@@ -27,6 +27,34 @@ describe('npm start', () => {
 })
 
 describe('the openai client against the service', () => {
+  it('embeds text, Chinese and code under a plain instruction at dimensions: 128', async () => {
+    const input = [
+      'Hello world',
+      '量子力学的基本原理',
+      'def add(a: int, b: int) -> int:\n    return a + b',
+    ]
+    const { data } = await create({
+      model: MODEL,
+      input,
+      instruction: 'Represent this for general embedding:',
+      dimensions: 128,
+      encoding_format: 'float',
+    })
+    expect(data.data).toHaveLength(3)
+    for (const item of data.data) {
+      expect(item.embedding).toHaveLength(128)
+      expect(Math.hypot(...item.embedding)).toBeCloseTo(1, 5)
+    }
+    // The instruction is really there: the same text without it is another vector.
+    const bare = await create({
+      model: MODEL,
+      input: input[0],
+      dimensions: 128,
+      encoding_format: 'float',
+    })
+    expect(bare.data.data[0].embedding).not.toEqual(data.data[0].embedding)
+  })
+
   it('gets float vectors of the full size, in order, with usage', async () => {
     const { data } = await create({
       model: MODEL,
