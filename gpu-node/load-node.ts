@@ -15,6 +15,7 @@ import { BatchScheduler } from './core/batch-scheduler.ts'
 import { Infer } from './core/infer.ts'
 import { NodeMetrics } from './core/metrics.ts'
 import { VectorCache } from './core/vector-cache.ts'
+import { VectorStats } from './core/vector-stats.ts'
 import { warmUp } from './core/warm-up.ts'
 import { readModelFolder } from './model/model-folder.ts'
 import { fusedAttentionOp } from './model/onnx-graph-info.ts'
@@ -78,11 +79,13 @@ export async function loadNode(settings: NodeSettings, options: LoadOptions = {}
   const backends = options.wrapBackends ? options.wrapBackends(started.backends) : started.backends
   const metrics = new NodeMetrics({ processMetrics: options.processMetrics })
   const limits = { ...settings.batching, ...(attention.bounded ? { attention } : {}) }
+  const stats = new VectorStats(manifest.dimensions, metrics)
   const scheduler = new BatchScheduler(
     backends,
     limits,
     (rows) => padBatch(rows, manifest),
     metrics,
+    stats,
   )
   const cache = new VectorCache(settings.vectorCacheBytes, manifest)
   const infer = new Infer(manifest, tokenizer, scheduler, cache, limits, metrics)

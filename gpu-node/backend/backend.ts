@@ -6,12 +6,19 @@
  */
 import type { PaddedBatch } from './padded-batch.ts'
 
+/** What one batch gives: unit-length vectors, and each vector's norm before normalization. */
+export interface EmbeddedBatch {
+  vectors: Float32Array[]
+  /** The pooled vector's L2 norm; NaN when it had a NaN or infinite component. */
+  norms: Float32Array
+}
+
 export interface EmbeddingBackend {
   /** Where it runs, e.g. `cpu` or `cuda:1`. */
   readonly label: string
   /** False once the backend can no longer run batches (its thread died). */
   readonly alive: boolean
-  /** One unit-length vector per row, in row order. */
-  embed(batch: PaddedBatch): Promise<Float32Array[]>
+  /** One unit-length vector per row, in row order, with its norm before normalization. */
+  embed(batch: PaddedBatch): Promise<EmbeddedBatch>
   close(): Promise<void>
 }

@@ -14,7 +14,8 @@
 import * as ort from 'onnxruntime-node'
 import type { ModelManifest } from '../model/manifest.ts'
 import { padBatch, type PaddedBatch } from './padded-batch.ts'
-import { l2Normalize, poolBatch } from './pooling.ts'
+import type { EmbeddedBatch } from './backend.ts'
+import { normalizeInPlace, poolBatch } from './pooling.ts'
 
 const PAST_PREFIX = 'past_key_values.'
 
@@ -62,11 +63,11 @@ export class OnnxEmbedder {
   }
 
   /** Pads `batch` itself; the node pads ahead of time and calls `run`. */
-  embed(batch: ArrayLike<number>[]): Promise<Float32Array[]> {
+  embed(batch: ArrayLike<number>[]): Promise<EmbeddedBatch> {
     return this.run(padBatch(batch, this.manifest))
   }
 
-  async run(batch: PaddedBatch): Promise<Float32Array[]> {
+  async run(batch: PaddedBatch): Promise<EmbeddedBatch> {
     const { rows, seq } = batch
     const graph = this.manifest.graph
     const int64 = (data: BigInt64Array) => new ort.Tensor('int64', data, [rows, seq])
@@ -92,6 +93,7 @@ export class OnnxEmbedder {
         : (data as Float32Array)
     const vectors = poolBatch(this.manifest.pooling, hidden, batch.attentionMask, rows, seq, width)
     output.dispose()
-    return vectors.map(l2Normalize)
+    const norms = Float32Array.from(vectors, normalizeInPlace)
+    return { vectors, norms }
   }
 }

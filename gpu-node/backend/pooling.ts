@@ -52,11 +52,22 @@ export function poolBatch(
 
 /** Scales a vector to unit L2 norm in place (a zero vector stays zero). */
 export function l2Normalize(vector: Float32Array): Float32Array {
+  normalizeInPlace(vector)
+  return vector
+}
+
+/**
+ * Scales a vector to unit L2 norm in place and returns the norm it had: NaN when a component
+ * is NaN or infinite (the vector is then left as it was), 0 for a zero vector.
+ */
+export function normalizeInPlace(vector: Float32Array): number {
   let sumOfSquares = 0
   for (let i = 0; i < vector.length; i++) sumOfSquares += vector[i] * vector[i]
-  if (sumOfSquares > 0) {
-    const scale = 1 / Math.sqrt(sumOfSquares)
+  const norm = Math.sqrt(sumOfSquares)
+  if (!Number.isFinite(norm)) return NaN
+  if (norm > 0) {
+    const scale = 1 / norm
     for (let i = 0; i < vector.length; i++) vector[i] *= scale
   }
-  return vector
+  return norm
 }

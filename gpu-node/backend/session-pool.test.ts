@@ -48,8 +48,9 @@ describe('startSessions', () => {
     expect(backends.map((b) => b.label)).toEqual(['cpu#0', 'cpu#1'])
     const batch = () => padBatch([[9707, 1879, 151643], [151643]], manifest)
     const [a, b] = await Promise.all(backends.map((backend) => backend.embed(batch())))
-    expect(a.map((v) => Array.from(v))).toEqual(b.map((v) => Array.from(v)))
-    expect(a).toHaveLength(2)
+    expect(a.vectors.map((v) => Array.from(v))).toEqual(b.vectors.map((v) => Array.from(v)))
+    expect(a.vectors).toHaveLength(2)
+    expect(Array.from(a.norms)).toEqual(Array.from(b.norms))
   })
 
   it('falls back to the CPU when no CUDA device loads, and says so', async () => {
@@ -90,7 +91,9 @@ describe('startSessions', () => {
       started.push(...backends)
       expect(backends.map((b) => b.label)).toEqual(['cpu'])
       expect(model.variant).toBe('fp32')
-      expect(lines.join('\n')).toMatch(/the GPU variant cannot be served: .*onnx\/model_fp16\.onnx/s)
+      expect(lines.join('\n')).toMatch(
+        /the GPU variant cannot be served: .*onnx\/model_fp16\.onnx/s,
+      )
     } finally {
       await exported.remove()
     }

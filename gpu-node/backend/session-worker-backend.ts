@@ -6,7 +6,7 @@
 import { Worker } from 'node:worker_threads'
 import { providerLabel, type ProviderSpec } from '../config.ts'
 import type { ModelManifest } from '../model/manifest.ts'
-import type { EmbeddingBackend } from './backend.ts'
+import type { EmbeddedBatch, EmbeddingBackend } from './backend.ts'
 import type { SessionSettings } from './onnx-session.ts'
 import { batchBuffers, type PaddedBatch } from './padded-batch.ts'
 import type { SessionWorkerData, SessionWorkerReply, SessionWorkerTask } from './session-worker.ts'
@@ -14,7 +14,7 @@ import type { SessionWorkerData, SessionWorkerReply, SessionWorkerTask } from '.
 const WORKER_ENTRY = new URL('./session-worker.mjs', import.meta.url)
 
 interface Pending {
-  resolve: (vectors: Float32Array[]) => void
+  resolve: (batch: EmbeddedBatch) => void
   reject: (error: Error) => void
 }
 
@@ -38,7 +38,7 @@ export class SessionWorkerBackend implements EmbeddingBackend {
       const vectors: Float32Array[] = []
       for (let start = 0; start < reply.vectors.length; start += reply.width)
         vectors.push(reply.vectors.subarray(start, start + reply.width))
-      pending.resolve(vectors)
+      pending.resolve({ vectors, norms: reply.norms })
     })
     worker.on('error', (err) =>
       console.error(`[node] the ${this.label} session thread failed:`, err),
@@ -98,7 +98,7 @@ export class SessionWorkerBackend implements EmbeddingBackend {
     return !this.exited
   }
 
-  embed(batch: PaddedBatch): Promise<Float32Array[]> {
+  embed(batch: PaddedBatch): Promise<EmbeddedBatch> {
     if (this.exited) return Promise.reject(new Error(`the ${this.label} session thread is gone`))
     const id = this.nextId++
     return new Promise((resolve, reject) => {

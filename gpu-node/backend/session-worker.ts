@@ -21,7 +21,7 @@ export interface SessionWorkerData {
 export type SessionWorkerReply =
   | { type: 'ready' }
   | { type: 'failed'; message: string }
-  | { type: 'done'; id: number; vectors: Float32Array; width: number }
+  | { type: 'done'; id: number; vectors: Float32Array; norms: Float32Array; width: number }
   | { type: 'error'; id: number; message: string }
 
 export interface SessionWorkerTask {
@@ -37,13 +37,14 @@ try {
   const embedder = new OnnxEmbedder(session, data.manifest)
   port.on('message', async ({ id, batch }: SessionWorkerTask) => {
     try {
-      const vectors = await embedder.run(batch)
+      const { vectors, norms } = await embedder.run(batch)
       const width = vectors[0]?.length ?? 0
       const flat = new Float32Array(vectors.length * width)
       vectors.forEach((vector, row) => flat.set(vector, row * width))
-      port.postMessage({ type: 'done', id, vectors: flat, width } satisfies SessionWorkerReply, [
-        flat.buffer,
-      ])
+      port.postMessage(
+        { type: 'done', id, vectors: flat, norms, width } satisfies SessionWorkerReply,
+        [flat.buffer, norms.buffer as ArrayBuffer],
+      )
     } catch (err) {
       port.postMessage({
         type: 'error',

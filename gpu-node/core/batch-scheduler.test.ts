@@ -5,7 +5,7 @@
  * the model tests).
  */
 import { describe, expect, it } from 'vitest'
-import type { EmbeddingBackend } from '../backend/backend.ts'
+import type { EmbeddedBatch, EmbeddingBackend } from '../backend/backend.ts'
 import { padBatch, type PaddedBatch } from '../backend/padded-batch.ts'
 import {
   BatchScheduler,
@@ -23,14 +23,19 @@ class StandInSession implements EmbeddingBackend {
 
   constructor(readonly label: string) {}
 
-  embed(batch: PaddedBatch): Promise<Float32Array[]> {
+  embed(batch: PaddedBatch): Promise<EmbeddedBatch> {
     const firsts = Array.from({ length: batch.rows }, (_, b) =>
       Number(batch.inputIds[b * batch.seq]),
     )
     this.batches.push(firsts)
     return new Promise((resolve, reject) => {
       this.finishers.push((fail) =>
-        fail ? reject(fail) : resolve(firsts.map((id) => Float32Array.of(id))),
+        fail
+          ? reject(fail)
+          : resolve({
+              vectors: firsts.map((id) => Float32Array.of(id)),
+              norms: Float32Array.from(firsts, () => 1),
+            }),
       )
     })
   }
@@ -64,7 +69,7 @@ function schedulerWith(sessions: StandInSession[], maxBatchRequests = 8, maxBatc
 function job(id: number, length = 3, signal?: AbortSignal): [InputJob, Promise<JobOutcome>] {
   let done!: (outcome: JobOutcome) => void
   const outcome = new Promise<JobOutcome>((resolve) => (done = resolve))
-  return [{ ids: Array.from({ length }, () => id), signal, done }, outcome]
+  return [{ ids: Array.from({ length }, () => id), index: 0, signal, done }, outcome]
 }
 
 const settle = () => new Promise((resolve) => setImmediate(resolve))

@@ -15,11 +15,14 @@ import type { EmbeddingBackend } from '../backend/backend.ts'
 import type { PaddedBatch } from '../backend/padded-batch.ts'
 import type { NodeMetrics } from './metrics.ts'
 import { BatchCostModel } from './batch-cost.ts'
+import type { VectorStats } from './vector-stats.ts'
 import { BatchQueue, type BatchLimits, type Queued } from './queue.ts'
 
 /** One input waiting for its vector. */
 export interface InputJob {
   ids: ArrayLike<number>
+  /** Its index in the request, for the `param` of an error about it. */
+  index: number
   /** Aborted when the client has gone; the input is then dropped, not run. */
   signal?: AbortSignal
   /** Called exactly once. */
@@ -28,6 +31,15 @@ export interface InputJob {
 
 export type JobOutcome =
   { vector: Float32Array; startedAt: number; finishedAt: number } | { error: Error }
+
+function invalidVector(job: InputJob, norm: number): ApiError {
+  const what = Number.isNaN(norm) ? 'NaN or infinite values' : 'all zeros'
+  return new ApiError(
+    422,
+    `input[${job.index}]: the model produced a vector of ${what}; it is neither returned nor cached`,
+    { param: `input[${job.index}]`, code: 'invalid_vector' },
+  )
+}
 
 /** Thrown to a request whose client disconnected; nobody reads the answer. */
 export class ClientGoneError extends ApiError {
@@ -57,6 +69,7 @@ export class BatchScheduler {
     private readonly limits: BatchLimits,
     private readonly prepare: (rows: ArrayLike<number>[]) => PaddedBatch,
     private readonly metrics?: NodeMetrics,
+    private readonly stats?: VectorStats,
   ) {
     if (backends.length === 0) throw new Error('the scheduler needs at least one session')
     this.queue = new BatchQueue(limits)
@@ -168,13 +181,21 @@ export class BatchScheduler {
     const { rows, seq, realTokens } = batch
     const startedAt = performance.now()
     try {
-      const vectors = await backend.embed(batch)
+      const embedded = await backend.embed(batch)
+      const { vectors, norms } = embedded
       if (vectors.length !== rows)
         throw new Error(
           `the ${backend.label} session answered ${vectors.length} vectors for ${rows} inputs`,
         )
       const finishedAt = performance.now()
-      slots.forEach((slot, row) => slot.item.done({ vector: vectors[row], startedAt, finishedAt }))
+      this.stats?.observe(embedded)
+      slots.forEach((slot, row) => {
+        // A NaN, infinite or all-zero vector is never returned nor cached; the batch's other
+        // inputs, other requests' included, are served as usual.
+        if (!(norms[row] > 0))
+          return slot.item.done({ error: invalidVector(slot.item, norms[row]) })
+        slot.item.done({ vector: vectors[row], startedAt, finishedAt })
+      })
       this.cost.observe(rows * seq, (finishedAt - startedAt) / 1000)
       this.recordBatch(backend.label, rows, seq, realTokens, (finishedAt - startedAt) / 1000)
     } catch (err) {

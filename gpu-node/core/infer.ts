@@ -130,7 +130,7 @@ export class Infer {
       for (const row of ids) this.metrics.inputLength.observe(row.length)
 
       const enqueued = performance.now()
-      const outcomes = await this.runAll(ids, signal)
+      const outcomes = await this.runAll(ids, missing, signal)
       const firstStart = Math.min(...outcomes.map((o) => o.startedAt))
       const lastEnd = Math.max(...outcomes.map((o) => o.finishedAt))
       timings.queueMs = Math.max(0, firstStart - enqueued)
@@ -156,7 +156,7 @@ export class Infer {
   }
 
   /** Queues one job per input; resolves with all outcomes, or rejects on the first failure. */
-  private runAll(ids: ArrayLike<number>[], signal?: AbortSignal) {
+  private runAll(ids: ArrayLike<number>[], indices: number[], signal?: AbortSignal) {
     type Done = { vector: Float32Array; startedAt: number; finishedAt: number }
     const mine = new Set<InputJob>()
     const dropMine = () => this.scheduler.drop((job) => mine.has(job))
@@ -171,6 +171,7 @@ export class Infer {
       }
       const jobs = ids.map((row, k): InputJob => ({
         ids: row,
+        index: indices[k],
         signal,
         done: (outcome) => {
           if (failed) return

@@ -13,8 +13,24 @@ const SECONDS = [
 const COUNTS = [1, 2, 4, 8, 16, 32, 64, 128, 256, 512, 1024, 2048]
 const TOKENS = [16, 64, 256, 1024, 2048, 4096, 8192, 16384, 32768, 65536]
 
+/** Pooled-vector norms, 1e-3 … ~1e5 in steps of ×2: wide, since models differ by orders. */
+const NORMS = Array.from({ length: 27 }, (_, i) => 1e-3 * 2 ** i)
+
 export class NodeMetrics {
   readonly registry = new Registry()
+
+  readonly vectorNorm = new Histogram({
+    name: 'te_vector_norm',
+    help: 'L2 norm of each pooled vector before normalization',
+    buckets: NORMS,
+    registers: [this.registry],
+  })
+  readonly vectorInvalid = new Counter({
+    name: 'te_vector_invalid',
+    help: 'Vectors neither returned nor cached, by reason: nan_or_inf, or zero (all components 0)',
+    labelNames: ['reason'] as const,
+    registers: [this.registry],
+  })
 
   readonly requestCount = new Counter({
     name: 'te_request_count',

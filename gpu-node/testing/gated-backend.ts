@@ -4,7 +4,7 @@
  * prepared batch and admission while a session is busy, without depending on
  * how fast the machine is. What runs, runs on the real session.
  */
-import type { EmbeddingBackend } from '../backend/backend.ts'
+import type { EmbeddedBatch, EmbeddingBackend } from '../backend/backend.ts'
 import type { PaddedBatch } from '../backend/padded-batch.ts'
 
 export class GatedBackend implements EmbeddingBackend {
@@ -43,7 +43,7 @@ export class GatedBackend implements EmbeddingBackend {
     while (this.batches.length < count) await new Promise<void>((r) => this.arrivals.push(r))
   }
 
-  async embed(batch: PaddedBatch): Promise<Float32Array[]> {
+  async embed(batch: PaddedBatch): Promise<EmbeddedBatch> {
     this.batches.push(realRows(batch))
     for (const wake of this.arrivals.splice(0)) wake()
     if (this.closed) await new Promise<void>((resolve) => this.waiting.push(resolve))
