@@ -97,6 +97,25 @@ export interface NodeConfig {
   maxBodyBytes: number
   /** `SHUTDOWN_TIMEOUT_MS` (30000): how long SIGTERM waits for requests in flight. */
   shutdownTimeoutMs: number
+  monitor: MonitorConfig
+}
+
+/** How the node watches its vectors for drift (gpu-node/monitor/drift-monitor.ts). */
+export interface MonitorConfig {
+  /** `MONITOR_PROBE_INTERVAL_S` (300; 0 checks only at warm-up): how often the probes run again. */
+  probeIntervalS: number
+  /** `MONITOR_BASELINE`: a baseline file from `npm run monitor:baseline`; default: taken at warm-up. */
+  baselineFile: string | undefined
+  /**
+   * `MONITOR_MAX_PROBE_DISTANCE` (0.02): the largest cosine distance a probe may move. fp16
+   * against fp32 of the same weights moved 4e-7 here, q8 3e-5 (docs/monitoring.md), another
+   * model ~1.
+   */
+  maxProbeDistance: number
+  /** `MONITOR_MAX_NORM_SHIFT` (3): how far the probes' mean norm may move, in baseline sds. */
+  maxNormShift: number
+  /** `MONITOR_MAX_CENTROID_DISTANCE` (unset: not judged): the traffic centroid's distance. */
+  maxCentroidDistance: number | null
 }
 
 /**
@@ -122,6 +141,15 @@ function intFrom(env: NodeJS.ProcessEnv, name: string, fallback: number, min = 0
   const value = Number(raw)
   if (!Number.isInteger(value) || value < min)
     throw new Error(`${name} must be an integer ≥ ${min}, got '${raw}'`)
+  return value
+}
+
+function numberFrom(env: NodeJS.ProcessEnv, name: string, fallback: number): number {
+  const raw = env[name]
+  if (raw === undefined || raw === '') return fallback
+  const value = Number(raw)
+  if (!Number.isFinite(value) || value < 0)
+    throw new Error(`${name} must be a number ≥ 0, got '${raw}'`)
   return value
 }
 
@@ -210,5 +238,19 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): NodeConfig 
     maxInputsPerRequest: intFrom(env, 'MAX_INPUTS_PER_REQUEST', 2048, 1),
     maxBodyBytes: Math.max(1024, intFrom(env, 'MAX_BODY_BYTES', 64 * 1024 * 1024)),
     shutdownTimeoutMs: intFrom(env, 'SHUTDOWN_TIMEOUT_MS', 30_000),
+    monitor: monitorConfigFromEnv(env),
+  }
+}
+
+/** The MONITOR_* variables alone (tests take the defaults from here too). */
+export function monitorConfigFromEnv(env: NodeJS.ProcessEnv): MonitorConfig {
+  return {
+    probeIntervalS: numberFrom(env, 'MONITOR_PROBE_INTERVAL_S', 300),
+    baselineFile: env.MONITOR_BASELINE ? path.resolve(env.MONITOR_BASELINE) : undefined,
+    maxProbeDistance: numberFrom(env, 'MONITOR_MAX_PROBE_DISTANCE', 0.02),
+    maxNormShift: numberFrom(env, 'MONITOR_MAX_NORM_SHIFT', 3),
+    maxCentroidDistance: env.MONITOR_MAX_CENTROID_DISTANCE
+      ? numberFrom(env, 'MONITOR_MAX_CENTROID_DISTANCE', 0)
+      : null,
   }
 }

@@ -19,6 +19,8 @@ import { VectorStats } from './core/vector-stats.ts'
 import { warmUp } from './core/warm-up.ts'
 import { readModelFolder } from './model/model-folder.ts'
 import { fusedAttentionOp } from './model/onnx-graph-info.ts'
+import { DriftMonitor } from './monitor/drift-monitor.ts'
+import { embedProbesOn } from './monitor/embed-probes.ts'
 import { createNodeApp } from './router/app.ts'
 import { ServingState } from './router/serving-state.ts'
 import { TokenizerPool } from './tokenization/tokenizer-pool.ts'
@@ -35,6 +37,7 @@ export type NodeSettings = Pick<
   | 'vectorCacheBytes'
   | 'maxInputsPerRequest'
   | 'maxBodyBytes'
+  | 'monitor'
 >
 
 export interface LoadOptions {
@@ -90,6 +93,15 @@ export async function loadNode(settings: NodeSettings, options: LoadOptions = {}
   const cache = new VectorCache(settings.vectorCacheBytes, manifest)
   const infer = new Infer(manifest, tokenizer, scheduler, cache, limits, metrics)
   const state = new ServingState()
+  const sessions = backends.map((backend) => backend.label)
+  const { probeIntervalS, baselineFile, ...thresholds } = settings.monitor
+  const monitor = new DriftMonitor(
+    { id: manifest.id, revision: manifest.revision, sessions },
+    embedProbesOn(tokenizer, backends, manifest, settings.batching.maxBatchRequests),
+    stats,
+    thresholds,
+    { probeIntervalS, baselineFile, metrics, log },
+  )
   const model: ModelInfo = {
     id: manifest.id,
     revision: manifest.revision,
@@ -100,8 +112,8 @@ export async function loadNode(settings: NodeSettings, options: LoadOptions = {}
     ...(manifest.default_instruction ? { default_instruction: manifest.default_instruction } : {}),
     variant: served.variant,
   }
-  const sessions = backends.map((backend) => backend.label)
   const app = createNodeApp({
+    monitor,
     infer,
     model,
     metrics,
@@ -124,12 +136,19 @@ export async function loadNode(settings: NodeSettings, options: LoadOptions = {}
     metrics,
     state,
     sessions,
-    /** Loads every tokenizer thread and runs each session on representative shapes. */
-    warmUp: () =>
-      warmUp(tokenizer, backends, manifest, settings.batching, (tokens, seconds) =>
+    monitor,
+    /**
+     * Loads every tokenizer thread, runs each session on representative shapes, then takes (or
+     * loads) the drift baseline from the probe set.
+     */
+    async warmUp(): Promise<void> {
+      await warmUp(tokenizer, backends, manifest, settings.batching, (tokens, seconds) =>
         scheduler.cost.observe(tokens, seconds),
-      ),
+      )
+      await monitor.start()
+    },
     async close(): Promise<void> {
+      monitor.stop()
       await Promise.all([tokenizer.close(), ...started.backends.map((backend) => backend.close())])
     },
   }

@@ -10,6 +10,8 @@
 
 export const EMBED_PATH = '/internal/embed'
 export const INFO_PATH = '/info'
+/** Signed GET: the node's vector drift figures and state (gpu-node/monitor/drift-monitor.ts). */
+export const MONITOR_PATH = '/monitor'
 export const FRAME_CONTENT_TYPE = 'application/x-embedding-frame'
 /** Response header with the revision of the model that computed the frame. */
 export const MODEL_REVISION_HEADER = 'x-model-revision'
@@ -41,4 +43,9 @@ export interface NodeInfo {
   /** The onnxruntime execution provider actually in use, e.g. `cpu` or `cuda`. */
   execution_provider: string
   max_batch_size: number
+  /**
+   * `drifted` once the node's vectors moved past a threshold from their baseline: the edge then
+   * answers with them but caches none; `starting` before the baseline is taken.
+   */
+  vectors?: 'ok' | 'drifted' | 'starting'
 }

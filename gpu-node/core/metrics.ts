@@ -25,6 +25,17 @@ export class NodeMetrics {
     buckets: NORMS,
     registers: [this.registry],
   })
+  readonly vectorDrift = new Gauge({
+    name: 'te_vector_drift',
+    help: 'Drift from the baseline at the last probe: probe_distance (largest cosine distance), norm_shift (baseline sds), centroid_distance (traffic centroid)',
+    labelNames: ['figure'] as const,
+    registers: [this.registry],
+  })
+  readonly vectorDrifted = new Gauge({
+    name: 'te_vector_drifted',
+    help: '1 while the vectors have drifted past a threshold, else 0',
+    registers: [this.registry],
+  })
   readonly vectorInvalid = new Counter({
     name: 'te_vector_invalid',
     help: 'Vectors neither returned nor cached, by reason: nan_or_inf, or zero (all components 0)',

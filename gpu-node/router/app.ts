@@ -13,6 +13,7 @@ import {
   FRAME_CONTENT_TYPE,
   INFO_PATH,
   MODEL_REVISION_HEADER,
+  MONITOR_PATH,
   type EmbedRequest,
   type ModelInfo,
   type NodeInfo,
@@ -20,6 +21,7 @@ import {
 import { encodeFrame } from '../../shared/vector-codec.ts'
 import type { Infer } from '../core/infer.ts'
 import type { NodeMetrics } from '../core/metrics.ts'
+import type { DriftMonitor } from '../monitor/drift-monitor.ts'
 import { clientGoneSignal } from './request-body.ts'
 import type { ServingState } from './serving-state.ts'
 import { timingHeaders } from './timing-headers.ts'
@@ -30,6 +32,8 @@ export const NODE_CACHE_HEADER = 'x-node-cache'
 
 export interface NodeAppOptions {
   infer: Infer
+  /** Drift of the vectors against their baseline: `GET /monitor`, and `vectors` in /info. */
+  monitor: DriftMonitor
   model: ModelInfo
   metrics: NodeMetrics
   state: ServingState
@@ -84,10 +88,15 @@ export function createNodeApp(options: NodeAppOptions): Hono<SignedBodyEnv> {
       models: [options.model],
       execution_provider: [...new Set(options.sessions.map((s) => s.split(/[:#]/)[0]))].join(','),
       max_batch_size: options.maxBatchRequests,
+      vectors: options.monitor.state,
       sessions: options.sessions,
     }
     return c.json(info)
   })
+  // Signed like the embed endpoint (an empty body): the figures say which weights serve.
+  app.get(MONITOR_PATH, verifySignedBody(options.secret, 0), (c) =>
+    c.json(options.monitor.report()),
+  )
   app.get('/metrics', async (c) => {
     const { contentType, body } = await metrics.render()
     return c.body(body, 200, { 'content-type': contentType })

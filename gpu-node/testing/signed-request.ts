@@ -22,6 +22,16 @@ export async function signedInit(
   }
 }
 
+/** A GET the edge signed (an empty body), e.g. for `/monitor`. */
+export async function signedGet(
+  app: Fetcher,
+  path: string,
+  secret = TEST_SECRET,
+): Promise<Response> {
+  const signature = await signBody(secret, new Uint8Array(0))
+  return app.request(path, { method: 'GET', headers: { [SIGNATURE_HEADER]: signature } })
+}
+
 /** Calls the embed endpoint of an app (`app.request`) with a signed body. */
 export async function postEmbed(app: Fetcher, body: unknown): Promise<Response> {
   return app.request(EMBED_PATH, await signedInit(body))

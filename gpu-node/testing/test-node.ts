@@ -3,7 +3,7 @@
  * on worker threads, real tokenization workers), loaded from a model folder on
  * the CPU, warmed up and ready, with settings a test may override.
  */
-import { defaultMaxAttentionBytes } from '../config.ts'
+import { defaultMaxAttentionBytes, monitorConfigFromEnv } from '../config.ts'
 import { loadNode, type LoadOptions, type NodeSettings } from '../load-node.ts'
 
 export const TEST_SECRET = 'node-test-secret-0123456789'
@@ -39,6 +39,8 @@ export function testSettings(modelDir: string, overrides: TestNodeOverrides = {}
     vectorCacheBytes: 1024 * 1024,
     maxInputsPerRequest: 2048,
     maxBodyBytes: 1024 * 1024,
+    // Probes run at warm-up; a test that wants them again calls `node.monitor.check()`.
+    monitor: monitorConfigFromEnv({ MONITOR_PROBE_INTERVAL_S: '0' }),
     ...overrides,
     session: testSessionConfig(overrides.session),
     batching: {
