@@ -15,6 +15,11 @@ export const MONITOR_PATH = '/monitor'
 export const FRAME_CONTENT_TYPE = 'application/x-embedding-frame'
 /** Response header with the revision of the model that computed the frame. */
 export const MODEL_REVISION_HEADER = 'x-model-revision'
+/**
+ * Response header with the node's drift state (`ok`, `drifted`, `starting`): the edge answers
+ * with a drifted node's vectors but caches none of them.
+ */
+export const VECTORS_STATE_HEADER = 'x-vectors'
 
 /** One final input: text after the template, or token ids that skip tokenization. */
 export type ModelInput = { text: string } | { ids: number[] }

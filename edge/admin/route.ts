@@ -1,11 +1,12 @@
 /**
- * The admin API (`/admin/*`), behind its own secret: tenants, their keys and
- * their usage. The keys CLI (`npm run keys`) is its client.
+ * The admin API (`/admin/*`), behind its own secret: tenants, their keys,
+ * their usage, and the inference nodes' drift reports. The keys CLI (`npm run keys`) is its client.
  */
 import { Hono } from 'hono'
 import type { AppEnv } from '../env.ts'
 import { adminAuth } from './admin-auth.ts'
 import { keysRoute } from './keys-route.ts'
+import { monitorRoute } from './monitor-route.ts'
 import { tenantsRoute } from './tenants-route.ts'
 import { usageRoute } from './usage-route.ts'
 
@@ -15,3 +16,4 @@ adminRoute.use('*', adminAuth)
 adminRoute.route('/', tenantsRoute)
 adminRoute.route('/', keysRoute)
 adminRoute.route('/', usageRoute)
+adminRoute.route('/', monitorRoute)

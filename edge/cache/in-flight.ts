@@ -12,6 +12,8 @@ export interface Resolution {
   entry: CachedVector
   /** Where the claiming request found the vector: a cache tier, or a node computed it. */
   source: 'cache' | 'node'
+  /** False for a vector from a node that reported drift: answered, but kept out of every cache. */
+  cacheable?: false
 }
 
 export interface Claim {

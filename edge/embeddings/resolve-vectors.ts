@@ -30,6 +30,8 @@ export interface ResolvedVectors {
   /** Distinct keys answered from a cache tier, and those a node had to compute. */
   hits: number
   misses: number
+  /** False when a vector came from a drifted node: the whole answer must not be remembered. */
+  cacheable: boolean
 }
 
 export interface Timing {
@@ -46,14 +48,18 @@ export async function resolveVectors(
   const entries = new Map<string, CachedVector>()
   let hits = 0
   let misses = 0
-  const count = ({ source }: Resolution) => (source === 'cache' ? hits++ : misses++)
+  let cacheable = true
+  const count = ({ source, cacheable: canCache }: Resolution) => {
+    if (canCache === false) cacheable = false
+    return source === 'cache' ? hits++ : misses++
+  }
 
   if (request.bypass) {
     timing.start('node')
     const computed = await compute(cache, request, request.items)
     timing.end('node')
     for (const [key, { entry }] of computed) entries.set(key, entry)
-    return { entries, hits: 0, misses: computed.size }
+    return { entries, hits: 0, misses: computed.size, cacheable: false }
   }
 
   // An entry at the model's maximum may have been cut to fit; a request that forbids cutting
@@ -115,7 +121,7 @@ export async function resolveVectors(
     entries.set(key, resolution.entry)
     count(resolution)
   }
-  return { entries, hits, misses }
+  return { entries, hits, misses, cacheable }
 
   function settle(key: string, resolution: Resolution): void {
     entries.set(key, resolution.entry)
@@ -139,10 +145,11 @@ async function compute(
   )
   const computed = new Map<string, Resolution>()
   for (const item of items) {
-    const { vector, tokens, revision } = vectors.get(item.key)!
+    const { vector, tokens, revision, cacheable } = vectors.get(item.key)!
     const entry = freshEntry(vector, tokens, request.ttlSeconds)
-    computed.set(item.key, { entry, source: 'node' })
-    if (request.bypass) continue
+    // A drifted node's vectors are answered but kept out of every tier: they would outlive it.
+    computed.set(item.key, { entry, source: 'node', ...(cacheable ? {} : { cacheable: false }) })
+    if (request.bypass || !cacheable) continue
     if (revision === model.revision) storeComputed(cache, item.key, entry)
     else {
       // A stale catalog then costs a miss, never a wrong hit.

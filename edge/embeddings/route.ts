@@ -98,7 +98,7 @@ embeddingsRoute.post('/', async (c) => {
     (key, index) => distinct.has(key) || distinct.set(key, { key, input: inputs[index], index }),
   )
 
-  const { entries, hits, misses } = await resolveVectors(
+  const { entries, hits, misses, cacheable } = await resolveVectors(
     { env: c.env, origin: new URL(c.req.url).origin, waitUntil },
     {
       model,
@@ -120,7 +120,7 @@ embeddingsRoute.post('/', async (c) => {
   c.set('usage', { tokens, cacheHits: hits, cacheMisses: misses })
   c.header('x-cache', misses === 0 ? 'hit' : hits === 0 ? 'miss' : 'partial')
   const json = embeddingsResponseJson(data, model.id, tokens)
-  if (!bypass) {
+  if (cacheable) {
     const vectors = new Map([...entries].map(([key, entry]) => [key, entry.vector]))
     rememberAnswer(text, {
       tenant,

@@ -32,6 +32,8 @@ export interface PoolVector {
   tokens: number
   /** Revision of the model that computed it. */
   revision: string
+  /** False when the node that computed it reported drift: the vector is answered, never cached. */
+  cacheable: boolean
 }
 
 /** A node's `input[j]` (j within the node call) rewritten as the client's `input[i]`. */
@@ -106,6 +108,7 @@ export async function embedOnPool(
             vector: answer.vectors[i],
             tokens: answer.tokenCounts[i],
             revision: answer.revision,
+            cacheable: !answer.drifted,
           }),
         )
       }),

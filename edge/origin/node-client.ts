@@ -11,6 +11,8 @@ import {
   FRAME_CONTENT_TYPE,
   INFO_PATH,
   MODEL_REVISION_HEADER,
+  MONITOR_PATH,
+  VECTORS_STATE_HEADER,
   type EmbedRequest,
   type NodeInfo,
 } from '../../shared/node-protocol.ts'
@@ -49,6 +51,8 @@ export class NodeFailure extends Error {
 export interface NodeEmbedding extends VectorFrame {
   /** Revision of the model that computed the vectors; cache keys use it. */
   revision: string
+  /** The node says its vectors drifted from their baseline: answer with them, cache none. */
+  drifted: boolean
 }
 
 export const unavailable = (message: string, headers: Record<string, string> = {}) =>
@@ -159,7 +163,11 @@ export async function embedOnNode(
       }),
     )
   }
-  return { ...frame, revision: response.headers.get(MODEL_REVISION_HEADER) ?? '' }
+  return {
+    ...frame,
+    revision: response.headers.get(MODEL_REVISION_HEADER) ?? '',
+    drifted: response.headers.get(VECTORS_STATE_HEADER) === 'drifted',
+  }
 }
 
 /** The node's /info; throws NodeFailure when it cannot be had. */
@@ -170,6 +178,28 @@ export async function fetchNodeInfo(baseUrl: string, timeoutMs: number): Promise
     throw new NodeFailure('server-error', unavailable(`${INFO_PATH} answered ${response.status}`))
   }
   return (await response.json()) as NodeInfo
+}
+
+/** The node's signed `/monitor` report (drift figures and state), as JSON. */
+export async function fetchNodeMonitor(
+  baseUrl: string,
+  secret: string,
+  timeoutMs: number,
+): Promise<unknown> {
+  const signature = await signBody(secret, new Uint8Array(0))
+  const response = await fetchWithDeadline(
+    new URL(MONITOR_PATH, baseUrl).href,
+    { headers: { [SIGNATURE_HEADER]: signature } },
+    timeoutMs,
+  )
+  if (!response.ok) {
+    await response.body?.cancel()
+    throw new NodeFailure(
+      'server-error',
+      unavailable(`${MONITOR_PATH} answered ${response.status}`),
+    )
+  }
+  return response.json()
 }
 
 /** True when the node's /ready says its model is loaded and warm. */

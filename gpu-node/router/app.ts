@@ -14,6 +14,7 @@ import {
   INFO_PATH,
   MODEL_REVISION_HEADER,
   MONITOR_PATH,
+  VECTORS_STATE_HEADER,
   type EmbedRequest,
   type ModelInfo,
   type NodeInfo,
@@ -148,6 +149,7 @@ export function createNodeApp(options: NodeAppOptions): Hono<SignedBodyEnv> {
       return c.body(encodeFrame(frame) as Uint8Array<ArrayBuffer>, 200, {
         'content-type': FRAME_CONTENT_TYPE,
         [MODEL_REVISION_HEADER]: options.model.revision,
+        [VECTORS_STATE_HEADER]: options.monitor.state,
         [NODE_CACHE_HEADER]: cache,
         'x-compute-tokens': String(frame.tokenCounts.reduce((a, b) => a + b, 0)),
         ...timingHeaders(timings),

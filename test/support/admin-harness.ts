@@ -16,7 +16,7 @@ export function callAdmin(
   method: string,
   path: string,
   body?: unknown,
-  options: { secret?: string | null; adminSecret?: string } = {},
+  options: { secret?: string | null; adminSecret?: string; overrides?: object } = {},
 ): Promise<Response> {
   const secret = options.secret === undefined ? TEST_ADMIN_SECRET : options.secret
   return callEdge(
@@ -29,7 +29,7 @@ export function callAdmin(
       },
       body: body !== undefined ? JSON.stringify(body) : undefined,
     },
-    { ADMIN_SECRET: options.adminSecret ?? TEST_ADMIN_SECRET },
+    { ADMIN_SECRET: options.adminSecret ?? TEST_ADMIN_SECRET, ...options.overrides },
   )
 }
 

@@ -20,7 +20,7 @@ async function control<T>(path: string, method = 'POST'): Promise<T> {
  */
 export async function startNode(
   name: string,
-  model: 'default' | 'tiny-qwen3' = 'default',
+  model: 'default' | 'tiny-qwen3' | 'tiny-qwen3-drifted' = 'default',
   env: Record<string, string> = {},
 ): Promise<string> {
   const query = new URLSearchParams({ model, env: JSON.stringify(env) })

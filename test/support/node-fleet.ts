@@ -4,8 +4,9 @@
  * call to start, kill and inspect them by name. Nothing here answers for a
  * node: every embedding comes from a real gpu-node process.
  *
- *   POST /nodes/:name/start?model=default|tiny-qwen3&env={json}  → { url }   (idempotent;
- *        env: extra node environment, e.g. {"MAX_CONCURRENT_REQUESTS":"1"})
+ *   POST /nodes/:name/start?model=default|tiny-qwen3|tiny-qwen3-drifted&env={json}  → { url }
+ *        (idempotent; env: extra node environment, e.g. {"MAX_CONCURRENT_REQUESTS":"1"};
+ *        tiny-qwen3-drifted serves tiny-qwen3 against a baseline its weights do not match)
  *   POST /nodes/:name/kill                             → { url }   (SIGKILL; connections refused)
  *   GET  /nodes/:name/stats                            → GateStats
  *   POST /nodes/:name/stats/reset                      → {}
@@ -20,10 +21,17 @@ import { freePort } from '../../scripts/dev/service-process.ts'
 import { ensureTinyQwen3 } from '../../scripts/tiny-qwen3/generate.ts'
 import { startInferenceNode, type RunningNode } from './inference-node-process.ts'
 import { NodeGate } from './node-gate.ts'
+import { otherWeightsBaseline } from './other-weights-baseline.ts'
 
 const MODEL_FOLDERS: Record<string, () => Promise<string>> = {
   default: () => ensureDefaultModel(path.join(REPO_ROOT, 'models'), { log: () => {} }),
   'tiny-qwen3': () => ensureTinyQwen3(path.join(REPO_ROOT, 'models'), { log: () => {} }),
+  'tiny-qwen3-drifted': () => ensureTinyQwen3(path.join(REPO_ROOT, 'models'), { log: () => {} }),
+}
+
+/** Environment a model kind adds: the drifted node compares itself with other weights' baseline. */
+const MODEL_ENV: Record<string, () => Promise<Record<string, string>>> = {
+  'tiny-qwen3-drifted': async () => ({ MONITOR_BASELINE: await otherWeightsBaseline() }),
 }
 
 interface FleetNode {
@@ -63,7 +71,7 @@ export async function startNodeFleet(secret: string): Promise<NodeFleet> {
       fleetNode.running = await startInferenceNode({
         modelDir: await folder(),
         secret,
-        env: fleetNode.env,
+        env: { ...(await MODEL_ENV[fleetNode.model]?.()), ...fleetNode.env },
       })
       await fleetNode.gate.open(fleetNode.running.url)
     })().finally(() => (fleetNode.starting = null))
