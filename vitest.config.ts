@@ -58,7 +58,7 @@ export default defineConfig({
         test: {
           name: 'e2e',
           environment: 'node',
-          include: ['test/e2e/**/*.test.ts'],
+          include: ['test/e2e/**/*.test.ts', 'eval/**/*.test.ts'],
           globalSetup: ['test/setup/whole-service.ts'],
           testTimeout: 60_000,
           hookTimeout: 240_000,

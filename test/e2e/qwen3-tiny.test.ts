@@ -13,6 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { openModel } from '../../gpu-node/model/model-folder.ts'
 import { startService, type RunningService } from '../../scripts/dev/service-process.ts'
 import { ensureTinyQwen3 } from '../../scripts/tiny-qwen3/generate.ts'
+import { runEval } from '../../eval/run-eval.ts'
 
 const MODEL = 'qwen3-tiny'
 let service: RunningService
@@ -95,4 +96,21 @@ describe('Qwen3 through the whole service', () => {
     expect(second.vector).toEqual(first.vector)
     expect(second.usage).toEqual(first.usage)
   })
+})
+
+describe('npm run eval on the random-weight tiny Qwen3', () => {
+  it('fails similarity: random weights rank nothing', async () => {
+    const outDir = path.join(workDir, 'eval')
+    const report = await runEval({
+      targets: [
+        { label: 'tiny', baseUrl: `${service.edgeUrl}/v1`, apiKey: service.apiKey, model: MODEL },
+      ],
+      outDir,
+    })
+    const { similarity, sanity } = report.targets[0].checks
+    expect(similarity.passed).toBe(false)
+    expect(similarity.languages.en.passed).toBe(false)
+    // The plumbing is sound all the same: unit vectors, deterministic, batch-invariant.
+    expect(sanity.passed).toBe(true)
+  }, 120_000)
 })

@@ -1,0 +1,89 @@
+/**
+ * Runs every check against one or more endpoints and writes `report.json` and `report.html`
+ * into a folder. The CLI (main.ts) and the tests call this.
+ */
+import { mkdir, writeFile } from 'node:fs/promises'
+import path from 'node:path'
+import { checkCrossLingual } from './checks/cross-lingual.ts'
+import { checkInstructions } from './checks/instructions.ts'
+import { checkMatryoshka } from './checks/matryoshka.ts'
+import { checkSanity } from './checks/sanity.ts'
+import { checkSimilarity } from './checks/similarity.ts'
+import { EmbeddingClient, type Target } from './client.ts'
+import { reportHtml } from './report/html.ts'
+import type { EvalReport, TargetReport } from './report/report-types.ts'
+
+export interface EvalOptions {
+  targets: Target[]
+  outDir: string
+  /** Called with each batch of texts embedded (the CLI's progress bar). */
+  onProgress?: (texts: number) => void
+}
+
+/** One line of JSON: each target's verdicts and headline figures. */
+export function summaryOf(report: EvalReport, outDir: string) {
+  return {
+    report: outDir,
+    targets: report.targets.map(({ target, checks }) => ({
+      label: target.label,
+      model: target.model,
+      similarity: {
+        passed: checks.similarity.passed,
+        spearman: Object.fromEntries(
+          Object.entries(checks.similarity.languages).map(([l, v]) => [l, round(v.spearman)]),
+        ),
+      },
+      cross_lingual: {
+        passed: checks.crossLingual.passed,
+        mean_accuracy: round(mean(Object.values(checks.crossLingual.accuracy))),
+      },
+      instructions: {
+        passed: checks.instructions.passed,
+        mrr_at_10:
+          checks.instructions.mrr_at_10.matching && round(checks.instructions.mrr_at_10.matching),
+        mean_shift: round(checks.instructions.mean_shift.qwen3),
+      },
+      matryoshka: {
+        passed: checks.matryoshka.passed,
+        kept: Object.fromEntries(
+          checks.matryoshka.points.map((p) => [p.dimensions, round(p.kept)]),
+        ),
+      },
+      sanity: { passed: checks.sanity.passed },
+    })),
+  }
+}
+
+const round = (x: number) => Math.round(x * 1000) / 1000
+const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length
+
+export async function runEval(options: EvalOptions): Promise<EvalReport> {
+  const targets: TargetReport[] = []
+  for (const target of options.targets) {
+    const started = performance.now()
+    const client = new EmbeddingClient(target, options.onProgress)
+    // The full size, from one embedding: no endpoint-specific model listing needed.
+    const [probe] = await client.embed(['How big are your vectors?'])
+    targets.push({
+      target: { label: target.label, baseUrl: target.baseUrl, model: target.model },
+      dimensions: probe.length,
+      checks: {
+        similarity: await checkSimilarity(client),
+        crossLingual: await checkCrossLingual(client),
+        instructions: await checkInstructions(client),
+        matryoshka: await checkMatryoshka(client, probe.length),
+        sanity: await checkSanity(client),
+      },
+      texts_embedded: client.embedded,
+      seconds: (performance.now() - started) / 1000,
+    })
+  }
+  const report: EvalReport = { created: new Date().toISOString(), targets }
+  await mkdir(options.outDir, { recursive: true })
+  await writeFile(path.join(options.outDir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`)
+  await writeFile(path.join(options.outDir, 'report.html'), await reportHtml(report))
+  return report
+}
+
+/** Texts one target's run embeds: the progress bar's total. */
+export const TEXTS_PER_TARGET = 1 + 180 + 480 + 96 * 2 + 40 + 60 + 60 * 7 + 13
