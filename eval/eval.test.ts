@@ -93,6 +93,29 @@ describe('npm run eval on the default model', () => {
   })
 })
 
+describe('npm run eval --compare', () => {
+  it('puts a second endpoint beside the first in one report', async () => {
+    const dir = await mkdtemp(path.join(tmpdir(), 'eval-compare-'))
+    try {
+      const target = (label: string) => ({
+        label,
+        baseUrl: `${inject('edgeUrl')}/v1`,
+        apiKey: inject('devKey'),
+        model: 'use-lite-en',
+      })
+      const compared = await runEval({ targets: [target('first'), target('second')], outDir: dir })
+      expect(compared.targets.map((t) => t.target.label)).toEqual(['first', 'second'])
+      // The same endpoint twice: the same verdicts and figures side by side.
+      expect(compared.targets[1].checks.similarity).toEqual(compared.targets[0].checks.similarity)
+      const html = await readFile(path.join(dir, 'report.html'), 'utf8')
+      expect(html).toContain('<th>first<br>')
+      expect(html).toContain('<th>second<br>')
+    } finally {
+      await rm(dir, { recursive: true, force: true })
+    }
+  }, 240_000)
+})
+
 describe('npm run eval against a bad endpoint', () => {
   const run = async (...args: string[]) => {
     try {

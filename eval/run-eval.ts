@@ -1,6 +1,6 @@
 /**
- * Runs every check against one or more endpoints and writes `report.json` and `report.html`
- * into a folder. The CLI (main.ts) and the tests call this.
+ * Runs every check against one or more endpoints and writes `report.json`, `report.html` and
+ * its pictures (`pca.svg`, `matryoshka.svg`, `languages.svg`) into a folder. The CLI (main.ts) and the tests call this.
  */
 import { mkdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
@@ -10,6 +10,7 @@ import { checkMatryoshka } from './checks/matryoshka.ts'
 import { checkSanity } from './checks/sanity.ts'
 import { checkSimilarity } from './checks/similarity.ts'
 import { EmbeddingClient, type Target } from './client.ts'
+import { reportCharts } from './report/charts.ts'
 import { reportHtml } from './report/html.ts'
 import type { EvalReport, TargetReport } from './report/report-types.ts'
 
@@ -81,7 +82,10 @@ export async function runEval(options: EvalOptions): Promise<EvalReport> {
   const report: EvalReport = { created: new Date().toISOString(), targets }
   await mkdir(options.outDir, { recursive: true })
   await writeFile(path.join(options.outDir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`)
-  await writeFile(path.join(options.outDir, 'report.html'), await reportHtml(report))
+  const charts = await reportCharts(report)
+  await writeFile(path.join(options.outDir, 'report.html'), reportHtml(report, charts))
+  for (const [name, svg] of Object.entries(charts))
+    await writeFile(path.join(options.outDir, `${name}.svg`), svg)
   return report
 }
 

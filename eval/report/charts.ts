@@ -84,16 +84,33 @@ export function languageChart(reports: TargetReport[]): Promise<string> {
     $schema: base.$schema,
     title: 'Per language',
     data: { values },
-    mark: 'bar',
-    encoding: {
-      x: { field: 'language', type: 'nominal', sort: null },
-      y: { field: 'value', type: 'quantitative', scale: { domain: [-0.2, 1] } },
-      xOffset: { field: 'target', type: 'nominal' },
-      color: { field: 'target', type: 'nominal' },
-      row: { field: 'check', type: 'nominal', title: null },
+    facet: { row: { field: 'check', type: 'nominal', title: null } },
+    spec: {
+      width: { step: 36 },
+      height: 140,
+      mark: 'bar',
+      encoding: {
+        x: { field: 'language', type: 'nominal', sort: null },
+        y: { field: 'value', type: 'quantitative', scale: { domain: [-0.4, 1] } },
+        xOffset: { field: 'target', type: 'nominal' },
+        color: { field: 'target', type: 'nominal' },
+      },
     },
-    width: 480,
-    height: 140,
     resolve: { scale: { x: 'independent' } },
   } as TopLevelSpec)
+}
+
+export interface ReportCharts {
+  pca: string
+  matryoshka: string
+  languages: string
+}
+
+export async function reportCharts(report: { targets: TargetReport[] }): Promise<ReportCharts> {
+  const [pca, matryoshka, languages] = await Promise.all([
+    pcaChart(report.targets),
+    matryoshkaChart(report.targets),
+    languageChart(report.targets),
+  ])
+  return { pca, matryoshka, languages }
 }

@@ -1,5 +1,5 @@
 /** report.html: one self-contained page (the SVGs inline) with the pictures and every figure. */
-import { languageChart, matryoshkaChart, pcaChart } from './charts.ts'
+import type { ReportCharts } from './charts.ts'
 import type { EvalReport, TargetReport } from './report-types.ts'
 
 const escape = (text: string) =>
@@ -37,12 +37,10 @@ ${row('texts embedded, seconds', (r) => `${r.texts_embedded}, ${fixed(r.seconds,
 </table>`
 }
 
-export async function reportHtml(report: EvalReport): Promise<string> {
-  const [pca, matryoshka, languages] = await Promise.all([
-    pcaChart(report.targets),
-    matryoshkaChart(report.targets),
-    languageChart(report.targets),
-  ])
+export function reportHtml(
+  report: EvalReport,
+  { pca, matryoshka, languages }: ReportCharts,
+): string {
   return `<!doctype html>
 <html lang="en"><head><meta charset="utf-8"><title>Embedding quality report</title>
 <style>body{font:14px/1.4 system-ui,sans-serif;margin:2em;max-width:70em}table{border-collapse:collapse;margin:1em 0}
