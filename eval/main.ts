@@ -18,17 +18,15 @@ import { startService, type RunningService } from '../scripts/dev/service-proces
 import { EvalError, type Target } from './client.ts'
 import { runEval, summaryOf, TEXTS_PER_TARGET } from './run-eval.ts'
 
-const { values } = parseArgs({
-  options: {
-    'base-url': { type: 'string' },
-    'api-key': { type: 'string' },
-    model: { type: 'string' },
-    compare: { type: 'string' },
-    'compare-model': { type: 'string' },
-    'compare-api-key': { type: 'string' },
-    out: { type: 'string' },
-  },
-})
+const OPTIONS = {
+  'base-url': { type: 'string' },
+  'api-key': { type: 'string' },
+  model: { type: 'string' },
+  compare: { type: 'string' },
+  'compare-model': { type: 'string' },
+  'compare-api-key': { type: 'string' },
+  out: { type: 'string' },
+} as const
 
 /** Endpoints without keys (text-embeddings-inference, Infinity) ignore it; the client needs one. */
 const NO_KEY = 'no-key'
@@ -38,12 +36,20 @@ async function servedModel(baseUrl: string, apiKey: string): Promise<string> {
   const response = await fetch(`${baseUrl}/models`, {
     headers: { authorization: `Bearer ${apiKey}` },
   })
+  if (!response.ok) throw new EvalError(`${baseUrl}/models answered ${response.status}`)
   const { data } = (await response.json()) as { data: { id: string }[] }
+  if (!data[0]) throw new EvalError(`${baseUrl}/models lists no model for this key`)
   return data[0].id
 }
 
 let service: RunningService | undefined
 try {
+  let values: ReturnType<typeof parseArgs<{ options: typeof OPTIONS }>>['values']
+  try {
+    values = parseArgs({ options: OPTIONS }).values
+  } catch (err) {
+    throw new EvalError((err as Error).message)
+  }
   let main: Target
   if (values['base-url']) {
     if (!values.model) throw new EvalError('--base-url needs --model')

@@ -33,6 +33,9 @@ export function summaryOf(report: EvalReport, outDir: string) {
         spearman: Object.fromEntries(
           Object.entries(checks.similarity.languages).map(([l, v]) => [l, round(v.spearman)]),
         ),
+        passed_languages: Object.entries(checks.similarity.languages)
+          .filter(([, v]) => v.passed)
+          .map(([l]) => l),
       },
       cross_lingual: {
         passed: checks.crossLingual.passed,

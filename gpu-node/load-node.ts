@@ -100,7 +100,13 @@ export async function loadNode(settings: NodeSettings, options: LoadOptions = {}
     embedProbesOn(tokenizer, backends, manifest, settings.batching.maxBatchRequests),
     stats,
     thresholds,
-    { probeIntervalS, baselineFile, metrics, log },
+    {
+      probeIntervalS,
+      baselineFile,
+      metrics,
+      log,
+      onDriftChange: (drifted) => cache.suspend(drifted),
+    },
   )
   const model: ModelInfo = {
     id: manifest.id,

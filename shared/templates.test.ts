@@ -175,3 +175,19 @@ describe('chooseTemplate with the request fields', () => {
     )
   })
 })
+
+describe('chooseTemplate with a tenant default', () => {
+  it("keeps the tenant's default when it places task_type itself", () => {
+    const tenantTemplates = {
+      mine: { id: 'mine', query: 'Task {task_type}: {text}', document: '{text}' },
+    }
+    const choice = { tenantTemplates, tenantDefault: 'mine', modelDefault: 'qwen3' }
+    expect(chooseTemplate({ ...choice, fields: { inputType: 'query', taskType: 'code' } }).id).toBe(
+      'mine',
+    )
+    // use_case has no place in it: represent, where it belongs.
+    expect(
+      chooseTemplate({ ...choice, fields: { inputType: 'query', useCase: 'clustering' } }).id,
+    ).toBe('represent')
+  })
+})

@@ -112,10 +112,9 @@ export interface TemplateFields {
 /**
  * Picks the template for a request: the one it names (tenant templates shadow
  * built-ins), else the tenant's default, else the model's own. With no
- * template named, fields choose one that places them: `task_type` or
- * `use_case` pick `represent`, the template they belong to, and an
- * instruction for a default that has no place for instructions at all picks
- * `prefix`. Then every given field must have a place in the chosen template's
+ * template named, fields the default template has no place for choose one
+ * that places them: `task_type` or `use_case` pick `represent`, the template
+ * they belong to, and an instruction picks `prefix`. Then every given field must have a place in the chosen template's
  * form for the input type, or the request gets a 400 naming it.
  */
 export function chooseTemplate(choice: TemplateChoice): InstructionTemplate {
@@ -131,15 +130,17 @@ export function chooseTemplate(choice: TemplateChoice): InstructionTemplate {
       })
     }
     template = requested
-  } else if (fields?.taskType !== undefined || fields?.useCase !== undefined) {
-    template = find('represent')!
   } else {
     template =
       find(choice.tenantDefault ?? '') ?? find(choice.modelDefault) ?? BUILT_IN_TEMPLATES.none
-    const placesInstructions = [template.query, template.document].some((form) =>
-      form.includes('{instruction}'),
-    )
-    if (fields?.instruction !== undefined && !placesInstructions) template = find('prefix')!
+    const places = (placeholder: string) =>
+      [template.query, template.document].some((form) => form.includes(placeholder))
+    const taskFields =
+      (fields?.taskType !== undefined && !places('{task_type}')) ||
+      (fields?.useCase !== undefined && !places('{use_case}'))
+    if (taskFields) template = find('represent')!
+    else if (fields?.instruction !== undefined && !places('{instruction}'))
+      template = find('prefix')!
   }
   if (fields) checkFieldsFit(template, fields)
   return template
@@ -156,7 +157,7 @@ function checkFieldsFit(template: InstructionTemplate, fields: TemplateFields): 
     if (fields[key] === undefined || form.includes(placeholder)) continue
     const documentsBare = key === 'instruction' && template.query.includes('{instruction}')
     const advice = documentsBare
-      ? `template '${template.id}' embeds documents as they are (as Qwen's guidance says); name template 'prefix', or one of your own, to put an instruction on documents`
+      ? `template '${template.id}' embeds documents as they are${template.id === 'qwen3' ? " (as Qwen's guidance says)" : ''}; name template 'prefix', or one of your own, to put an instruction on documents`
       : `template '${template.id}' has no place for ${param} in its ${fields.inputType} form; ${param === 'instruction' ? "name a template that takes one, e.g. 'prefix'" : "name template 'represent'"}`
     throw new ApiError(400, advice, { param, code: 'invalid_value' })
   }

@@ -114,7 +114,11 @@ export async function embedOnNode(
   const status = response.status
   if (status === 400 || status === 413 || status === 422) {
     // The node's verdict on the input itself (too long, unknown token id): the client's to fix.
-    throw apiErrorFromBody(status, await response.json().catch(() => null))
+    const error = apiErrorFromBody(status, await response.json().catch(() => null))
+    // ...except a vector the model itself broke (NaN, all zeros): that is this node's fault, and
+    // another node (another GPU, driver or file) may compute it; the client hears it if none can.
+    if (error.code === 'invalid_vector') throw new NodeFailure('server-error', error)
+    throw error
   }
   if (!response.ok || response.headers.get('content-type') !== FRAME_CONTENT_TYPE) {
     const retryAfter = retryAfterSeconds(response.headers.get('retry-after'))

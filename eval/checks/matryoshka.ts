@@ -3,7 +3,7 @@
  * 128, 256, 512, 1024 and full, asked of the endpoint itself, and the share of full-size quality
  * each keeps. It passes when a quarter of the full size keeps at least 90%.
  */
-import type { EmbeddingClient } from '../client.ts'
+import { EvalError, type EmbeddingClient } from '../client.ts'
 import { instructionData } from '../data.ts'
 import { mrrAtK } from '../metrics.ts'
 import { qwen3Query } from './instructions.ts'
@@ -15,6 +15,8 @@ export interface MatryoshkaResult {
   full: number
   points: { dimensions: number; mrr_at_10: number; kept: number }[]
   passed: boolean
+  /** Set when the endpoint refused `dimensions` (e.g. OpenAI's ada-002): nothing to measure. */
+  unsupported?: string
 }
 
 export async function checkMatryoshka(
@@ -31,11 +33,17 @@ export async function checkMatryoshka(
   const mrrs: number[] = []
   for (const dimensions of sizes) {
     const options = dimensions === fullDimensions ? {} : { dimensions }
-    const documents = await client.embed(
-      passages.map((p) => p.text),
-      options,
-    )
-    mrrs.push(mrrAtK(await client.embed(queryTexts, options), documents, relevant))
+    try {
+      const documents = await client.embed(
+        passages.map((p) => p.text),
+        options,
+      )
+      mrrs.push(mrrAtK(await client.embed(queryTexts, options), documents, relevant))
+    } catch (err) {
+      // An endpoint without `dimensions` support fails this check, not the whole report.
+      if (!(err instanceof EvalError) || !/answered 4\d\d/.test(err.message)) throw err
+      return { full: NaN, points: [], passed: false, unsupported: err.message }
+    }
   }
   const full = mrrs.at(-1)!
   const points = sizes.map((dimensions, i) => ({

@@ -31,9 +31,19 @@ export class NodeMetrics {
     labelNames: ['figure'] as const,
     registers: [this.registry],
   })
+  readonly vectorProbeFailures = new Counter({
+    name: 'te_vector_probe_failures',
+    help: 'Drift probe runs that failed (the state keeps its last value meanwhile)',
+    registers: [this.registry],
+  })
   readonly vectorDrifted = new Gauge({
     name: 'te_vector_drifted',
     help: '1 while the vectors have drifted past a threshold, else 0',
+    registers: [this.registry],
+  })
+  readonly vectorMonitorDuration = new Counter({
+    name: 'te_vector_monitor_duration',
+    help: 'Seconds spent keeping the vector statistics (norms, centroid, variance), to weigh against te_batch_inference_duration',
     registers: [this.registry],
   })
   readonly vectorInvalid = new Counter({

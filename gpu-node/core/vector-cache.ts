@@ -56,7 +56,21 @@ export class VectorCache {
   }
 
   set(key: string, entry: CachedVector): void {
+    // Nothing is kept while the vectors are in doubt (drift): they would be served as good later.
+    if (this.suspended) return
     // A copy: the vector handed in may be a view into a whole batch's buffer.
     this.lru?.set(key, { ...entry, vector: entry.vector.slice() })
   }
+
+  /**
+   * While suspended (the node's vectors drifted), nothing new is kept. Suspending or resuming
+   * empties the cache: what it held was computed on one side of the change.
+   */
+  suspend(suspended: boolean): void {
+    if (suspended === this.suspended) return
+    this.suspended = suspended
+    this.lru?.clear()
+  }
+
+  private suspended = false
 }

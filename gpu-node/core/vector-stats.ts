@@ -33,7 +33,13 @@ export class VectorStats {
     return this.seen
   }
 
-  observe({ vectors, norms }: EmbeddedBatch): void {
+  observe(batch: EmbeddedBatch): void {
+    const started = performance.now()
+    this.record(batch)
+    this.metrics?.vectorMonitorDuration.inc((performance.now() - started) / 1000)
+  }
+
+  private record({ vectors, norms }: EmbeddedBatch): void {
     vectors.forEach((vector, row) => {
       const norm = norms[row]
       if (Number.isNaN(norm)) return this.metrics?.vectorInvalid.inc({ reason: 'nan_or_inf' })

@@ -33,18 +33,25 @@ export function loadProbes(): string[] {
     .parse(JSON.parse(readFileSync(PROBES_FILE, 'utf8'))).probes
 }
 
-export const BaselineSchema = z.object({
-  model: z.string(),
-  revision: z.string(),
-  /** Where it was taken, e.g. `cuda:0` or `cpu`. */
-  sessions: z.array(z.string()),
-  created: z.string(),
-  probes: z.array(z.string()),
-  /** Unit-length probe vectors, in probe order. */
-  vectors: z.array(z.array(z.number())),
-  /** Each probe's norm before normalization. */
-  norms: z.array(z.number()),
-})
+export const BaselineSchema = z
+  .object({
+    model: z.string(),
+    revision: z.string(),
+    /** Where it was taken, e.g. `cuda:0` or `cpu`. */
+    sessions: z.array(z.string()),
+    created: z.string(),
+    probes: z.array(z.string()),
+    /** Unit-length probe vectors, in probe order. */
+    vectors: z.array(z.array(z.number())),
+    /** Each probe's norm before normalization. */
+    norms: z.array(z.number()),
+  })
+  .refine((b) => b.vectors.length === b.probes.length && b.norms.length === b.probes.length, {
+    message: 'a baseline needs one vector and one norm per probe',
+  })
+  .refine((b) => b.norms.every((norm) => norm > 0), {
+    message: 'a baseline with a NaN or zero probe vector would report drift forever',
+  })
 export type Baseline = z.infer<typeof BaselineSchema>
 
 export interface DriftThresholds {
@@ -73,6 +80,8 @@ export interface MonitorReport {
   checked_at: string | null
   /** Valid vectors the running statistics have seen. */
   vectors_seen: number
+  /** Why the last probe run failed, if it did; the figures are then the previous run's. */
+  last_error: string | null
   probe_interval_s: number
 }
 
@@ -85,6 +94,8 @@ export class DriftMonitor {
   private checkedAt: string | null = null
   private timer: NodeJS.Timeout | undefined
   private drifted = false
+  private lastError: string | null = null
+  private checking = false
 
   constructor(
     private readonly model: { id: string; revision: string; sessions: string[] },
@@ -97,6 +108,8 @@ export class DriftMonitor {
       baselineFile?: string
       metrics?: NodeMetrics
       log?: (line: string) => void
+      /** Told whenever the state turns drifted or back: the node cache must not mix the two. */
+      onDriftChange?: (drifted: boolean) => void
     },
   ) {}
 
@@ -114,6 +127,12 @@ export class DriftMonitor {
         throw new Error(
           `MONITOR_BASELINE ${file} is for model '${baseline.model}', not '${this.model.id}'`,
         )
+      const base = (revision: string) => revision.replace(/\+[a-z0-9]+$/, '')
+      if (base(baseline.revision) !== base(this.model.revision)) {
+        this.options.log?.(
+          `[node] MONITOR_BASELINE ${file} was taken from revision ${baseline.revision}, this node serves ${this.model.revision}: a changed model will report drift`,
+        )
+      }
       this.baseline = baseline
       this.baselineSource = file
     } else {
@@ -123,8 +142,24 @@ export class DriftMonitor {
     await this.check()
     const seconds = this.options.probeIntervalS
     if (seconds > 0) {
-      this.timer = setInterval(() => void this.check().catch(() => {}), seconds * 1000)
+      this.timer = setInterval(() => void this.tick(), seconds * 1000)
       this.timer.unref()
+    }
+  }
+
+  /** One scheduled check: skipped while the last one still runs; a failure is logged and kept. */
+  private async tick(): Promise<void> {
+    if (this.checking) return
+    this.checking = true
+    try {
+      await this.check()
+      this.lastError = null
+    } catch (err) {
+      this.lastError = (err as Error).message
+      this.options.log?.(`[node] drift probes failed: ${this.lastError}`)
+      this.options.metrics?.vectorProbeFailures.inc()
+    } finally {
+      this.checking = false
     }
   }
 
@@ -152,16 +187,18 @@ export class DriftMonitor {
       throw new Error(
         `the baseline's vectors are ${baseline.vectors[0]?.length}-d, this model's ${vectors[0]?.length}-d`,
       )
-    // A probe that came out NaN or all zeros is as far from its baseline as a vector can be.
+    // A probe that came out NaN or all zeros counts as distance 1: past any sensible threshold.
     const probeDistance = Math.max(
       ...vectors.map((vector, i) =>
         norms[i] > 0 ? cosineDistance(vector, baseline.vectors[i]) : 1,
       ),
     )
     const baseNorms = summary(baseline.norms)
+    // Models that normalize inside the graph give nearly constant norms: a floor of 1e-4 of the
+    // mean keeps float rounding from counting as drift.
     const normShift =
       Math.abs(summary(norms).mean - baseNorms.mean) /
-      Math.max(baseNorms.std, 1e-6 * baseNorms.mean)
+      Math.max(baseNorms.std, 1e-4 * baseNorms.mean)
     const centroid = this.stats.count > 0 ? this.stats.centroid() : null
     const probeCentroid = meanVector(
       baseline.vectors.map((v, i) => v.map((x) => x * baseline.norms[i])),
@@ -183,6 +220,7 @@ export class DriftMonitor {
         `[node] vectors drifted from the baseline (${this.baselineSource}, revision ${baseline.revision}): probe distance ${figures.probe_distance.toExponential(2)} (max ${maxProbeDistance}), norm shift ${figures.norm_shift.toFixed(2)} sd (max ${maxNormShift}); the edge stops caching this node's vectors`,
       )
     }
+    if (drifted !== this.drifted) this.options.onDriftChange?.(drifted)
     this.drifted = drifted
     this.figures = figures
     this.checkedAt = new Date().toISOString()
@@ -211,6 +249,7 @@ export class DriftMonitor {
       thresholds: this.thresholds,
       checked_at: this.checkedAt,
       vectors_seen: this.stats.count,
+      last_error: this.lastError,
       probe_interval_s: this.options.probeIntervalS,
     }
   }

@@ -18,7 +18,7 @@ import { qwen3Exports } from '../../test/support/qwen3-exports.ts'
 import { monitorConfigFromEnv, REPO_ROOT } from '../config.ts'
 import type { LoadedNode } from '../load-node.ts'
 import { patchedModelFolder } from '../testing/patched-folder.ts'
-import { signedGet } from '../testing/signed-request.ts'
+import { postEmbed, signedGet, textsBody } from '../testing/signed-request.ts'
 import { startTestNode, type TestNodeOverrides } from '../testing/test-node.ts'
 import { BaselineSchema, loadProbes, type MonitorReport } from './drift-monitor.ts'
 
@@ -107,6 +107,11 @@ describe('drift monitoring', () => {
       expect(info.vectors).toBe('drifted')
       const metrics = await (await node.app.request('/metrics')).text()
       expect(metrics).toMatch(/te_vector_drifted 1/)
+      // Its answers say so, and its own cache keeps none of them: asked twice, computed twice.
+      const ask = () => postEmbed(node.app, textsBody(node.manifest.id, ['drift: asked twice']))
+      const [first, second] = [await ask(), await ask()]
+      expect(first.headers.get('x-vectors')).toBe('drifted')
+      expect(second.headers.get('x-node-cache')).toBe('miss')
       expect(metrics).toMatch(/te_vector_drift\{figure="probe_distance"\} [\d.]+/)
     } finally {
       await swapped.remove()
@@ -149,6 +154,15 @@ describe('drift monitoring', () => {
       state: 'ok',
       baseline: { source: file, sessions: ['cpu'] },
     })
+  })
+
+  it('refuses a baseline file that lacks a vector per probe, naming the problem', async () => {
+    const file = path.join(workDir, 'truncated.json')
+    const good = JSON.parse(await readFile(await saveBaseline(await serve(seedA), 'full'), 'utf8'))
+    await writeFile(file, JSON.stringify({ ...good, vectors: good.vectors.slice(1) }))
+    await expect(serve(seedA, withBaseline(file))).rejects.toThrow(
+      /one vector and one norm per probe/,
+    )
   })
 
   it('answers /monitor only to a signed request', async () => {

@@ -2,9 +2,9 @@
  * How the drift probes reach the model: tokenized by the node's own
  * tokenizers, padded as any batch, and run on the node's own sessions, but
  * straight to a session rather than through the queue. So they pass every
- * cache, and a probe run neither teaches the batch cost model nor counts in
- * the traffic statistics: 32 short texts every few minutes, which a session
- * takes between two batches.
+ * cache and stay out of the traffic statistics: 32 short texts every few
+ * minutes, which a session takes between two batches (its worker runs one at a
+ * time; a batch that waits behind them counts their time in its own).
  */
 import type { EmbeddingBackend } from '../backend/backend.ts'
 import { padBatch } from '../backend/padded-batch.ts'

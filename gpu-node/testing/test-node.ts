@@ -60,7 +60,11 @@ export async function startTestNode(
   options: LoadOptions = {},
 ) {
   const node = await loadNode(testSettings(modelDir, overrides), { log: () => {}, ...options })
-  await node.warmUp()
+  // A node that cannot warm up (say, a baseline it refuses) must not leave its threads behind.
+  await node.warmUp().catch(async (err: unknown) => {
+    await node.close()
+    throw err
+  })
   node.state.ready = true
   return node
 }

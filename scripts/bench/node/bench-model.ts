@@ -87,6 +87,7 @@ export async function benchModel(
   const vectorDifference: ModelReport['vectorDifference'] = {}
   let nodeVectors: Float32Array[] = []
   let transformersError: string | null = null
+  let monitorOverhead: ModelReport['monitorOverhead'] = null
   for (const name of CONTENDERS) {
     log(`starting ${LABELS[name]}`)
     let server
@@ -148,6 +149,12 @@ export async function benchModel(
         rows.push(row)
         log(`  ${describeRow(row)}`)
       }
+      if (name === 'node') {
+        monitorOverhead = await monitorShare(server.url)
+        log(
+          `node: vector monitoring took ${(monitorOverhead.share * 100).toFixed(3)}% of batch inference time`,
+        )
+      }
     } finally {
       await server.stop()
       log(`stopped ${LABELS[name]}`)
@@ -166,7 +173,21 @@ export async function benchModel(
     transformersError,
     vectorDifference,
     meanTokensPerText: sample.reduce((a, b) => a + b, 0) / sample.length,
+    monitorOverhead,
   }
+}
+
+/** The node's monitoring seconds against its batch inference seconds, from its /metrics. */
+async function monitorShare(url: string): Promise<NonNullable<ModelReport['monitorOverhead']>> {
+  const text = await (await fetch(new URL('/metrics', url))).text()
+  const sum = (metric: string) =>
+    text
+      .split('\n')
+      .filter((line) => line.startsWith(metric))
+      .reduce((total, line) => total + Number(line.split(' ').at(-1)), 0)
+  const monitorSeconds = sum('te_vector_monitor_duration ')
+  const inferenceSeconds = sum('te_batch_inference_duration_sum')
+  return { monitorSeconds, inferenceSeconds, share: monitorSeconds / inferenceSeconds }
 }
 
 function maxDifference(expected: Float32Array[], actual: Float32Array[]): number {

@@ -21,7 +21,14 @@ const app = createBaselineApp(secret, async (text) => {
   const outputs = await session.run(feeds, [manifest.graph.output])
   const hidden = outputs[manifest.graph.output]
   const width = Number(hidden.dims.at(-1))
-  const [vector] = poolBatch(manifest.pooling, hidden.data as Float32Array | Uint16Array, mask, 1, seq, width)
+  const [vector] = poolBatch(
+    manifest.pooling,
+    hidden.data as Float32Array | Uint16Array,
+    mask,
+    1,
+    seq,
+    width,
+  )
   hidden.dispose()
   return { vector: l2Normalize(vector), tokens: ids.length }
 })

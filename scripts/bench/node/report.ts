@@ -48,6 +48,11 @@ export interface ModelReport {
   /** Largest |component difference| between a contender's vectors and the node's, on probe texts. */
   vectorDifference: Partial<Record<ContenderName, number>>
   meanTokensPerText: number
+  /**
+   * The node's vector monitoring time over its batch inference time, from its own /metrics
+   * after every cell (te_vector_monitor_duration / te_batch_inference_duration_sum).
+   */
+  monitorOverhead: { monitorSeconds: number; inferenceSeconds: number; share: number } | null
 }
 
 export interface Ratios {
@@ -109,6 +114,11 @@ const show = (value: number | null, digits = 2) => (value === null ? 'n/a' : val
 
 export function printTable(report: ModelReport, ratios: Ratios): void {
   const withFlops = report.matmul !== null
+  const overhead = report.monitorOverhead
+  if (overhead)
+    console.log(
+      `\nvector monitoring: ${(overhead.monitorSeconds * 1000).toFixed(1)} ms over ${overhead.inferenceSeconds.toFixed(1)} s of batch inference = ${(overhead.share * 100).toFixed(3)}% (goal ≤ 2%)`,
+    )
   console.log(
     `\n${report.model} (${report.dimensions}-d, at most ${report.maxInputTokens} tokens; ` +
       `texts average ${report.meanTokensPerText.toFixed(1)} tokens); ${report.bounds}`,
@@ -182,6 +192,7 @@ export function summaryJson(
     transformers_js_error: report.transformersError,
     mean_tokens_per_text: report.meanTokensPerText,
     vector_max_abs_difference_vs_node: report.vectorDifference,
+    monitor_overhead: report.monitorOverhead,
     rows: report.rows.map((r) => ({
       contender: r.contender,
       clients: r.clients,
