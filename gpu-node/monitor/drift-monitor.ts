@@ -22,6 +22,7 @@ import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { z } from 'zod'
+import { cosine } from '../../shared/cosine.ts'
 import type { NodeMetrics } from '../core/metrics.ts'
 import type { VectorStats } from '../core/vector-stats.ts'
 
@@ -259,16 +260,9 @@ export class DriftMonitor {
   }
 }
 
+/** 1 − cosine, at least 0; two vectors with nothing in common are 1 apart, opposite ones 2. */
 function cosineDistance(a: ArrayLike<number>, b: ArrayLike<number>): number {
-  let dot = 0
-  let na = 0
-  let nb = 0
-  for (let i = 0; i < a.length; i++) {
-    dot += a[i] * b[i]
-    na += a[i] * a[i]
-    nb += b[i] * b[i]
-  }
-  return na > 0 && nb > 0 ? Math.max(0, 1 - dot / Math.sqrt(na * nb)) : 1
+  return Math.max(0, 1 - cosine(a, b))
 }
 
 function summary(values: number[]): { mean: number; std: number } {

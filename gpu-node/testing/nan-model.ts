@@ -8,6 +8,7 @@ import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import onnxProto from 'onnx-proto'
+import { tensorInfo } from '../../scripts/tiny-qwen3/build-graph.ts'
 import { qwen3TokenizerPath } from '../../scripts/tiny-qwen3/tokenizer.ts'
 import type { ModelManifest } from '../model/manifest.ts'
 
@@ -19,17 +20,6 @@ export const ZERO_AT = 100
 
 export async function nanModelFolder() {
   const dir = await mkdtemp(path.join(tmpdir(), 'nan-model-'))
-  const info = (name: string, elemType: number, dims: (string | number)[]) => ({
-    name,
-    type: {
-      tensorType: {
-        elemType,
-        shape: {
-          dim: dims.map((d) => (typeof d === 'string' ? { dimParam: d } : { dimValue: d })),
-        },
-      },
-    },
-  })
   const floats = (name: string, values: number[], dims: number[]) => ({
     name,
     dataType: FLOAT,
@@ -64,10 +54,10 @@ export async function nanModelFolder() {
         },
       ],
       input: [
-        info('input_ids', INT64, ['batch', 'sequence']),
-        info('attention_mask', INT64, ['batch', 'sequence']),
+        tensorInfo('input_ids', INT64, ['batch', 'sequence']),
+        tensorInfo('attention_mask', INT64, ['batch', 'sequence']),
       ],
-      output: [info('last_hidden_state', FLOAT, ['batch', 'sequence', 4])],
+      output: [tensorInfo('last_hidden_state', FLOAT, ['batch', 'sequence', 4])],
     },
   })
   await writeFile(path.join(dir, 'model.onnx'), onnx.ModelProto.encode(model).finish())

@@ -125,7 +125,8 @@ class GraphBuilder {
   }
 }
 
-function tensorInfo(name: string, elemType: number, dims: (string | number)[]) {
+/** A graph input or output: name, element type and shape (symbolic sizes as strings). */
+export function tensorInfo(name: string, elemType: number, dims: (string | number)[]) {
   const dim = dims.map((d) => (typeof d === 'string' ? { dimParam: d } : { dimValue: d }))
   return { name, type: { tensorType: { elemType, shape: { dim } } } }
 }

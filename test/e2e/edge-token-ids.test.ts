@@ -9,7 +9,7 @@ import { Tokenizer } from '@huggingface/tokenizers'
 import OpenAI from 'openai'
 import { beforeAll, describe, expect, inject, it } from 'vitest'
 import { REPO_ROOT } from '../../gpu-node/config.ts'
-import { cosine } from '../support/vectors.ts'
+import { cosine } from '../../shared/cosine.ts'
 
 const MODEL = 'use-lite-en'
 const client = new OpenAI({

@@ -4,7 +4,7 @@
  */
 import OpenAI from 'openai'
 import { describe, expect, inject, it } from 'vitest'
-import { cosine } from '../support/vectors.ts'
+import { cosine } from '../../shared/cosine.ts'
 
 const MODEL = 'use-lite-en'
 const client = new OpenAI({

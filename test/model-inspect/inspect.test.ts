@@ -11,6 +11,7 @@ import { promisify } from 'node:util'
 import onnxProto from 'onnx-proto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { REPO_ROOT } from '../../gpu-node/config.ts'
+import { tensorInfo } from '../../scripts/tiny-qwen3/build-graph.ts'
 import { qwen3Exports } from '../support/qwen3-exports.ts'
 import { tinyQwen3Folder } from '../support/tiny-qwen3-folder.ts'
 
@@ -49,7 +50,9 @@ describe('model:inspect', () => {
     async (layout) => {
       const { code, out } = await inspect(exports.dirs[layout])
       expect(code, out).toBe(0)
-      expect(out).toMatch(/dimensions\s+64\s+← (onnx\/)?model\.onnx output last_hidden_state's last axis/)
+      expect(out).toMatch(
+        /dimensions\s+64\s+← (onnx\/)?model\.onnx output last_hidden_state's last axis/,
+      )
       expect(out).toMatch(/eos_token_id\s+151643/)
       expect(out).toContain('default on CPU: fp32')
       expect(out).toMatch(/served as qwen3-tiny-/)
@@ -94,17 +97,6 @@ describe('model:inspect', () => {
       path.join(exports.dirs['qdrant'], 'tokenizer.json'),
       path.join(dir, 'tokenizer.json'),
     )
-    const info = (name: string, elemType: number, dims: (string | number)[]) => ({
-      name,
-      type: {
-        tensorType: {
-          elemType,
-          shape: {
-            dim: dims.map((d) => (typeof d === 'string' ? { dimParam: d } : { dimValue: d })),
-          },
-        },
-      },
-    })
     const INT64 = onnx.TensorProto.DataType.INT64
     const model = onnx.ModelProto.create({
       irVersion: 8,
@@ -113,10 +105,10 @@ describe('model:inspect', () => {
         name: 'odd',
         node: [{ opType: 'Identity', input: ['input_ids'], output: ['token_ids_out'] }],
         input: [
-          info('input_ids', INT64, ['b', 's']),
-          info('pixel_values', onnx.TensorProto.DataType.FLOAT, ['b', 3, 224, 224]),
+          tensorInfo('input_ids', INT64, ['b', 's']),
+          tensorInfo('pixel_values', onnx.TensorProto.DataType.FLOAT, ['b', 3, 224, 224]),
         ],
-        output: [info('token_ids_out', INT64, ['b', 's'])],
+        output: [tensorInfo('token_ids_out', INT64, ['b', 's'])],
       },
     })
     await writeFile(path.join(dir, 'model.onnx'), onnx.ModelProto.encode(model).finish())

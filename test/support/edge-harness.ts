@@ -69,4 +69,4 @@ export interface EmbeddingsBody {
 
 export const DEFAULT_MODEL = 'use-lite-en'
 
-export { cosine } from './vectors.ts'
+export { cosine } from '../../shared/cosine.ts'
