@@ -191,3 +191,19 @@ describe('chooseTemplate with a tenant default', () => {
     ).toBe('represent')
   })
 })
+
+describe('chooseTemplate with hostile ids', () => {
+  it.each(['constructor', '__proto__', 'toString', 'hasOwnProperty'])(
+    "refuses '%s' as an unknown template (400), not as Object's property",
+    (id) => {
+      const choose = () =>
+        chooseTemplate({ requested: id, tenantTemplates: {}, modelDefault: 'none' })
+      expect(choose).toThrow(ApiError)
+      expect(choose).toThrow(`unknown template '${id}'`)
+    },
+  )
+
+  it("falls back to the model's template when a tenant default names no own template", () => {
+    expect(chooseTemplate({ tenantDefault: 'constructor', modelDefault: 'qwen3' }).id).toBe('qwen3')
+  })
+})

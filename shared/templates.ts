@@ -118,7 +118,10 @@ export interface TemplateFields {
  * form for the input type, or the request gets a 400 naming it.
  */
 export function chooseTemplate(choice: TemplateChoice): InstructionTemplate {
-  const find = (id: string) => choice.tenantTemplates?.[id] ?? BUILT_IN_TEMPLATES[id]
+  // Own properties only: `constructor` or `__proto__` is an unknown template, not Object's.
+  const own = (table: Readonly<Record<string, InstructionTemplate>> | undefined, id: string) =>
+    table && Object.hasOwn(table, id) ? table[id] : undefined
+  const find = (id: string) => own(choice.tenantTemplates, id) ?? own(BUILT_IN_TEMPLATES, id)
   const fields = choice.fields
   let template: InstructionTemplate
   if (choice.requested !== undefined) {
