@@ -3,7 +3,10 @@
  * execution provider. Which providers to try, and how many sessions, is
  * decided in session-pool.ts; each session lives in its own worker thread.
  */
+import { existsSync } from 'node:fs'
+import { createRequire } from 'node:module'
 import { availableParallelism } from 'node:os'
+import path from 'node:path'
 import * as ort from 'onnxruntime-node'
 import type { ProviderSpec, SessionConfig } from '../config.ts'
 
@@ -36,6 +39,27 @@ export function sessionOptions(
     // binding reads from `extra`.
     extra: { session: { intra_op: { allow_spinning: settings.intraOpSpinning ? '1' : '0' } } },
   }
+}
+
+/**
+ * Whether this onnxruntime-node install carries the CUDA provider library (an install with
+ * `--onnxruntime-node-install=cuda12`). Without it, asking for CUDA only makes onnxruntime print
+ * a red error about a missing library on every CPU-only start.
+ */
+export function cudaProviderInstalled(): boolean {
+  const bin = path.join(
+    path.dirname(createRequire(import.meta.url).resolve('onnxruntime-node')),
+    '..',
+    'bin',
+    'napi-v6',
+    process.platform,
+    process.arch,
+  )
+  const library =
+    process.platform === 'win32'
+      ? 'onnxruntime_providers_cuda.dll'
+      : 'libonnxruntime_providers_cuda.so'
+  return existsSync(path.join(bin, library))
 }
 
 /** Loads the model on one provider; throws with onnxruntime's first line when it cannot. */

@@ -14,6 +14,7 @@ import { providerLabel } from '../config.ts'
 import { serveVariant, type ModelFolder, type ServedModel } from '../model/model-folder.ts'
 import { chooseVariant, type ModelVariant } from '../model/variants.ts'
 import type { EmbeddingBackend } from './backend.ts'
+import { cudaProviderInstalled } from './onnx-session.ts'
 import { SessionWorkerBackend } from './session-worker-backend.ts'
 
 export interface StartedSessions {
@@ -44,7 +45,11 @@ export async function startSessions(
   // A GPU variant the folder cannot serve (say, model_fp16.onnx without its data file) must not
   // stop a host whose CPU can serve fp32: it is one more reason to fall back.
   let gpu: ReturnType<typeof modelFor> | null = null
-  if (cudaSpecs.length > 0) {
+  if (cudaSpecs.length > 0 && !cudaProviderInstalled()) {
+    failures.push(
+      'this onnxruntime-node install has no CUDA provider (a GPU host installs with --onnxruntime-node-install=cuda12)',
+    )
+  } else if (cudaSpecs.length > 0) {
     try {
       gpu = modelFor('gpu')
     } catch (err) {

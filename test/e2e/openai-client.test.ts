@@ -3,6 +3,7 @@
  * npm client against the edge, which calls the real node.
  */
 import OpenAI from 'openai'
+import { cudaProviderInstalled } from '../../gpu-node/backend/onnx-session.ts'
 import { describe, expect, inject, it } from 'vitest'
 import { cosine } from '../../shared/cosine.ts'
 
@@ -23,6 +24,11 @@ describe('npm start', () => {
     const output = inject('startOutput')
     expect(output).toContain(`Development API key: ${inject('devKey')}`)
     expect(output).toContain(`curl ${inject('edgeUrl')}/v1/embeddings`)
+    if (!cudaProviderInstalled()) {
+      // A CPU-only install is not asked for CUDA, so onnxruntime prints no red error at start.
+      expect(output).not.toContain('[E:onnxruntime')
+      expect(output).toContain('no CUDA provider')
+    }
   })
 })
 
