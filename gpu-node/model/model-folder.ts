@@ -153,6 +153,9 @@ export function deriveVariant(
         value: `sha256-${folderDigest(folder, onnxPath, graph).slice(0, 16)}+${variant}`,
         source: `a digest of the config files and of samples of ${onnxFile} and its weights`,
       }
+  // Parsed here and dropped after: a node keeps its folder, and Qwen3's tokenizer.json held for
+  // the process's life would cost the main thread ~100 MB it never uses (workers tokenize).
+  const tokenizerJson = folder.tokenizerPath ? (readJson(folder.tokenizerPath) as object) : null
   const derivation = deriveManifest({
     files: folder.files,
     graph,
@@ -161,8 +164,8 @@ export function deriveVariant(
     id: { value: origin.name, source: origin.nameSource },
     modelId: folder.modelId,
     revision,
-    tokenId: tokenLookup(folder),
-    appendedToken: folder.tokenizerPath ? appendedToken(folder.tokenizerJson) : null,
+    tokenId: tokenLookup(folder, tokenizerJson),
+    appendedToken: tokenizerJson ? appendedToken(tokenizerJson) : null,
   })
   // A revision from manifest.json still names the variant: fp16 and fp32 vectors differ.
   if (derivation.manifest && folder.override?.revision !== undefined)
@@ -227,15 +230,18 @@ function readJson(file: string): unknown {
 
 /**
  * Special tokens are looked up in tokenizer_config.json's added_tokens_decoder first (small),
- * then in tokenizer.json (parsed only if needed).
+ * then in tokenizer.json.
  */
-function tokenLookup(folder: ModelFolder): (token: string) => number | undefined {
+function tokenLookup(
+  folder: ModelFolder,
+  tokenizerJson: object | null,
+): (token: string) => number | undefined {
   return (token) => {
     const decoder = folder.files.tokenizerConfig?.value.added_tokens_decoder ?? {}
     for (const [id, entry] of Object.entries(decoder))
       if (entry.content === token) return Number(id)
-    if (!folder.tokenizerPath) return undefined
-    const json = folder.tokenizerJson as {
+    if (!tokenizerJson) return undefined
+    const json = tokenizerJson as {
       added_tokens?: { id: number; content: string }[]
       model?: { vocab?: Record<string, number> | [string, number][] }
     }
