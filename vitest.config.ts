@@ -59,6 +59,10 @@ export default defineConfig({
           name: 'e2e',
           environment: 'node',
           include: ['test/e2e/**/*.test.ts', 'eval/**/*.test.ts'],
+          // One file at a time: several start services of their own (a 2.4 GB model, wrangler
+          // dev) or drive hundreds of requests, and on 2 cores side by side they starved the
+          // keys CLI's admin calls past its 30 s timeout.
+          fileParallelism: false,
           globalSetup: ['test/setup/whole-service.ts'],
           testTimeout: 60_000,
           hookTimeout: 240_000,
