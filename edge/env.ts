@@ -18,6 +18,8 @@ export interface Env {
   MAX_BODY_BYTES?: string
   /** Several inference nodes, comma-separated; unset: NODE_URL alone (edge/origin/pool-config.ts). */
   NODE_URLS?: string
+  /** "1": plain http to a non-loopback node is allowed (a private network); else https is required. */
+  ALLOW_INSECURE_NODE_URLS?: string
   /** Consecutive failures that open a node's circuit breaker (default 3). */
   NODE_BREAKER_FAILURES?: string
   /** Milliseconds an open breaker waits before a half-open probe of the node's /ready (default 5000). */

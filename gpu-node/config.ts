@@ -8,6 +8,13 @@ import path from 'node:path'
 import { fileURLToPath } from 'node:url'
 import { parseVariant, type ModelVariant } from './model/variants.ts'
 
+/**
+ * The node's default body limit: the edge's largest body (16 MiB) plus what templating may add
+ * to each of 2048 inputs (an instruction of up to 4096 characters, up to 3 bytes each in UTF-8,
+ * and the template around it: 32 KiB is ample). Past it a body cannot have come from the edge.
+ */
+export const DEFAULT_NODE_MAX_BODY_BYTES = 16 * 1024 * 1024 + 2048 * 32 * 1024
+
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 
 /** One entry of EXECUTION_PROVIDERS: `cuda:1` is CUDA on device 1, `cpu` the CPU. */
@@ -86,13 +93,20 @@ export interface NodeConfig {
   modelVariant: ModelVariant | undefined
   /** `NODE_SECRET` (required): HMAC secret shared with the edge; unsigned requests get 401. */
   secret: string
+  /**
+   * `SCRAPE_TOKEN` (optional): a bearer token that may read /metrics, /info and /monitor, for a
+   * Prometheus scraper; without it only the edge's signed GETs may.
+   */
+  scrapeToken: string | undefined
+  /** `NONCE_MEMORY_SIZE` (200000): nonces kept to refuse replays (router/nonce-memory.ts). */
+  nonceMemorySize: number
   session: SessionConfig
   batching: BatchingConfig
   /** `TOKENIZATION_WORKERS`: worker threads that tokenize (default: half the cores, at least 1). */
   tokenizationWorkers: number
   /** `VECTOR_CACHE_BYTES` (64 MiB; 0 turns it off): node-local cache of recent vectors. */
   vectorCacheBytes: number
-  /** `MAX_INPUTS_PER_REQUEST` (2048) and `MAX_BODY_BYTES` (64 MiB). */
+  /** `MAX_INPUTS_PER_REQUEST` (2048) and `MAX_BODY_BYTES` (80 MiB: DEFAULT_NODE_MAX_BODY_BYTES). */
   maxInputsPerRequest: number
   maxBodyBytes: number
   /** `SHUTDOWN_TIMEOUT_MS` (30000): how long SIGTERM waits for requests in flight. */
@@ -205,6 +219,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): NodeConfig 
     modelId: env.MODEL_ID || undefined,
     modelVariant: env.MODEL_VARIANT ? parseVariant(env.MODEL_VARIANT) : undefined,
     secret,
+    scrapeToken: scrapeTokenFrom(env),
+    nonceMemorySize: intFrom(env, 'NONCE_MEMORY_SIZE', 200_000, 1),
     session: {
       executionProviders: parseProviders(
         env.EXECUTION_PROVIDERS || 'cuda,cpu',
@@ -236,10 +252,21 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): NodeConfig 
     ),
     vectorCacheBytes: intFrom(env, 'VECTOR_CACHE_BYTES', 64 * 1024 * 1024),
     maxInputsPerRequest: intFrom(env, 'MAX_INPUTS_PER_REQUEST', 2048, 1),
-    maxBodyBytes: Math.max(1024, intFrom(env, 'MAX_BODY_BYTES', 64 * 1024 * 1024)),
+    maxBodyBytes: Math.max(1024, intFrom(env, 'MAX_BODY_BYTES', DEFAULT_NODE_MAX_BODY_BYTES)),
     shutdownTimeoutMs: intFrom(env, 'SHUTDOWN_TIMEOUT_MS', 30_000),
     monitor: monitorConfigFromEnv(env),
   }
+}
+
+function scrapeTokenFrom(env: NodeJS.ProcessEnv): string | undefined {
+  const token = env.SCRAPE_TOKEN
+  if (!token) return undefined
+  // A guessable token would open the reports the signature guards.
+  if (token.length < 16 || !/^[A-Za-z0-9._~+/-]+=*$/.test(token))
+    throw new Error(
+      'SCRAPE_TOKEN must be at least 16 characters of a bearer token (A-Z a-z 0-9 . _ ~ + / -)',
+    )
+  return token
 }
 
 /** The MONITOR_* variables alone (tests take the defaults from here too). */

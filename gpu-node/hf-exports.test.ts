@@ -17,7 +17,7 @@ import type { LoadedNode } from './load-node.ts'
 import { openModel } from './model/model-folder.ts'
 import type { ModelVariant } from './model/variants.ts'
 import { maxAbsDiff } from './testing/batch-invariance.ts'
-import { postEmbed, textsBody } from './testing/signed-request.ts'
+import { postEmbed, signedGet, textsBody } from './testing/signed-request.ts'
 import { startTestNode, type TestNodeOverrides } from './testing/test-node.ts'
 
 const EOS = 151643
@@ -109,7 +109,7 @@ describe('a Hugging Face folder with no manifest.json', () => {
       graph: { position_ids: 'position_ids', output: 'last_hidden_state' },
     })
     expect(node.manifest.revision).toMatch(/\+fp32$/)
-    const info = (await (await node.app.request('/info')).json()) as { models: object[] }
+    const info = (await (await signedGet(node.app, '/info')).json()) as { models: object[] }
     expect(info.models[0]).toMatchObject({ variant: 'fp32', revision: node.manifest.revision })
   })
 

@@ -22,6 +22,7 @@ import { fusedAttentionOp } from './model/onnx-graph-info.ts'
 import { DriftMonitor } from './monitor/drift-monitor.ts'
 import { embedProbesOn } from './monitor/embed-probes.ts'
 import { createNodeApp } from './router/app.ts'
+import { NonceMemory } from './router/nonce-memory.ts'
 import { ServingState } from './router/serving-state.ts'
 import { TokenizerPool } from './tokenization/tokenizer-pool.ts'
 
@@ -31,6 +32,8 @@ export type NodeSettings = Pick<
   | 'modelId'
   | 'modelVariant'
   | 'secret'
+  | 'scrapeToken'
+  | 'nonceMemorySize'
   | 'session'
   | 'batching'
   | 'tokenizationWorkers'
@@ -125,6 +128,8 @@ export async function loadNode(settings: NodeSettings, options: LoadOptions = {}
     metrics,
     state,
     secret: settings.secret,
+    scrapeToken: settings.scrapeToken,
+    nonces: new NonceMemory(settings.nonceMemorySize),
     sessions,
     isHealthy: () => backends.some((backend) => backend.alive),
     maxBatchRequests: settings.batching.maxBatchRequests,

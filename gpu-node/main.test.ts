@@ -5,6 +5,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { EMBED_PATH } from '../shared/node-protocol.ts'
+import { fetchSigned } from '../shared/signed-get.ts'
 import { decodeFrame } from '../shared/vector-codec.ts'
 import { startInferenceNode, type RunningNode } from '../test/support/inference-node-process.ts'
 import { tinyQwen3Folder } from '../test/support/tiny-qwen3-folder.ts'
@@ -30,7 +31,7 @@ afterAll(async () => {
 })
 
 async function metric(name: string): Promise<number> {
-  const text = await (await fetch(`${node.url}/metrics`)).text()
+  const text = await (await fetchSigned(node.url, '/metrics', TEST_SECRET)).text()
   const line = text.split('\n').find((l) => l.startsWith(`${name} `))
   return Number(line?.split(' ')[1] ?? NaN)
 }

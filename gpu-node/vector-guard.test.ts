@@ -9,7 +9,7 @@ import { decodeFrame } from '../shared/vector-codec.ts'
 import type { LoadedNode } from './load-node.ts'
 import { GatedBackend } from './testing/gated-backend.ts'
 import { nanModelFolder } from './testing/nan-model.ts'
-import { postEmbed } from './testing/signed-request.ts'
+import { postEmbed, signedGet } from './testing/signed-request.ts'
 import { startTestNode } from './testing/test-node.ts'
 
 let node: LoadedNode
@@ -36,7 +36,7 @@ const body = (...rows: number[][]) => ({
   truncate: false,
 })
 const metric = async (line: RegExp) => {
-  const text = await (await node.app.request('/metrics')).text()
+  const text = await (await signedGet(node.app, '/metrics')).text()
   return Number(line.exec(text)?.[1] ?? 0)
 }
 

@@ -17,6 +17,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { REPO_ROOT } from '../gpu-node/config.ts'
 import { INFO_PATH, type NodeInfo } from '../shared/node-protocol.ts'
+import { fetchSigned } from '../shared/signed-get.ts'
 import { ensureDefaultModel } from './default-model/prepare.ts'
 import { devTenantEntries, newDevKey } from './dev/dev-tenant.ts'
 import { run, spawnService, waitForOk } from './dev/processes.ts'
@@ -59,7 +60,9 @@ process.once('SIGTERM', () => stopAll(0))
 try {
   await waitForOk(`http://127.0.0.1:${nodePort}/ready`, node, 120_000)
   // The node derives the model's id from its folder (or MODEL_ID); ask it rather than guess.
-  const info = (await (await fetch(`http://127.0.0.1:${nodePort}${INFO_PATH}`)).json()) as NodeInfo
+  const info = (await (
+    await fetchSigned(`http://127.0.0.1:${nodePort}`, INFO_PATH, nodeSecret)
+  ).json()) as NodeInfo
   modelId = info.models[0].id
 
   console.log(

@@ -1,18 +1,29 @@
 /**
- * HMAC-SHA256 request signing between the edge and the node.
+ * HMAC-SHA256 signing of the edge ↔ node channel, both ways.
  *
- * The edge signs `{timestamp}.{body}` with a shared secret; the node accepts a
- * request only if the signature verifies and the timestamp is recent, so a
- * captured request cannot be replayed later. `crypto.subtle.verify` compares
- * in constant time.
+ * A request's signature covers its method, path, a SHA-256 digest of its body,
+ * a timestamp and a random nonce: a captured request cannot be sent to another
+ * endpoint, with another body, later than the skew window allows, or twice
+ * within it (the node remembers nonces, gpu-node/router/nonce-memory.ts).
+ * Signing a digest rather than `timestamp.body` means the body is never copied
+ * to be signed. The header's form and freshness can be checked before a byte
+ * of the body is read (`parseSignature`).
+ *
+ * A response's signature covers the request's MAC, the status, the model
+ * revision, the vectors' drift state and the digest of the body: the edge
+ * checks it before anything is cached, so a vector forged on the way (or a
+ * stale answer replayed) never reaches KV. `crypto.subtle.verify` compares in
+ * constant time.
  */
 import { fromHex, toHex } from './hashing.ts'
 
 export const SIGNATURE_HEADER = 'x-embed-signature'
-/** How far a signed timestamp may be from the verifier's clock. */
+export const RESPONSE_SIGNATURE_HEADER = 'x-embed-response-signature'
+/** How far a signed timestamp may be from the verifier's clock; nonces are kept twice as long. */
 export const DEFAULT_MAX_SKEW_MS = 60_000
 
 const encoder = new TextEncoder()
+const EMPTY = new Uint8Array(0)
 
 // Every request on both tiers signs or verifies with the same few secrets; importing the key
 // once per secret keeps importKey off the hot path. Bounded: a process sees one or two secrets.
@@ -35,43 +46,120 @@ function hmacKey(secret: string): Promise<CryptoKey> {
   return key
 }
 
-function signedBytes(timestampMs: number, body: Uint8Array): Uint8Array<ArrayBuffer> {
-  const prefix = encoder.encode(`${timestampMs}.`)
-  const bytes = new Uint8Array(prefix.length + body.length)
-  bytes.set(prefix)
-  bytes.set(body, prefix.length)
-  return bytes
+/** Hex SHA-256 of a body: what both signatures cover instead of the body itself. */
+export async function bodyDigest(body: Uint8Array = EMPTY): Promise<string> {
+  return toHex(await crypto.subtle.digest('SHA-256', body as Uint8Array<ArrayBuffer>))
 }
 
-/** The header value for a body: `t={unix ms},v1={hex hmac}`. */
-export async function signBody(
+/** What a request signature covers, besides its timestamp and nonce. */
+export interface SignedCall {
+  method: string
+  /** The URL's path, e.g. `/internal/embed`. */
+  path: string
+  /** Hex SHA-256 of the body (`bodyDigest`); an empty body's for a GET. */
+  digest: string
+}
+
+function requestText(call: SignedCall, timestampMs: number, nonce: string): Uint8Array {
+  return encoder.encode(
+    `v2\n${call.method.toUpperCase()}\n${call.path}\n${timestampMs}\n${nonce}\n${call.digest}`,
+  )
+}
+
+function randomNonce(): string {
+  return toHex(crypto.getRandomValues(new Uint8Array(16)).buffer)
+}
+
+/** The request header value: `t={unix ms},n={hex nonce},v2={hex hmac}`. */
+export async function signRequest(
   secret: string,
-  body: Uint8Array,
-  timestampMs = Date.now(),
+  call: SignedCall,
+  options: { timestampMs?: number; nonce?: string } = {},
 ): Promise<string> {
-  const key = await hmacKey(secret)
-  const mac = await crypto.subtle.sign('HMAC', key, signedBytes(timestampMs, body))
-  return `t=${timestampMs},v1=${toHex(mac)}`
+  const timestampMs = options.timestampMs ?? Date.now()
+  const nonce = options.nonce ?? randomNonce()
+  const mac = await crypto.subtle.sign(
+    'HMAC',
+    await hmacKey(secret),
+    requestText(call, timestampMs, nonce) as Uint8Array<ArrayBuffer>,
+  )
+  return `t=${timestampMs},n=${nonce},v2=${toHex(mac)}`
 }
 
-export type SignatureCheck = { ok: true } | { ok: false; reason: string }
+/** A request signature header that is well-formed and fresh; not yet checked against the call. */
+export interface ParsedSignature {
+  timestampMs: number
+  nonce: string
+  /** Hex MAC; the response signature covers it. */
+  mac: string
+}
 
-/** Checks a header value against the body: present, well-formed, fresh and authentic. */
-export async function verifySignature(
-  secret: string,
-  body: Uint8Array,
+export type Checked<T> = ({ ok: true } & T) | { ok: false; reason: string }
+
+/** Form and freshness only: cheap enough to run before the body is read. */
+export function parseSignature(
   header: string | null | undefined,
   options: { nowMs?: number; maxSkewMs?: number } = {},
-): Promise<SignatureCheck> {
+): Checked<{ signature: ParsedSignature }> {
   if (!header) return { ok: false, reason: 'missing signature' }
-  const match = /^t=(\d{1,16}),v1=([0-9a-f]{64})$/.exec(header)
+  const match = /^t=(\d{1,16}),n=([0-9a-f]{32}),v2=([0-9a-f]{64})$/.exec(header)
   if (!match) return { ok: false, reason: 'malformed signature' }
   const timestampMs = Number(match[1])
   const skew = Math.abs((options.nowMs ?? Date.now()) - timestampMs)
   if (skew > (options.maxSkewMs ?? DEFAULT_MAX_SKEW_MS))
     return { ok: false, reason: 'stale signature' }
-  const mac = fromHex(match[2])!
-  const key = await hmacKey(secret)
-  const valid = await crypto.subtle.verify('HMAC', key, mac, signedBytes(timestampMs, body))
-  return valid ? { ok: true } : { ok: false, reason: 'wrong signature' }
+  return { ok: true, signature: { timestampMs, nonce: match[2], mac: match[3] } }
+}
+
+/** True when the parsed signature is the secret's MAC of this call. */
+export async function verifyRequest(
+  secret: string,
+  signature: ParsedSignature,
+  call: SignedCall,
+): Promise<boolean> {
+  return crypto.subtle.verify(
+    'HMAC',
+    await hmacKey(secret),
+    fromHex(signature.mac)! as Uint8Array<ArrayBuffer>,
+    requestText(call, signature.timestampMs, signature.nonce) as Uint8Array<ArrayBuffer>,
+  )
+}
+
+/** What a response signature covers. */
+export interface SignedAnswer {
+  /** The MAC of the request it answers (ParsedSignature.mac). */
+  requestMac: string
+  status: number
+  revision: string
+  /** The vectors' drift state (`ok`, `drifted`, `starting`). */
+  vectors: string
+  digest: string
+}
+
+function answerText(answer: SignedAnswer): Uint8Array<ArrayBuffer> {
+  return encoder.encode(
+    `v2-response\n${answer.requestMac}\n${answer.status}\n${answer.revision}\n${answer.vectors}\n${answer.digest}`,
+  )
+}
+
+/** The response header value: `v2={hex hmac}`. */
+export async function signResponse(secret: string, answer: SignedAnswer): Promise<string> {
+  const mac = await crypto.subtle.sign('HMAC', await hmacKey(secret), answerText(answer))
+  return `v2=${toHex(mac)}`
+}
+
+export async function verifyResponse(
+  secret: string,
+  header: string | null | undefined,
+  answer: SignedAnswer,
+): Promise<boolean> {
+  const match = /^v2=([0-9a-f]{64})$/.exec(header ?? '')
+  if (!match) return false
+  const mac = fromHex(match[1])! as Uint8Array<ArrayBuffer>
+  return crypto.subtle.verify('HMAC', await hmacKey(secret), mac, answerText(answer))
+}
+
+/** The MAC part of a request header this side signed (the response signature covers it). */
+export function macOf(header: string): string {
+  return header.slice(header.lastIndexOf('=') + 1)
 }

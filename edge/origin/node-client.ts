@@ -16,7 +16,15 @@ import {
   type EmbedRequest,
   type NodeInfo,
 } from '../../shared/node-protocol.ts'
-import { SIGNATURE_HEADER, signBody } from '../../shared/signing.ts'
+import { signedGetHeaders } from '../../shared/signed-get.ts'
+import {
+  RESPONSE_SIGNATURE_HEADER,
+  SIGNATURE_HEADER,
+  bodyDigest,
+  macOf,
+  signRequest,
+  verifyResponse,
+} from '../../shared/signing.ts'
 import { decodeFrame, type VectorFrame } from '../../shared/vector-codec.ts'
 
 export const READY_PATH = '/ready'
@@ -99,14 +107,16 @@ export async function embedOnNode(
   timeoutMs: number,
 ): Promise<NodeEmbedding> {
   const body = new TextEncoder().encode(JSON.stringify(request))
+  const signature = await signRequest(secret, {
+    method: 'POST',
+    path: EMBED_PATH,
+    digest: await bodyDigest(body),
+  })
   const response = await fetchWithDeadline(
     new URL(EMBED_PATH, baseUrl).href,
     {
       method: 'POST',
-      headers: {
-        'content-type': 'application/json',
-        [SIGNATURE_HEADER]: await signBody(secret, body),
-      },
+      headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: signature },
       body,
     },
     timeoutMs,
@@ -153,11 +163,36 @@ export async function embedOnNode(
       unavailable(`the inference node could not take the request (status ${status})`),
     )
   }
-  let frame: VectorFrame
+  let bytes: ArrayBuffer
   try {
-    frame = decodeFrame(await response.arrayBuffer())
+    bytes = await response.arrayBuffer()
   } catch {
     throw new NodeFailure('unreachable', unavailable(UNREACHABLE_MESSAGE))
+  }
+  const revision = response.headers.get(MODEL_REVISION_HEADER) ?? ''
+  const vectorsState = response.headers.get(VECTORS_STATE_HEADER) ?? ''
+  // Nothing unsigned is believed: these vectors may be cached for weeks.
+  const authentic = await verifyResponse(secret, response.headers.get(RESPONSE_SIGNATURE_HEADER), {
+    requestMac: macOf(signature),
+    status,
+    revision,
+    vectors: vectorsState,
+    digest: await bodyDigest(new Uint8Array(bytes)),
+  })
+  if (!authentic) {
+    console.error(`${baseUrl} answered without a valid response signature`)
+    throw new NodeFailure(
+      'server-error',
+      new ApiError(503, 'the inference node answered without a valid signature', {
+        code: 'origin_bad_response',
+      }),
+    )
+  }
+  let frame: VectorFrame
+  try {
+    frame = decodeFrame(bytes)
+  } catch {
+    throw new NodeFailure('server-error', unavailable(UNREACHABLE_MESSAGE))
   }
   if (frame.vectors.length !== request.inputs.length) {
     throw new NodeFailure(
@@ -167,16 +202,27 @@ export async function embedOnNode(
       }),
     )
   }
-  return {
-    ...frame,
-    revision: response.headers.get(MODEL_REVISION_HEADER) ?? '',
-    drifted: response.headers.get(VECTORS_STATE_HEADER) === 'drifted',
-  }
+  return { ...frame, revision, drifted: vectorsState === 'drifted' }
+}
+
+/** A signed GET of one of the node's reports (`/info`, `/monitor`). */
+async function signedGet(
+  baseUrl: string,
+  path: string,
+  secret: string,
+  timeoutMs: number,
+): Promise<Response> {
+  const headers = await signedGetHeaders(path, secret)
+  return fetchWithDeadline(new URL(path, baseUrl).href, { headers }, timeoutMs)
 }
 
 /** The node's /info; throws NodeFailure when it cannot be had. */
-export async function fetchNodeInfo(baseUrl: string, timeoutMs: number): Promise<NodeInfo> {
-  const response = await fetchWithDeadline(new URL(INFO_PATH, baseUrl).href, {}, timeoutMs)
+export async function fetchNodeInfo(
+  baseUrl: string,
+  secret: string,
+  timeoutMs: number,
+): Promise<NodeInfo> {
+  const response = await signedGet(baseUrl, INFO_PATH, secret, timeoutMs)
   if (!response.ok) {
     await response.body?.cancel()
     throw new NodeFailure('server-error', unavailable(`${INFO_PATH} answered ${response.status}`))
@@ -190,12 +236,7 @@ export async function fetchNodeMonitor(
   secret: string,
   timeoutMs: number,
 ): Promise<unknown> {
-  const signature = await signBody(secret, new Uint8Array(0))
-  const response = await fetchWithDeadline(
-    new URL(MONITOR_PATH, baseUrl).href,
-    { headers: { [SIGNATURE_HEADER]: signature } },
-    timeoutMs,
-  )
+  const response = await signedGet(baseUrl, MONITOR_PATH, secret, timeoutMs)
   if (!response.ok) {
     await response.body?.cancel()
     throw new NodeFailure(

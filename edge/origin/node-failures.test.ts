@@ -20,7 +20,9 @@ async function status(body: Record<string, unknown>, overrides = {}) {
   const response = await postEmbeddings({ model: DEFAULT_MODEL, ...body }, { key, overrides })
   return {
     response,
-    json: (await response.json()) as EmbeddingsBody & { error: { type: string; code: string } },
+    json: (await response.json()) as EmbeddingsBody & {
+      error: { type: string; code: string; message: string }
+    },
   }
 }
 
@@ -61,5 +63,22 @@ describe('when the inference node fails', () => {
   it('recovers as soon as the node is reachable again', async () => {
     expect((await status({ input: 'failures: back again' }, dead)).response.status).toBe(503)
     expect((await status({ input: 'failures: back again' })).response.status).toBe(200)
+  })
+
+  it('refuses plain http to a node on another machine unless ALLOW_INSECURE_NODE_URLS=1', async () => {
+    await status({ input: 'failures: warm the catalog for the https check' })
+    // 192.0.2.0/24 is reserved for documentation: nothing answers there.
+    const remote = { NODE_URL: 'http://192.0.2.1:8081', NODE_TIMEOUT_MS: '300' }
+    const refused = await status({ input: 'failures: plain http' }, remote)
+    expect(refused.response.status).toBe(503)
+    expect(refused.json.error.code).toBe('origin_misconfigured')
+    expect(refused.json.error.message).toContain('ALLOW_INSECURE_NODE_URLS=1')
+    for (const allowed of [
+      { ...remote, ALLOW_INSECURE_NODE_URLS: '1' },
+      { ...remote, NODE_URL: 'https://192.0.2.1:8443' },
+    ]) {
+      const tried = await status({ input: 'failures: plain http' }, allowed)
+      expect(tried.json.error.code).not.toBe('origin_misconfigured')
+    }
   })
 })

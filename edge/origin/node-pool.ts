@@ -99,7 +99,7 @@ export class NodePool {
 
   private async readInfo(node: PoolNode): Promise<boolean> {
     try {
-      node.models = (await fetchNodeInfo(node.url, this.probeTimeoutMs)).models
+      node.models = (await fetchNodeInfo(node.url, this.config.secret, this.probeTimeoutMs)).models
       node.infoReadAt = Date.now()
       return true
     } catch {

@@ -20,15 +20,35 @@ export interface PoolConfig {
   healthIntervalMs: number
 }
 
+const LOOPBACK_HOSTS = new Set(['localhost', '[::1]'])
+
+function isLoopback(url: URL): boolean {
+  return LOOPBACK_HOSTS.has(url.hostname) || /^127\.\d+\.\d+\.\d+$/.test(url.hostname)
+}
+
+/** Why a node URL cannot be used (without the URL: clients read it), or null. */
+function urlProblem(url: string, allowInsecure: boolean): string | null {
+  if (!URL.canParse(url)) return 'a node URL is not a URL'
+  const parsed = new URL(url)
+  if (parsed.protocol === 'https:') return null
+  if (parsed.protocol !== 'http:') return 'a node URL is not http(s)'
+  if (isLoopback(parsed) || allowInsecure) return null
+  // Signatures keep requests and vectors authentic, but the texts would travel in the clear.
+  return (
+    'a node URL is plain http to another machine, so texts would cross the network ' +
+    'unencrypted: use https, or set ALLOW_INSECURE_NODE_URLS=1 on a private network'
+  )
+}
+
 function nodeUrls(env: Env): string[] {
   const listed = (env.NODE_URLS?.trim() || env.NODE_URL || '').split(/[\s,]+/).filter(Boolean)
   const urls = [...new Set(listed)]
-  const bad = urls.find((url) => !URL.canParse(url) || !/^https?:$/.test(new URL(url).protocol))
-  if (urls.length === 0 || bad !== undefined) {
-    console.error(
-      `NODE_URLS / NODE_URL: ${bad === undefined ? 'no node URL' : `'${bad}' is not an http(s) URL`}`,
-    )
-    throw new ApiError(503, 'no inference node is configured; this is a deployment fault', {
+  const allowInsecure = env.ALLOW_INSECURE_NODE_URLS === '1'
+  const bad = urls.find((url) => urlProblem(url, allowInsecure) !== null)
+  const problem = urls.length === 0 ? 'no node URL is set' : bad && urlProblem(bad, allowInsecure)
+  if (problem) {
+    console.error(`NODE_URLS / NODE_URL: ${problem}${bad ? ` ('${bad}')` : ''}`)
+    throw new ApiError(503, `no usable inference node is configured: ${problem}`, {
       code: 'origin_misconfigured',
     })
   }
@@ -55,6 +75,7 @@ export function poolConfigKey(env: Env): string {
   return JSON.stringify([
     env.NODE_URLS,
     env.NODE_URL,
+    env.ALLOW_INSECURE_NODE_URLS,
     env.NODE_SECRET,
     env.NODE_TIMEOUT_MS,
     env.NODE_BREAKER_FAILURES,

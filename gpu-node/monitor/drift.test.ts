@@ -103,9 +103,9 @@ describe('drift monitoring', () => {
       expect(report.state).toBe('drifted')
       expect(report.figures!.probe_distance).toBeGreaterThan(report.thresholds.maxProbeDistance)
       expect(lines.join('\n')).toMatch(/vectors drifted from the baseline .*probe distance/)
-      const info = (await (await node.app.request('/info')).json()) as { vectors: string }
+      const info = (await (await signedGet(node.app, '/info')).json()) as { vectors: string }
       expect(info.vectors).toBe('drifted')
-      const metrics = await (await node.app.request('/metrics')).text()
+      const metrics = await (await signedGet(node.app, '/metrics')).text()
       expect(metrics).toMatch(/te_vector_drifted 1/)
       // Its answers say so, and its own cache keeps none of them: asked twice, computed twice.
       const ask = () => postEmbed(node.app, textsBody(node.manifest.id, ['drift: asked twice']))

@@ -6,12 +6,19 @@ import { serve } from '@hono/node-server'
 import type { AddressInfo } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { EMBED_PATH, FRAME_CONTENT_TYPE, type NodeInfo } from '../../shared/node-protocol.ts'
-import { SIGNATURE_HEADER, signBody } from '../../shared/signing.ts'
+import {
+  RESPONSE_SIGNATURE_HEADER,
+  SIGNATURE_HEADER,
+  bodyDigest,
+  macOf,
+  signRequest,
+  verifyResponse,
+} from '../../shared/signing.ts'
 import { decodeFrame } from '../../shared/vector-codec.ts'
 import { tinyQwen3Folder } from '../../test/support/tiny-qwen3-folder.ts'
 import type { LoadedNode } from '../load-node.ts'
-import { postEmbed, signedInit, textsBody } from '../testing/signed-request.ts'
-import { TEST_SECRET, startTestNode } from '../testing/test-node.ts'
+import { postEmbed, signedGet, signedInit, textsBody } from '../testing/signed-request.ts'
+import { TEST_SCRAPE_TOKEN, TEST_SECRET, startTestNode } from '../testing/test-node.ts'
 
 let node: LoadedNode
 let cleanUp: () => Promise<void>
@@ -73,11 +80,72 @@ describe('POST /internal/embed', () => {
       method: 'POST',
       headers: {
         'content-type': 'application/json',
-        [SIGNATURE_HEADER]: await signBody(TEST_SECRET, other),
+        [SIGNATURE_HEADER]: await signRequest(TEST_SECRET, {
+          method: 'POST',
+          path: EMBED_PATH,
+          digest: await bodyDigest(other),
+        }),
       },
       body: JSON.stringify(body),
     })
     expect(swapped.status).toBe(401)
+  })
+
+  it('refuses a replay of a request it accepted, and a signature made for another path', async () => {
+    const init = await signedInit(texts('sent twice'))
+    expect((await node.app.request(EMBED_PATH, init)).status).toBe(200)
+    const replay = await node.app.request(EMBED_PATH, init)
+    expect(replay.status).toBe(401)
+    expect(await replay.text()).toContain('replayed signature')
+    const forMonitor = await signRequest(TEST_SECRET, {
+      method: 'POST',
+      path: '/monitor',
+      digest: await bodyDigest(init.body as Uint8Array),
+    })
+    const moved = await node.app.request(EMBED_PATH, {
+      ...init,
+      headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: forMonitor },
+    })
+    expect(moved.status).toBe(401)
+  })
+
+  it('refuses a bad signature before reading the body', async () => {
+    // A body that never ends: a node that read it before checking the header would never answer.
+    const endless = new ReadableStream<Uint8Array>({
+      pull: (controller) => controller.enqueue(new Uint8Array(1024)),
+    })
+    for (const header of [undefined, 't=1,n=00,v2=00', await stale()]) {
+      const response = await node.app.request(EMBED_PATH, {
+        method: 'POST',
+        headers: header ? { [SIGNATURE_HEADER]: header } : {},
+        body: endless,
+        duplex: 'half',
+      } as RequestInit)
+      expect(response.status).toBe(401)
+    }
+    async function stale() {
+      const call = { method: 'POST', path: EMBED_PATH, digest: await bodyDigest() }
+      return signRequest(TEST_SECRET, call, { timestampMs: Date.now() - 10 * 60_000 })
+    }
+  })
+
+  it('signs its answer over the request, the revision, the drift state and the frame', async () => {
+    const init = await signedInit(texts('a signed answer'))
+    const response = await node.app.request(EMBED_PATH, init)
+    const bytes = new Uint8Array(await response.arrayBuffer())
+    const header = (init.headers as Record<string, string>)[SIGNATURE_HEADER]
+    const answer = {
+      requestMac: macOf(header),
+      status: 200,
+      revision: response.headers.get('x-model-revision')!,
+      vectors: response.headers.get('x-vectors')!,
+      digest: await bodyDigest(bytes),
+    }
+    const signature = response.headers.get(RESPONSE_SIGNATURE_HEADER)
+    expect(await verifyResponse(TEST_SECRET, signature, answer)).toBe(true)
+    bytes[bytes.length - 1] ^= 1
+    const flipped = { ...answer, digest: await bodyDigest(bytes) }
+    expect(await verifyResponse(TEST_SECRET, signature, flipped)).toBe(false)
   })
 
   it('reports token-id input lengths exactly and refuses ids outside the vocabulary', async () => {
@@ -146,7 +214,11 @@ describe('over a real socket', () => {
         method: 'POST',
         headers: {
           'content-type': 'application/json',
-          [SIGNATURE_HEADER]: await signBody(TEST_SECRET, bytes),
+          [SIGNATURE_HEADER]: await signRequest(TEST_SECRET, {
+            method: 'POST',
+            path: EMBED_PATH,
+            digest: await bodyDigest(bytes),
+          }),
         },
         body,
         duplex: 'half',
@@ -168,7 +240,7 @@ describe('over a real socket', () => {
 
 describe('probes and metrics', () => {
   it('/info says what is served and on which provider', async () => {
-    const info = (await (await node.app.request('/info')).json()) as NodeInfo
+    const info = (await (await signedGet(node.app, '/info')).json()) as NodeInfo
     expect(info.models[0]).toMatchObject({
       id: node.manifest.id,
       dimensions: 64,
@@ -176,6 +248,18 @@ describe('probes and metrics', () => {
       instruction_format: 'qwen3',
     })
     expect(info.execution_provider).toBe('cpu')
+  })
+
+  it('/info, /metrics and /monitor answer only a signed GET or the scrape token', async () => {
+    const bearer = (token: string) => ({ headers: { authorization: `Bearer ${token}` } })
+    for (const path of ['/info', '/metrics', '/monitor']) {
+      expect((await node.app.request(path)).status, path).toBe(401)
+      expect((await node.app.request(path, bearer('not-the-token-at-all'))).status, path).toBe(401)
+      expect((await node.app.request(path, bearer(TEST_SCRAPE_TOKEN))).status, path).toBe(200)
+      expect((await signedGet(node.app, path)).status, path).toBe(200)
+    }
+    expect((await node.app.request('/health')).status).toBe(200)
+    expect((await node.app.request('/ready')).status).toBe(200)
   })
 
   it('/ready is 503 until the model is warm, and while shutting down', async () => {
@@ -191,7 +275,7 @@ describe('probes and metrics', () => {
       embed(texts('metrics: a short one')),
       embed(texts('metrics: a much longer input that pads the short one in its batch '.repeat(4))),
     ])
-    const response = await node.app.request('/metrics')
+    const response = await signedGet(node.app, '/metrics')
     expect(response.headers.get('content-type')).toContain('text/plain')
     const text = await response.text()
     const value = (series: string) => {

@@ -1,8 +1,9 @@
 /**
  * The node's HTTP surface (TEI's router): the signed embed endpoint the edge
- * calls, the probes an orchestrator needs (`/health` sessions alive, `/ready`
- * model loaded and warm, `/info` what is served and where) and Prometheus
- * `/metrics`. Everything else happens in core/.
+ * calls, the open probes an orchestrator needs (`/health` sessions alive,
+ * `/ready` model loaded and warm), and the reports only the edge's signature
+ * or the scrape token may read (`/info` what is served and where, `/monitor`
+ * vector drift, Prometheus `/metrics`). Everything else happens in core/.
  */
 import { Hono } from 'hono'
 import { createMiddleware } from 'hono/factory'
@@ -19,6 +20,7 @@ import {
   type ModelInfo,
   type NodeInfo,
 } from '../../shared/node-protocol.ts'
+import { RESPONSE_SIGNATURE_HEADER, bodyDigest, signResponse } from '../../shared/signing.ts'
 import { encodeFrame } from '../../shared/vector-codec.ts'
 import type { Infer } from '../core/infer.ts'
 import type { NodeMetrics } from '../core/metrics.ts'
@@ -26,7 +28,9 @@ import type { DriftMonitor } from '../monitor/drift-monitor.ts'
 import { clientGoneSignal } from './request-body.ts'
 import type { ServingState } from './serving-state.ts'
 import { timingHeaders } from './timing-headers.ts'
-import { verifySignedBody, type SignedBodyEnv } from './verify-signature.ts'
+import type { NonceMemory } from './nonce-memory.ts'
+import { readAccess } from './read-access.ts'
+import { verifySignedRequest, type SignedBodyEnv } from './verify-signature.ts'
 
 /** Response header: how many inputs the node-local cache answered (`hit`, `miss`, `partial`). */
 export const NODE_CACHE_HEADER = 'x-node-cache'
@@ -39,6 +43,10 @@ export interface NodeAppOptions {
   metrics: NodeMetrics
   state: ServingState
   secret: string
+  /** Bearer token that may read /metrics, /info and /monitor besides the edge's signature. */
+  scrapeToken?: string
+  /** Accepted requests' nonces, to refuse replays. */
+  nonces: NonceMemory
   /** Where the sessions run, e.g. `['cpu']`, `['cpu#0', 'cpu#1']` or `['cuda:0', 'cuda:1']`. */
   sessions: string[]
   /** False once no session can run a batch; `/health` then answers 503. */
@@ -67,6 +75,8 @@ export function createNodeApp(options: NodeAppOptions): Hono<SignedBodyEnv> {
   const { infer, metrics, state } = options
   const requestSchema = embedRequestSchema(options.maxInputsPerRequest)
   const app = new Hono<SignedBodyEnv>()
+  const { nonces } = options
+  const reader = readAccess(options.secret, options.scrapeToken, nonces)
 
   app.onError((err) => {
     if (err instanceof ApiError) return err.toResponse()
@@ -84,7 +94,7 @@ export function createNodeApp(options: NodeAppOptions): Hono<SignedBodyEnv> {
       ? c.json({ status: 'ready' })
       : c.json({ status: state.draining ? 'shutting down' : 'loading' }, 503),
   )
-  app.get(INFO_PATH, (c) => {
+  app.get(INFO_PATH, reader, (c) => {
     const info: NodeInfoWithSessions = {
       models: [options.model],
       execution_provider: [...new Set(options.sessions.map((s) => s.split(/[:#]/)[0]))].join(','),
@@ -94,11 +104,8 @@ export function createNodeApp(options: NodeAppOptions): Hono<SignedBodyEnv> {
     }
     return c.json(info)
   })
-  // Signed like the embed endpoint (an empty body): the figures say which weights serve.
-  app.get(MONITOR_PATH, verifySignedBody(options.secret, 0), (c) =>
-    c.json(options.monitor.report()),
-  )
-  app.get('/metrics', async (c) => {
+  app.get(MONITOR_PATH, reader, (c) => c.json(options.monitor.report()))
+  app.get('/metrics', reader, async (c) => {
     const { contentType, body } = await metrics.render()
     return c.body(body, 200, { 'content-type': contentType })
   })
@@ -129,8 +136,9 @@ export function createNodeApp(options: NodeAppOptions): Hono<SignedBodyEnv> {
 
   app.post(
     EMBED_PATH,
+    // Verified first: an unsigned request is not counted in flight, nor held through a drain.
+    verifySignedRequest(options.secret, options.maxBodyBytes, nonces),
     accounting,
-    verifySignedBody(options.secret, options.maxBodyBytes),
     async (c) => {
       if (!state.ready) throw new ApiError(503, 'the model is still loading')
       let json: unknown
@@ -146,10 +154,21 @@ export function createNodeApp(options: NodeAppOptions): Hono<SignedBodyEnv> {
       const { frame, timings, cacheHits } = await infer.embed(request, clientGoneSignal(c))
       const cache =
         cacheHits === 0 ? 'miss' : cacheHits === request.inputs.length ? 'hit' : 'partial'
-      return c.body(encodeFrame(frame) as Uint8Array<ArrayBuffer>, 200, {
+      const bytes = encodeFrame(frame) as Uint8Array<ArrayBuffer>
+      const vectorsState = options.monitor.state
+      // The edge caches these vectors for weeks: it checks this before it believes them.
+      const responseSignature = await signResponse(options.secret, {
+        requestMac: c.get('signature').mac,
+        status: 200,
+        revision: options.model.revision,
+        vectors: vectorsState,
+        digest: await bodyDigest(bytes),
+      })
+      return c.body(bytes, 200, {
         'content-type': FRAME_CONTENT_TYPE,
+        [RESPONSE_SIGNATURE_HEADER]: responseSignature,
         [MODEL_REVISION_HEADER]: options.model.revision,
-        [VECTORS_STATE_HEADER]: options.monitor.state,
+        [VECTORS_STATE_HEADER]: vectorsState,
         [NODE_CACHE_HEADER]: cache,
         'x-compute-tokens': String(frame.tokenCounts.reduce((a, b) => a + b, 0)),
         ...timingHeaders(timings),

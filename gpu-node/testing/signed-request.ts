@@ -1,6 +1,7 @@
 /** Signed calls to a node's embed endpoint, as the edge makes them. */
 import { EMBED_PATH } from '../../shared/node-protocol.ts'
-import { SIGNATURE_HEADER, signBody } from '../../shared/signing.ts'
+import { signedGetHeaders } from '../../shared/signed-get.ts'
+import { SIGNATURE_HEADER, bodyDigest, signRequest } from '../../shared/signing.ts'
 import { TEST_SECRET } from './test-node.ts'
 
 export interface Fetcher {
@@ -13,7 +14,11 @@ export async function signedInit(
   options: { secret?: string; timestampMs?: number; signal?: AbortSignal } = {},
 ): Promise<RequestInit> {
   const bytes = new TextEncoder().encode(JSON.stringify(body))
-  const signature = await signBody(options.secret ?? TEST_SECRET, bytes, options.timestampMs)
+  const signature = await signRequest(
+    options.secret ?? TEST_SECRET,
+    { method: 'POST', path: EMBED_PATH, digest: await bodyDigest(bytes) },
+    { timestampMs: options.timestampMs },
+  )
   return {
     method: 'POST',
     headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: signature },
@@ -22,14 +27,13 @@ export async function signedInit(
   }
 }
 
-/** A GET the edge signed (an empty body), e.g. for `/monitor`. */
+/** A GET the edge signed (`/monitor`, `/info`, `/metrics`) through an app (`app.request`). */
 export async function signedGet(
   app: Fetcher,
   path: string,
   secret = TEST_SECRET,
 ): Promise<Response> {
-  const signature = await signBody(secret, new Uint8Array(0))
-  return app.request(path, { method: 'GET', headers: { [SIGNATURE_HEADER]: signature } })
+  return app.request(path, { method: 'GET', headers: await signedGetHeaders(path, secret) })
 }
 
 /** Calls the embed endpoint of an app (`app.request`) with a signed body. */

@@ -7,6 +7,8 @@ import { defaultMaxAttentionBytes, monitorConfigFromEnv } from '../config.ts'
 import { loadNode, type LoadOptions, type NodeSettings } from '../load-node.ts'
 
 export const TEST_SECRET = 'node-test-secret-0123456789'
+/** The test nodes' SCRAPE_TOKEN: a bearer token that may read /metrics, /info, /monitor. */
+export const TEST_SCRAPE_TOKEN = 'node-test-scrape-token-0123'
 
 export type TestNodeOverrides = Partial<Omit<NodeSettings, 'batching' | 'session'>> & {
   batching?: Partial<NodeSettings['batching']>
@@ -35,6 +37,8 @@ export function testSettings(modelDir: string, overrides: TestNodeOverrides = {}
     modelId: undefined,
     modelVariant: undefined,
     secret: TEST_SECRET,
+    scrapeToken: TEST_SCRAPE_TOKEN,
+    nonceMemorySize: 10_000,
     tokenizationWorkers: 1,
     vectorCacheBytes: 1024 * 1024,
     maxInputsPerRequest: 2048,

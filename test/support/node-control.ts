@@ -5,6 +5,7 @@
  * the same time never kill each other's.
  */
 import { inject } from 'vitest'
+import { fetchSigned } from '../../shared/signed-get.ts'
 import type { GateStats } from './node-gate.ts'
 
 async function control<T>(path: string, method = 'POST'): Promise<T> {
@@ -29,7 +30,7 @@ export async function startNode(
 
 /** A counter from the node's own Prometheus `/metrics` (summed over its labels). */
 export async function nodeMetric(url: string, metric: string): Promise<number> {
-  const text = await (await fetch(`${url}/metrics`)).text()
+  const text = await (await fetchSigned(url, '/metrics', inject('nodeSecret'))).text()
   let sum = 0
   for (const line of text.split('\n')) {
     const match = new RegExp(`^${metric}(?:\\{[^}]*\\})? ([0-9.e+-]+)$`).exec(line)
@@ -46,6 +47,11 @@ export async function killNode(name: string): Promise<void> {
 /** The embed calls the node `name` received, and their inputs (`text:…` or `ids:…`). */
 export function nodeStats(name: string): Promise<GateStats> {
   return control<GateStats>(`/nodes/${name}/stats`, 'GET')
+}
+
+/** While on, one bit of every vector frame the node `name` answers is flipped on the way. */
+export async function tamperWithNode(name: string, on: boolean): Promise<void> {
+  await control(`/nodes/${name}/tamper?on=${on}`)
 }
 
 export async function resetNodeStats(...names: string[]): Promise<void> {

@@ -10,6 +10,7 @@
  *   POST /nodes/:name/kill                             → { url }   (SIGKILL; connections refused)
  *   GET  /nodes/:name/stats                            → GateStats
  *   POST /nodes/:name/stats/reset                      → {}
+ *   POST /nodes/:name/tamper?on=true|false             → {}   (flip a bit of each vector frame)
  */
 import { serve } from '@hono/node-server'
 import { Hono } from 'hono'
@@ -107,6 +108,10 @@ export async function startNodeFleet(secret: string): Promise<NodeFleet> {
     return c.json({ url: node.gate.url })
   })
   app.get('/nodes/:name/stats', (c) => c.json(known(c.req.param('name')).gate.stats))
+  app.post('/nodes/:name/tamper', (c) => {
+    known(c.req.param('name')).gate.tamper = c.req.query('on') === 'true'
+    return c.json({})
+  })
   app.post('/nodes/:name/stats/reset', (c) => {
     known(c.req.param('name')).gate.resetStats()
     return c.json({})

@@ -6,7 +6,9 @@
  * does not listen at all, so the edge meets a refused connection, exactly as
  * with a dead node. It also records each `POST /internal/embed` it forwards
  * (one call, which inputs), the observable that rendezvous, failover and
- * coalescing tests assert on.
+ * coalescing tests assert on. With `tamper` set, it flips one bit of every
+ * vector frame the node answers, as an attacker on the path would: the
+ * response-signature tests assert the edge believes none of them.
  */
 import http from 'node:http'
 import type { Socket } from 'node:net'
@@ -30,6 +32,8 @@ export class NodeGate {
   private readonly sockets = new Set<Socket>()
   private readonly agent = new http.Agent({ keepAlive: true })
   stats: GateStats = { embedCalls: 0, inputs: [] }
+  /** Flip a bit of every 200 embed answer on its way to the edge. */
+  tamper = false
 
   constructor(readonly port: number) {}
 
@@ -97,6 +101,16 @@ export class NodeGate {
         { method: req.method, headers: req.headers, agent: this.agent },
         (answer) => {
           res.writeHead(answer.statusCode ?? 502, answer.headers)
+          if (this.tamper && req.url === EMBED_PATH && answer.statusCode === 200) {
+            const parts: Buffer[] = []
+            answer.on('data', (part: Buffer) => parts.push(part))
+            answer.on('end', () => {
+              const frame = Buffer.concat(parts)
+              frame[frame.length - 1] ^= 1
+              res.end(frame)
+            })
+            return
+          }
           answer.pipe(res)
           answer.on('aborted', () => res.destroy())
           answer.on('error', () => res.destroy())

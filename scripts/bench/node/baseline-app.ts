@@ -8,7 +8,12 @@ import { serve } from '@hono/node-server'
 import { Hono } from 'hono'
 import { ApiError } from '../../../shared/errors.ts'
 import { EMBED_PATH, FRAME_CONTENT_TYPE, type EmbedRequest } from '../../../shared/node-protocol.ts'
-import { SIGNATURE_HEADER, verifySignature } from '../../../shared/signing.ts'
+import {
+  SIGNATURE_HEADER,
+  bodyDigest,
+  parseSignature,
+  verifyRequest,
+} from '../../../shared/signing.ts'
 import { encodeFrame } from '../../../shared/vector-codec.ts'
 
 export type EmbedOne = (text: string) => Promise<{ vector: Float32Array; tokens: number }>
@@ -24,8 +29,12 @@ export function createBaselineApp(secret: string, embedOne: EmbedOne): Hono {
   app.get('/ready', (c) => c.json({ status: 'ready' }))
   app.post(EMBED_PATH, async (c) => {
     const body = new Uint8Array(await c.req.arrayBuffer())
-    const check = await verifySignature(secret, body, c.req.header(SIGNATURE_HEADER))
-    if (!check.ok) throw new ApiError(401, `request refused: ${check.reason}`)
+    // The node's checks, but for the nonce memory: the same crypto work per request.
+    const parsed = parseSignature(c.req.header(SIGNATURE_HEADER))
+    if (!parsed.ok) throw new ApiError(401, `request refused: ${parsed.reason}`)
+    const call = { method: 'POST', path: EMBED_PATH, digest: await bodyDigest(body) }
+    if (!(await verifyRequest(secret, parsed.signature, call)))
+      throw new ApiError(401, 'request refused: wrong signature')
     const request = JSON.parse(new TextDecoder().decode(body)) as EmbedRequest
     const vectors: Float32Array[] = []
     const tokenCounts: number[] = []

@@ -4,6 +4,7 @@
  * checked against the node's vectors on a few probe texts, warmed up, then loaded at each
  * client count with the same texts, and stopped.
  */
+import { fetchSigned } from '../../../shared/signed-get.ts'
 import type { Qwen3Shape } from '../../tiny-qwen3/config.ts'
 import { measureCeiling } from './ceiling.ts'
 import { describeRow, measureCell } from './cell.ts'
@@ -150,7 +151,7 @@ export async function benchModel(
         log(`  ${describeRow(row)}`)
       }
       if (name === 'node') {
-        monitorOverhead = await monitorShare(server.url)
+        monitorOverhead = await monitorShare(server.url, context.secret)
         log(
           `node: vector monitoring took ${(monitorOverhead.share * 100).toFixed(3)}% of batch inference time`,
         )
@@ -178,8 +179,11 @@ export async function benchModel(
 }
 
 /** The node's monitoring seconds against its batch inference seconds, from its /metrics. */
-async function monitorShare(url: string): Promise<NonNullable<ModelReport['monitorOverhead']>> {
-  const text = await (await fetch(new URL('/metrics', url))).text()
+async function monitorShare(
+  url: string,
+  secret: string,
+): Promise<NonNullable<ModelReport['monitorOverhead']>> {
+  const text = await (await fetchSigned(url, '/metrics', secret)).text()
   const sum = (metric: string) =>
     text
       .split('\n')
