@@ -1,4 +1,4 @@
-import { describe, expect, it } from 'vitest'
+import { describe, expect, it, vi } from 'vitest'
 import { TEST_ADMIN_SECRET, callAdmin } from '../../test/support/admin-harness.ts'
 
 async function expectRefused(response: Response, status: number, code: string) {
@@ -40,6 +40,37 @@ describe('the admin API secret', () => {
       })
       await expectRefused(response, 503, 'admin_disabled')
     }
+  })
+
+  it('is off, with a 503 and one log line per isolate, for a secret a bearer token cannot carry', async () => {
+    const logged = vi.spyOn(console, 'error').mockImplementation(() => {})
+    const configured = 'correct horse battery staple, with spaces'
+    for (const secret of [configured, 'anything', configured]) {
+      const response = await callAdmin('GET', '/tenants', undefined, {
+        secret,
+        adminSecret: configured,
+      })
+      const text = await response.text()
+      expect(response.status, text).toBe(503)
+      const { error } = JSON.parse(text)
+      expect(error.code).toBe('admin_disabled')
+      expect(error.message).toContain('ADMIN_SECRET has characters a bearer token cannot carry')
+      expect(text).not.toContain(configured)
+    }
+    expect(logged).toHaveBeenCalledTimes(1)
+    const line = logged.mock.calls[0].join(' ')
+    expect(line).toContain('ADMIN_SECRET has characters a bearer token cannot carry')
+    expect(line).not.toContain(configured)
+    logged.mockRestore()
+  })
+
+  it('takes a secret with every character a bearer token may carry', async () => {
+    const configured = 'Az09-._~+/Az09-._~+/=='
+    const response = await callAdmin('GET', '/tenants', undefined, {
+      secret: configured,
+      adminSecret: configured,
+    })
+    expect(response.status, await response.text()).toBe(200)
   })
 
   it('refuses writes without the secret, and they change nothing', async () => {

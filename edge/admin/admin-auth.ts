@@ -1,23 +1,31 @@
 /**
  * The admin API's gate: `Authorization: Bearer <ADMIN_SECRET>`, compared in
  * constant time (Hono's bearer-auth hashes both sides before comparing).
- * Without a configured secret the admin API refuses everything: it is never
- * open by default.
+ * Without a usable secret the admin API refuses everything: it is never open
+ * by default (admin-secret.ts). A client that keeps sending wrong secrets is
+ * refused before any comparison (login-throttle.ts).
  */
 import type { Context, MiddlewareHandler } from 'hono'
 import { bearerAuth } from 'hono/bearer-auth'
 import { timingSafeEqual } from 'hono/utils/buffer'
 import { ApiError } from '../../shared/errors.ts'
 import type { AppEnv } from '../env.ts'
-
-/** Shorter than this is a mistake (or guessable), not a secret. */
-export const MIN_ADMIN_SECRET_LENGTH = 16
+import { refuseUnusableAdminSecret } from './admin-secret.ts'
+import { loginClientOf, recordFailedLogin, refuseThrottledClient } from './login-throttle.ts'
 
 const unauthorized = (message: string) => () =>
   new ApiError(401, message, { code: 'invalid_admin_secret' }).toResponse()
 
 const checkSecret = bearerAuth({
-  verifyToken: (token: string, c: Context<AppEnv>) => timingSafeEqual(c.env.ADMIN_SECRET!, token),
+  verifyToken: async (token: string, c: Context<AppEnv>) => {
+    const matches = await timingSafeEqual(c.env.ADMIN_SECRET!, token)
+    // Checked again after comparing: a burst sent at once is past the first check before any
+    // of it has failed, and only its first few may learn their answer.
+    const client = loginClientOf(c)
+    refuseThrottledClient(client)
+    if (!matches) recordFailedLogin(client)
+    return matches
+  },
   noAuthenticationHeader: {
     message: unauthorized("The admin API needs 'Authorization: Bearer <admin secret>'."),
   },
@@ -28,15 +36,8 @@ const checkSecret = bearerAuth({
 })
 
 export const adminAuth: MiddlewareHandler<AppEnv> = async (c, next) => {
-  const secret = c.env.ADMIN_SECRET
-  if (!secret || secret.length < MIN_ADMIN_SECRET_LENGTH) {
-    throw new ApiError(
-      503,
-      `the admin API is off: set an ADMIN_SECRET of at least ${MIN_ADMIN_SECRET_LENGTH} characters ` +
-        '(`wrangler secret put ADMIN_SECRET`)',
-      { code: 'admin_disabled' },
-    )
-  }
+  refuseUnusableAdminSecret(c.env.ADMIN_SECRET)
+  refuseThrottledClient(loginClientOf(c))
   await checkSecret(c, next)
   // Answers may hold a raw key (shown once); no cache may keep one.
   c.res.headers.set('cache-control', 'no-store')

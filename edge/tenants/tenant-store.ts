@@ -1,6 +1,7 @@
 /** Reads and writes tenants and API keys in CONTROL_KV. */
 import { LRUCache } from 'lru-cache'
 import { sha256Hex } from '../../shared/hashing.ts'
+import { refusedKeys } from './refused-keys.ts'
 import type { KvEntry } from './tenant-records.ts'
 import {
   ApiKeyRecordSchema,
@@ -38,10 +39,10 @@ export interface Credentials {
 /**
  * The same records, held in the isolate for as long as KV's edge cache would hold them: a
  * KV read, even one KV answers from its edge cache, costs a round trip out of the isolate
- * on every request. Only keys that were found are kept (an unknown key is asked again, so a
- * new key works at once). Writes through this module clear it, so the isolate that made a
- * change sees it at once; other isolates see it within CONTROL_CACHE_TTL_SECONDS, the bound
- * KV's cache already sets.
+ * on every request. Only keys that were found are kept; a refused key is remembered apart,
+ * by hash and for seconds only (refused-keys.ts). Writes through this module clear both, so
+ * the isolate that made a change sees it at once; other isolates see it within
+ * CONTROL_CACHE_TTL_SECONDS, the bound KV's cache already sets.
  *
  * Keyed by the presented key itself, not its hash: hashing is an asynchronous digest that
  * would cost every cached request more than the rest of the lookup. A raw key is held for
@@ -62,9 +63,13 @@ const credentialsCache = new LRUCache<string, Credentials>({
  */
 const tenantObjects = new LRUCache<string, { text: string; tenant: Tenant }>({ max: 10_000 })
 
-/** Empties this isolate's credentials cache; writes here call it, and tests that write KV directly. */
+/**
+ * Empties this isolate's credentials cache and its refused keys; writes here call it, and
+ * tests that write KV directly.
+ */
 export function forgetCredentials(): void {
   credentialsCache.clear()
+  refusedKeys.forgetAll()
 }
 
 /** The tenant and key a raw API key stands for, or null for an unknown or revoked key. */
@@ -75,8 +80,11 @@ export async function credentialsForApiKey(
   const cached = credentialsCache.get(apiKey)
   if (cached) return cached
   credentialsCache.purgeStale()
-  const credentials = await readCredentials(kv, await sha256Hex(apiKey))
+  const hash = await sha256Hex(apiKey)
+  if (refusedKeys.has(hash)) return null
+  const credentials = await readCredentials(kv, hash)
   if (credentials) credentialsCache.set(apiKey, credentials)
+  else refusedKeys.remember(hash)
   return credentials
 }
 
