@@ -5,11 +5,14 @@
  * vector goes into memory and KV (global, durable); the Cache API of a
  * location gets it when an isolate there first reads it from KV, so a miss
  * costs one write, not two, and locations that never ask for it hold nothing.
+ * KV operations are counted per request (kv-budget.ts): 2048 distinct inputs
+ * take at most 21 bulk reads and 800 writes, within Cloudflare's 1,000.
  */
 import type { Env } from '../env.ts'
 import type { CachedVector } from './cache-entry.ts'
 import { readCacheApi, writeCacheApi } from './cache-api-tier.ts'
 import { writeIsolate } from './isolate-tier.ts'
+import type { KvBudget } from './kv-budget.ts'
 import { readKv, writeKv } from './kv-tier.ts'
 
 export interface CacheContext {
@@ -17,6 +20,8 @@ export interface CacheContext {
   /** The worker's own origin; Cache API entries live under it. */
   origin: string
   waitUntil: (promise: Promise<unknown>) => void
+  /** The KV operations this request may still make (one budget per request). */
+  kv: KvBudget
 }
 
 /** Looks keys up in the Cache API, then the rest in KV; promotes what it finds. */
@@ -36,7 +41,7 @@ export async function readLowerTiers(
     } else kvKeys.push(key)
   })
   if (kvKeys.length === 0) return found
-  const fromKv = await readKv(cache.env.VECTOR_CACHE, kvKeys)
+  const fromKv = await readKv(cache.env.VECTOR_CACHE, kvKeys, cache.kv)
   kvKeys.forEach((key, i) => {
     const entry = fromKv[i]
     if (!entry) return
@@ -47,8 +52,8 @@ export async function readLowerTiers(
   return found
 }
 
-/** A freshly computed vector: memory now, KV after the response. */
+/** A freshly computed vector: memory now, KV after the response (while the request has writes left). */
 export function storeComputed(cache: CacheContext, key: string, entry: CachedVector): void {
   writeIsolate(cache.env, key, entry)
-  cache.waitUntil(writeKv(cache.env.VECTOR_CACHE, key, entry))
+  cache.waitUntil(writeKv(cache.env.VECTOR_CACHE, key, entry, cache.kv))
 }
