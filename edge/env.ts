@@ -16,6 +16,8 @@ export interface Env {
   NODE_TIMEOUT_MS?: string
   /** Largest accepted request body in bytes. */
   MAX_BODY_BYTES?: string
+  /** Most tokens one request may have, all inputs together (default 300000, as OpenAI's API). */
+  MAX_REQUEST_TOKENS?: string
   /** Several inference nodes, comma-separated; unset: NODE_URL alone (edge/origin/pool-config.ts). */
   NODE_URLS?: string
   /** "1": plain http to a non-loopback node is allowed (a private network); else https is required. */
@@ -54,6 +56,11 @@ export interface Variables {
   /** The key that authenticated the request. */
   apiKey: KeyIdentity
   usage?: RequestUsage
+  /**
+   * Set by the limits middleware: charges the tenant's token budget `tokens` (an upper bound)
+   * before the request does any work; 429 if the budget cannot take it. Settled after the route.
+   */
+  reserveTokens?: (tokens: number) => Promise<void>
 }
 
 export type AppEnv = { Bindings: Env; Variables: Variables }

@@ -31,6 +31,7 @@ describe('configFromEnv', () => {
       maxBatchRequests: 32,
       maxConcurrentRequests: 512,
       maxQueuedTokens: 65536,
+      maxRequestTokens: 300_000,
       maxAttentionBytes: defaultMaxAttentionBytes(1),
     })
     expect(defaultMaxAttentionBytes(1)).toBeLessThanOrEqual(totalmem() / 8)
@@ -60,6 +61,7 @@ describe('configFromEnv', () => {
       maxBatchRequests: 8,
       maxConcurrentRequests: 16,
       maxQueuedTokens: 9000,
+      maxRequestTokens: 300_000,
       maxAttentionBytes: 1073741824,
     })
     expect(set).toMatchObject({

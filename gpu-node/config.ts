@@ -65,6 +65,11 @@ export interface BatchingConfig {
    */
   maxQueuedTokens: number
   /**
+   * `MAX_REQUEST_TOKENS` (300000, as OpenAI's API): tokens one call may compute, all inputs
+   * together; past it, 400 before any inference. The edge checks what it can earlier.
+   */
+  maxRequestTokens: number
+  /**
    * `MAX_ATTENTION_BYTES` (default: an eighth of the memory, divided among CPU_SESSIONS): the
    * most attention scores one batch may hold, rows × heads × padded length² × bytes per score,
    * for graphs that build attention from MatMul and Softmax. A longer input runs alone; one that
@@ -237,6 +242,7 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): NodeConfig 
       maxBatchRequests: intFrom(env, 'MAX_BATCH_REQUESTS', 32, 1),
       maxConcurrentRequests: intFrom(env, 'MAX_CONCURRENT_REQUESTS', 512, 1),
       maxQueuedTokens: intFrom(env, 'MAX_QUEUED_TOKENS', 65536, 1),
+      maxRequestTokens: intFrom(env, 'MAX_REQUEST_TOKENS', 300_000, 1),
       maxAttentionBytes: intFrom(
         env,
         'MAX_ATTENTION_BYTES',

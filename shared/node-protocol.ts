@@ -29,6 +29,19 @@ export interface EmbedRequest {
   inputs: ModelInput[]
   /** true: cut inputs longer than the model's maximum; false: refuse them with 422. */
   truncate: boolean
+  /**
+   * The tenant, as an opaque tag (a hash of its id): the node's queue is fair between tags.
+   * Absent: one shared tag.
+   */
+  tenant?: string
+  /**
+   * The tenant's cache scope, as an opaque tag: the node's vector cache answers a request only
+   * with vectors computed for the same scope, so timing cannot tell one tenant what another
+   * embedded. Absent: one shared scope.
+   */
+  cache_scope?: string
+  /** Most tokens this call may have, all inputs together; past it, 400 before inference. */
+  max_tokens?: number
 }
 
 export interface ModelInfo {
@@ -48,6 +61,8 @@ export interface NodeInfo {
   /** The onnxruntime execution provider actually in use, e.g. `cpu` or `cuda`. */
   execution_provider: string
   max_batch_size: number
+  /** MAX_BATCH_TOKENS: the edge splits what it sends so that no call's tokens can pass it. */
+  max_batch_tokens?: number
   /**
    * `drifted` once the node's vectors moved past a threshold from their baseline: the edge then
    * answers with them but caches none; `starting` before the baseline is taken.

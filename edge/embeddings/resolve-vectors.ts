@@ -12,6 +12,7 @@ import { readIsolate } from '../cache/isolate-tier.ts'
 import { readLowerTiers, storeComputed, type CacheContext } from '../cache/tiered-cache.ts'
 import { forgetModelCatalog } from '../models/model-catalog.ts'
 import { embedOnPool, type PoolItem } from '../origin/embed-on-pool.ts'
+import type { NodeCalls } from './node-calls.ts'
 import { nodePool } from '../origin/node-pool.ts'
 
 export interface VectorRequest {
@@ -23,6 +24,8 @@ export interface VectorRequest {
   ttlSeconds: number
   /** Benchmarks only: skip every tier and every lookup in flight (edge/cache/cache-bypass.ts). */
   bypass: boolean
+  /** What node calls carry besides the inputs: tags, token bounds. */
+  calls: NodeCalls
 }
 
 export interface ResolvedVectors {
@@ -140,7 +143,7 @@ async function compute(
   const { model, scope } = request
   const vectors = await embedOnPool(
     nodePool(cache.env),
-    { model: model.id, items, truncate: request.truncate },
+    { model: model.id, items, truncate: request.truncate, ...request.calls },
     cache.waitUntil,
   )
   const computed = new Map<string, Resolution>()

@@ -12,7 +12,9 @@ import { parseEmbeddingsRequest, type EmbeddingsRequest } from '../../shared/emb
 import { ApiError } from '../../shared/errors.ts'
 import type { ModelInfo } from '../../shared/node-protocol.ts'
 import { bypassesCache } from '../cache/cache-bypass.ts'
+import { KvBudget } from '../cache/kv-budget.ts'
 import type { AppEnv } from '../env.ts'
+import { positiveVar } from '../env-vars.ts'
 import { findModel, modelCatalog } from '../models/model-catalog.ts'
 import type { PoolItem } from '../origin/embed-on-pool.ts'
 import { dimensionsFor } from '../tenants/dimensions-policy.ts'
@@ -21,6 +23,7 @@ import { embeddingJson, embeddingsResponseJson } from './embedding-json.ts'
 import { finalInputs } from './final-inputs.ts'
 import { recallAnswer, rememberAnswer } from './response-memo.ts'
 import { resolveVectors } from './resolve-vectors.ts'
+import { nodeCallsFor, requestTokenBounds } from './node-calls.ts'
 
 export const embeddingsRoute = new Hono<AppEnv>()
 
@@ -67,6 +70,18 @@ function checkModelAccess(tenant: Tenant, model: ModelInfo, request: EmbeddingsR
 
 const jsonResponse = { 'content-type': 'application/json' }
 
+/** As OpenAI's API: tokens in all of one request's inputs together. */
+const DEFAULT_MAX_REQUEST_TOKENS = 300_000
+
+export function tooManyTokens(atLeast: number, max: number): ApiError {
+  return new ApiError(
+    400,
+    `this request has at least ${atLeast} tokens; at most ${max} are allowed in one request: ` +
+      'send its inputs in several requests',
+    { param: 'input', code: 'request_too_many_tokens' },
+  )
+}
+
 embeddingsRoute.post('/', async (c) => {
   const tenant = c.get('tenant')
   const text = await readJsonText(c.req.raw)
@@ -87,8 +102,15 @@ embeddingsRoute.post('/', async (c) => {
   const model = await findModel(c.env, waitUntil, request.model)
   const dimensions = checkModelAccess(tenant, model, request)
 
-  // Distinct final inputs: a repeated input is looked up and computed once.
   const inputs = finalInputs(request, model, tenant)
+  const bounds = requestTokenBounds(inputs, model, request.truncate)
+  const maxRequestTokens = positiveVar(c.env.MAX_REQUEST_TOKENS, DEFAULT_MAX_REQUEST_TOKENS)
+  if (bounds.lower > maxRequestTokens) throw tooManyTokens(bounds.lower, maxRequestTokens)
+  // Charged before any work, settled to the real count after: a request that fails or times
+  // out costs its tenant what it may have cost the nodes.
+  await c.get('reserveTokens')?.(bounds.upper)
+
+  // Distinct final inputs: a repeated input is looked up and computed once.
   const scope = cacheScopeOf(tenant)
   const keys = await Promise.all(
     inputs.map((input) => cacheKey({ scope, model: model.id, revision: model.revision }, input)),
@@ -99,7 +121,7 @@ embeddingsRoute.post('/', async (c) => {
   )
 
   const { entries, hits, misses, cacheable } = await resolveVectors(
-    { env: c.env, origin: new URL(c.req.url).origin, waitUntil },
+    { env: c.env, origin: new URL(c.req.url).origin, waitUntil, kv: new KvBudget() },
     {
       model,
       scope,
@@ -107,6 +129,7 @@ embeddingsRoute.post('/', async (c) => {
       truncate: request.truncate,
       ttlSeconds: tenant.cache_ttl_seconds,
       bypass,
+      calls: await nodeCallsFor(tenant, model, request.truncate, bounds, maxRequestTokens),
     },
     { start: (name) => startTime(c, name), end: (name) => endTime(c, name) },
   )

@@ -1,9 +1,12 @@
 /**
  * Sends one request's misses to the pool: each input goes to its rendezvous
- * node, each node is called once with all of its inputs, and inputs whose
+ * node, each node is called with its inputs in parts that fit one of its
+ * batches (MAX_BATCH_TOKENS, by a safe token bound), and inputs whose
  * node failed in a way that allows it are retried on their next node, within
  * one time budget (NODE_TIMEOUT_MS). Input errors (400/413/422) are never
- * retried; a timeout is not either, since it spent the budget.
+ * retried; a timeout is not either, since it spent the budget, and it counts
+ * against the node's breaker only if the node's /ready does not answer: a
+ * large request legitimately taking long is not the node's fault.
  */
 import { ApiError } from '../../shared/errors.ts'
 import type { ModelInput } from '../../shared/node-protocol.ts'
@@ -50,9 +53,50 @@ function inClientTerms(error: ApiError, items: PoolItem[]): ApiError {
   })
 }
 
+/** What a request's node calls carry besides its inputs. */
+export interface PoolRequest {
+  model: string
+  items: PoolItem[]
+  truncate: boolean
+  /** The tenant's fairness tag and cache scope tag (EmbedRequest.tenant, .cache_scope). */
+  tenant: string
+  cacheScope: string
+  /** At most how many tokens an item can have (edge/embeddings/token-bounds.ts). */
+  tokensAtMost: (item: PoolItem) => number
+  /** The most tokens a call of these items may compute, within the request's own limit. */
+  maxTokensFor: (items: PoolItem[]) => number
+}
+
+/** A node's MAX_BATCH_TOKENS when its /info has not said (the node's own default). */
+const DEFAULT_NODE_BATCH_TOKENS = 16_384
+
+/**
+ * One node's items as calls that can each fit one batch of that node: a lone request of any
+ * size never reaches a node as one call to run at once, and the node's fair queue sees its
+ * parts as they come. An item that alone may pass the bound is a call of its own.
+ */
+function splitForNode(items: PoolItem[], node: PoolNode, request: PoolRequest): PoolItem[][] {
+  const budget = node.maxBatchTokens ?? DEFAULT_NODE_BATCH_TOKENS
+  const calls: PoolItem[][] = []
+  let call: PoolItem[] = []
+  let tokens = 0
+  for (const item of items) {
+    const most = request.tokensAtMost(item)
+    if (call.length > 0 && tokens + most > budget) {
+      calls.push(call)
+      call = []
+      tokens = 0
+    }
+    call.push(item)
+    tokens += most
+  }
+  if (call.length > 0) calls.push(call)
+  return calls
+}
+
 export async function embedOnPool(
   pool: NodePool,
-  request: { model: string; items: PoolItem[]; truncate: boolean },
+  request: PoolRequest,
   waitUntil: (p: Promise<unknown>) => void,
 ): Promise<Map<string, PoolVector>> {
   const { model, truncate } = request
@@ -77,8 +121,11 @@ export async function embedOnPool(
     if (groups.size === 0) break
 
     const failed: PoolItem[] = []
+    const calls = [...groups].flatMap(([node, items]) =>
+      splitForNode(items, node, request).map((part) => [node, part] as const),
+    )
     await Promise.all(
-      [...groups].map(async ([node, items]) => {
+      calls.map(async ([node, items]) => {
         for (const item of items) tried.set(item.key, (tried.get(item.key) ?? new Set()).add(node))
         const remainingMs = deadline - Date.now()
         let answer: NodeEmbedding
@@ -87,7 +134,14 @@ export async function embedOnPool(
           answer = await embedOnNode(
             node.url,
             pool.config.secret,
-            { model, inputs: items.map((item) => item.input), truncate },
+            {
+              model,
+              inputs: items.map((item) => item.input),
+              truncate,
+              tenant: request.tenant,
+              cache_scope: request.cacheScope,
+              max_tokens: request.maxTokensFor(items),
+            },
             remainingMs,
           )
         } catch (err) {
@@ -96,6 +150,7 @@ export async function embedOnPool(
           }
           if (err.kind === 'overloaded') pool.rest(node, err.retryAfterSeconds)
           else if (err.kind === 'model-not-served') pool.forgetModel(node, model)
+          else if (err.kind === 'timeout') waitUntil(pool.judgeTimeout(node))
           else pool.recordFailure(node)
           if (err.kind === 'timeout') throw err.clientError
           if (!failures.has(err.kind)) failures.set(err.kind, err)

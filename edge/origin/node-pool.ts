@@ -33,6 +33,8 @@ export interface PoolNode {
   breaker: CircuitBreaker
   /** The models it serves, from its last good /info; null until one was read. */
   models: ModelInfo[] | null
+  /** Its MAX_BATCH_TOKENS from /info; null until read (or a node too old to say). */
+  maxBatchTokens: number | null
   infoReadAt: number
   /** It answered 429/503: no traffic before this time. */
   restUntil: number
@@ -54,6 +56,7 @@ export class NodePool {
       seed: hash32(url),
       breaker: new CircuitBreaker(config.breakerFailures, config.breakerCooldownMs),
       models: null,
+      maxBatchTokens: null,
       infoReadAt: 0,
       restUntil: 0,
       probe: null,
@@ -99,7 +102,9 @@ export class NodePool {
 
   private async readInfo(node: PoolNode): Promise<boolean> {
     try {
-      node.models = (await fetchNodeInfo(node.url, this.config.secret, this.probeTimeoutMs)).models
+      const info = await fetchNodeInfo(node.url, this.config.secret, this.probeTimeoutMs)
+      node.models = info.models
+      node.maxBatchTokens = info.max_batch_tokens ?? null
       node.infoReadAt = Date.now()
       return true
     } catch {
@@ -195,6 +200,16 @@ export class NodePool {
 
   recordSuccess(node: PoolNode): void {
     node.breaker.recordSuccess()
+  }
+
+  /**
+   * A call that ran out of time may have been large work on a healthy node, not the node's
+   * fault: it counts against the breaker only if the node's /ready does not answer either.
+   */
+  judgeTimeout(node: PoolNode): Promise<void> {
+    return isNodeReady(node.url, this.probeTimeoutMs).then((ready) => {
+      if (!ready) this.recordFailure(node)
+    })
   }
 
   recordFailure(node: PoolNode): void {

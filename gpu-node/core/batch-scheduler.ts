@@ -87,9 +87,10 @@ export class BatchScheduler {
     return this.queue.tokens + (this.prepared?.batch.realTokens ?? 0)
   }
 
-  submit(jobs: InputJob[]): void {
+  /** Queues one request's inputs; `tenant` (the edge's tag) is what the queue is fair between. */
+  submit(jobs: InputJob[], tenant?: string): void {
     if (jobs.length === 0) return
-    this.queue.push(jobs, (job) => job.ids.length)
+    this.queue.push(jobs, (job) => job.ids.length, tenant)
     this.arrivals++
     this.pump()
   }

@@ -5,9 +5,11 @@
  * 2. the node-local vector cache answers the inputs it has;
  * 3. the rest are tokenized on worker threads;
  * 4. admission again: an input whose attention scores alone would pass
- *    MAX_ATTENTION_BYTES → 413; if their tokens would push the queue past
+ *    MAX_ATTENTION_BYTES → 413; more tokens than MAX_REQUEST_TOKENS (or the
+ *    call's own `max_tokens`) → 400; if their tokens would push the queue past
  *    `maxQueuedTokens` → 429 (a request alone in an empty queue always gets in);
- * 5. the scheduler batches them with other requests' inputs; if the client
+ * 5. the scheduler batches them with other requests' inputs, fair between
+ *    the tenants the edge tags requests with (queue.ts); if the client
  *    goes away meanwhile, its inputs are dropped before inference;
  * 6. vectors and token counts come back in input order, with timings.
  */
@@ -22,6 +24,8 @@ import type { VectorCache } from './vector-cache.ts'
 
 export interface AdmissionLimits {
   maxConcurrentRequests: number
+  /** Most tokens one call may compute, all inputs together (MAX_REQUEST_TOKENS). */
+  maxRequestTokens: number
   maxQueuedTokens: number
   /** Absent: the graph's attention memory is not bounded. */
   attention?: AttentionBudget
@@ -92,7 +96,7 @@ export class Infer {
     const vectors: Float32Array[] = new Array(inputs.length)
     const tokenCounts: number[] = new Array(inputs.length)
     const keys = this.cache.enabled
-      ? await Promise.all(inputs.map((input) => this.cache.key(input)))
+      ? await Promise.all(inputs.map((input) => this.cache.key(input, request.cache_scope)))
       : null
     const missing: number[] = []
     inputs.forEach((_, i) => {
@@ -120,6 +124,15 @@ export class Infer {
       if (signal?.aborted) throw new ClientGoneError()
       ids.forEach((row, k) => this.limits.attention?.check(row.length, `input[${missing[k]}]`))
       const tokens = ids.reduce((sum, row) => sum + row.length, 0)
+      const maxTokens = Math.min(this.limits.maxRequestTokens, request.max_tokens ?? Infinity)
+      if (tokens > maxTokens) {
+        throw new ApiError(
+          400,
+          `this request has ${tokens} tokens to compute; at most ${maxTokens} are allowed in one ` +
+            'request: send its inputs in several requests',
+          { param: 'input', code: 'request_too_many_tokens' },
+        )
+      }
       const queued = this.scheduler.queuedTokens
       if (queued > 0 && queued + tokens > this.limits.maxQueuedTokens) {
         throw this.overloaded(
@@ -130,7 +143,7 @@ export class Infer {
       for (const row of ids) this.metrics.inputLength.observe(row.length)
 
       const enqueued = performance.now()
-      const outcomes = await this.runAll(ids, missing, signal)
+      const outcomes = await this.runAll(ids, missing, request.tenant, signal)
       const firstStart = Math.min(...outcomes.map((o) => o.startedAt))
       const lastEnd = Math.max(...outcomes.map((o) => o.finishedAt))
       timings.queueMs = Math.max(0, firstStart - enqueued)
@@ -156,7 +169,12 @@ export class Infer {
   }
 
   /** Queues one job per input; resolves with all outcomes, or rejects on the first failure. */
-  private runAll(ids: ArrayLike<number>[], indices: number[], signal?: AbortSignal) {
+  private runAll(
+    ids: ArrayLike<number>[],
+    indices: number[],
+    tenant: string | undefined,
+    signal?: AbortSignal,
+  ) {
     type Done = { vector: Float32Array; startedAt: number; finishedAt: number }
     const mine = new Set<InputJob>()
     const dropMine = () => this.scheduler.drop((job) => mine.has(job))
@@ -187,7 +205,7 @@ export class Infer {
       }))
       for (const job of jobs) mine.add(job)
       signal?.addEventListener('abort', dropMine, { once: true })
-      this.scheduler.submit(jobs)
+      this.scheduler.submit(jobs, tenant)
     })
   }
 

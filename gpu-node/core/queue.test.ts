@@ -118,4 +118,46 @@ describe('BatchQueue', () => {
     expect(next()).toEqual(['a', 'c'])
     expect(next()).toEqual(['d'])
   })
+
+  describe('fair between tenants', () => {
+    const limits = { maxBatchTokens: 10_000, maxBatchRequests: 4 }
+    const names = (prefix: string, count: number) =>
+      Array.from({ length: count }, (_, i) => `${prefix}${i}`)
+
+    it("serves a tenant's lone query next, not after another tenant's 2048 inputs", () => {
+      const queue = new BatchQueue<string>(limits)
+      queue.push(names('big', 2048), () => 10, 'tenant-a')
+      expect(queue.nextBatch(0)).toHaveLength(4) // big0…big3 are running
+      queue.push(['query'], () => 10, 'tenant-b')
+      const next = queue.nextBatch(0).map((slot) => slot.item)
+      expect(next).toContain('query')
+      expect(queue.size).toBe(2048 - 4 - 3)
+    })
+
+    it('shares sessions by tokens: two busy tenants alternate, one idle one does not bank credit', () => {
+      const queue = new BatchQueue<string>({ maxBatchTokens: 10_000, maxBatchRequests: 1 })
+      queue.push(names('a', 6), () => 10, 'a')
+      queue.push(names('b', 3), () => 20, 'b')
+      const order: string[] = []
+      while (queue.size > 0) order.push(...queue.nextBatch(0).map((slot) => slot.item))
+      // b's inputs cost twice a's: a runs two for each one of b's while both wait.
+      expect(order).toEqual(['a0', 'b0', 'a1', 'a2', 'b1', 'a3', 'a4', 'b2', 'a5'])
+      // Tenants new (or back from idling) start at "now", with no credit for the time unused.
+      queue.push(names('c', 4), () => 10, 'c')
+      queue.push(names('d', 2), () => 10, 'd')
+      const next: string[] = []
+      while (queue.size > 0) next.push(...queue.nextBatch(0).map((slot) => slot.item))
+      expect(next).toEqual(['c0', 'd0', 'c1', 'd1', 'c2', 'c3'])
+    })
+
+    it('keeps one tenant in arrival order, as before', () => {
+      const queue = new BatchQueue<string>({ maxBatchTokens: 10_000, maxBatchRequests: 1 })
+      queue.push(['first'], () => 50)
+      queue.push(['second'], () => 1)
+      queue.push(['third'], () => 7)
+      const order: string[] = []
+      while (queue.size > 0) order.push(...queue.nextBatch(0).map((slot) => slot.item))
+      expect(order).toEqual(['first', 'second', 'third'])
+    })
+  })
 })

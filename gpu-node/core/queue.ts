@@ -2,8 +2,16 @@
  * The queue of inputs waiting for inference, and how a batch is picked from
  * it (TEI's queue, with length grouping):
  *
- * - the oldest input always goes into the next batch, so nothing waits forever;
- * - the batch is chosen among the oldest `LOOKAHEAD × maxBatchRequests`
+ * - inputs wait in fair order, not arrival order: each tenant (the tag the
+ *   edge signs into the request) is served in turn by tokens, as start-time
+ *   fair queueing serves flows. An input's place is the later of "now" (the
+ *   place of the input last taken) and where its tenant's previous input
+ *   ends: so one tenant's 2048 inputs queue one behind the other, and another tenant's single query arriving after them is placed
+ *   beside the first of them, not behind the last. Inputs without a tenant
+ *   share one;
+ * - the first input in that order always goes into the next batch, so nothing
+ *   waits forever;
+ * - the batch is chosen among the first `LOOKAHEAD × maxBatchRequests`
  *   inputs (at most LOOKAHEAD_LIMIT): they are split, in length order, into the batches that cost least
  *   in all (each batch costs its padded tokens plus a fixed per-run overhead,
  *   see batch-cost.ts), and the batch holding the oldest input is taken. So
@@ -30,17 +38,30 @@ export interface BatchLimits {
 export const LOOKAHEAD = 4
 export const LOOKAHEAD_LIMIT = 256
 
-/** An input in the queue: the caller's item, its arrival order and its length. */
+/** An input in the queue: the caller's item, its place in fair order and its length. */
 export interface Queued<T> {
   readonly item: T
+  /** Its fair start: the queue's virtual time, in tokens, at which its tenant's turn comes. */
   readonly order: number
+  /** Arrival, to order inputs of one place (and one tenant's inputs among themselves). */
+  readonly arrival: number
   readonly tokens: number
 }
 
+/** Fair order, then arrival. */
+const inOrder = <T>(a: Queued<T>, b: Queued<T>) => a.order - b.order || a.arrival - b.arrival
+
+/** Tenants remembered at once; one whose inputs have all been taken is the same as a new one. */
+const MAX_TENANT_MARKS = 10_000
+
 export class BatchQueue<T> {
   private slots: Queued<T>[] = []
-  private nextOrder = 0
+  private nextArrival = 0
   private tokenCount = 0
+  /** The fair place of the last input taken: a tenant idle until now starts here. */
+  private virtualTime = 0
+  /** Where each tenant's last queued input ends, in virtual tokens. */
+  private readonly tenantEnds = new Map<string, number>()
 
   constructor(private readonly limits: BatchLimits) {}
 
@@ -53,28 +74,50 @@ export class BatchQueue<T> {
     return this.tokenCount
   }
 
-  push(items: T[], tokensOf: (item: T) => number): Queued<T>[] {
-    const added = items.map((item) => ({ item, order: this.nextOrder++, tokens: tokensOf(item) }))
-    for (const slot of added) {
-      this.slots.push(slot)
-      this.tokenCount += slot.tokens
-    }
+  /** Queues one request's inputs, for `tenant` (absent: the shared anonymous tenant). */
+  push(items: T[], tokensOf: (item: T) => number, tenant = ''): Queued<T>[] {
+    let end = Math.max(this.virtualTime, this.tenantEnds.get(tenant) ?? 0)
+    const added = items.map((item) => {
+      const tokens = tokensOf(item)
+      const slot = { item, order: end, arrival: this.nextArrival++, tokens }
+      end += Math.max(1, tokens)
+      return slot
+    })
+    this.tenantEnds.delete(tenant) // re-inserted last: the map's oldest entries go first
+    this.tenantEnds.set(tenant, end)
+    this.forgetIdleTenants()
+    this.merge(added)
     return added
   }
 
   /** Returns inputs taken by `nextBatch` (a prepared batch being re-formed), in their old place. */
   putBack(taken: Queued<T>[]): void {
-    if (taken.length === 0) return
-    const back = [...taken].sort((a, b) => a.order - b.order)
+    this.merge(taken)
+  }
+
+  /** Merges inputs into the queue, which stays in fair order. */
+  private merge(incoming: Queued<T>[]): void {
+    if (incoming.length === 0) return
+    const sorted = [...incoming].sort(inOrder)
     const merged: Queued<T>[] = []
     let i = 0
     for (const slot of this.slots) {
-      while (i < back.length && back[i].order < slot.order) merged.push(back[i++])
+      while (i < sorted.length && inOrder(sorted[i], slot) < 0) merged.push(sorted[i++])
       merged.push(slot)
     }
-    while (i < back.length) merged.push(back[i++])
+    while (i < sorted.length) merged.push(sorted[i++])
     this.slots = merged
-    for (const slot of taken) this.tokenCount += slot.tokens
+    for (const slot of incoming) this.tokenCount += slot.tokens
+  }
+
+  /** Bounds the tenant marks: a mark at or behind the virtual time says nothing a new one would not. */
+  private forgetIdleTenants(): void {
+    if (this.tenantEnds.size <= MAX_TENANT_MARKS) return
+    for (const [tenant, end] of this.tenantEnds) {
+      if (end <= this.virtualTime || this.tenantEnds.size > MAX_TENANT_MARKS)
+        this.tenantEnds.delete(tenant)
+      if (this.tenantEnds.size <= MAX_TENANT_MARKS / 2) break
+    }
   }
 
   /** Removes the inputs `matches` picks (e.g. those whose client has gone); returns them. */
@@ -101,7 +144,7 @@ export class BatchQueue<T> {
       Math.min(LOOKAHEAD * maxBatchRequests, LOOKAHEAD_LIMIT),
     )
     const window = this.slots.slice(0, lookahead)
-    const byLength = [...window].sort((a, b) => a.tokens - b.tokens || a.order - b.order)
+    const byLength = [...window].sort((a, b) => a.tokens - b.tokens || inOrder(a, b))
     const n = byLength.length
     // Batches are contiguous in length order; [from, to) costs its padded tokens plus a run.
     const cost = (from: number, to: number) => {
@@ -137,7 +180,8 @@ export class BatchQueue<T> {
         if (total < best.total || (total === best.total && larger)) best = { from, to, total }
       }
     }
-    const batch = byLength.slice(best.from, best.to).sort((a, b) => a.order - b.order)
+    const batch = byLength.slice(best.from, best.to).sort(inOrder)
+    this.virtualTime = Math.max(this.virtualTime, window[0].order)
     const taken = new Set(batch)
     this.slots = this.slots.filter((slot) => !taken.has(slot))
     for (const slot of batch) this.tokenCount -= slot.tokens

@@ -5,7 +5,9 @@
  *
  * Keys come from shared/cache-key.ts with the model id and revision in them,
  * so a vector computed by another model, or another revision of this one, can
- * never be returned. The scope is `node`: the node is not told the tenant.
+ * never be returned. The scope is the tenant's cache scope, as the edge signs it
+ * into the request: a hit answers in about a millisecond, a miss in many, so a
+ * cache shared between tenants would tell one what another recently embedded.
  */
 import { LRUCache } from 'lru-cache'
 import { cacheKey } from '../../shared/cache-key.ts'
@@ -47,8 +49,12 @@ export class VectorCache {
     return this.lru?.calculatedSize ?? 0
   }
 
-  key(input: ModelInput): Promise<string> {
-    return cacheKey({ scope: 'node', model: this.model.id, revision: this.model.revision }, input)
+  /** @param scope the request's `cache_scope` (absent: one shared scope). */
+  key(input: ModelInput, scope = ''): Promise<string> {
+    return cacheKey(
+      { scope: `node:${scope}`, model: this.model.id, revision: this.model.revision },
+      input,
+    )
   }
 
   get(key: string): CachedVector | undefined {

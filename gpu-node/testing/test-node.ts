@@ -52,6 +52,7 @@ export function testSettings(modelDir: string, overrides: TestNodeOverrides = {}
       maxBatchRequests: 32,
       maxConcurrentRequests: 512,
       maxQueuedTokens: 65536,
+      maxRequestTokens: 300_000,
       maxAttentionBytes: defaultMaxAttentionBytes(),
       ...overrides.batching,
     },

@@ -1,0 +1,62 @@
+/**
+ * What a request's node calls carry besides its inputs, decided once per
+ * request: the tenant's tags and the token limits.
+ *
+ * - `tenant`: a hash of the tenant's id, which the node's queue is fair
+ *   between (gpu-node/core/queue.ts); the node never learns the id itself.
+ * - `cacheScope`: the same tag for a tenant-scoped cache, `shared` for the
+ *   shared pool, so the node's own cache answers a tenant only with vectors
+ *   computed for its scope.
+ * - each call's `max_tokens`: what MAX_REQUEST_TOKENS leaves once the least
+ *   the request's other inputs can have is set aside, so a node refuses an
+ *   over-limit request before inference even when it sees only one part.
+ */
+import { sha256Hex } from '../../shared/hashing.ts'
+import type { ModelInfo, ModelInput } from '../../shared/node-protocol.ts'
+import type { PoolItem, PoolRequest } from '../origin/embed-on-pool.ts'
+import type { Tenant } from '../tenants/tenant.ts'
+import { tokenLowerBound, tokenUpperBound } from './token-bounds.ts'
+
+export type NodeCalls = Pick<PoolRequest, 'tenant' | 'cacheScope' | 'tokensAtMost' | 'maxTokensFor'>
+
+export interface RequestTokens {
+  /** The least and the most tokens all the request's inputs together can have. */
+  lower: number
+  upper: number
+}
+
+export function requestTokenBounds(
+  inputs: ModelInput[],
+  model: ModelInfo,
+  truncate: boolean,
+): RequestTokens {
+  let lower = 0
+  let upper = 0
+  for (const input of inputs) {
+    lower += tokenLowerBound(input, model, truncate)
+    upper += tokenUpperBound(input, model, truncate)
+  }
+  return { lower, upper }
+}
+
+export async function nodeCallsFor(
+  tenant: Tenant,
+  model: ModelInfo,
+  truncate: boolean,
+  tokens: RequestTokens,
+  maxRequestTokens: number,
+): Promise<NodeCalls> {
+  const tag = (await sha256Hex(`tenant:${tenant.id}`)).slice(0, 32)
+  return {
+    tenant: tag,
+    cacheScope: tenant.cache_scope === 'shared' ? 'shared' : tag,
+    tokensAtMost: (item: PoolItem) => tokenUpperBound(item.input, model, truncate),
+    maxTokensFor: (items: PoolItem[]) => {
+      const ownLeast = items.reduce(
+        (sum, item) => sum + tokenLowerBound(item.input, model, truncate),
+        0,
+      )
+      return Math.max(1, maxRequestTokens - (tokens.lower - ownLeast))
+    },
+  }
+}

@@ -1,0 +1,81 @@
+/**
+ * How a request's misses reach the nodes (real nodes behind gates): in parts
+ * that fit one batch of the node, never past MAX_REQUEST_TOKENS, and a timeout
+ * that a healthy node's large work caused does not open its breaker.
+ */
+import { beforeAll, describe, expect, it } from 'vitest'
+import { DEFAULT_MODEL, postEmbeddings, seedTenant } from '../../test/support/edge-harness.ts'
+import { nodeStats, resetNodeStats, startNode } from '../../test/support/node-control.ts'
+import { poolOverrides } from '../../test/support/pool-overrides.ts'
+import { utf8Length } from '../embeddings/token-bounds.ts'
+
+const key = 'sk-test-node-calls-0001'
+
+beforeAll(async () => {
+  await seedTenant({ id: 'node-calls' }, key)
+})
+
+async function embed(body: Record<string, unknown>, overrides: object) {
+  const response = await postEmbeddings({ model: DEFAULT_MODEL, ...body }, { key, overrides })
+  return { response, json: (await response.json()) as { error?: { code: string } } }
+}
+
+describe('node calls', () => {
+  it("splits a request into calls that fit the node's MAX_BATCH_TOKENS", async () => {
+    const url = await startNode('calls-small-batches', 'default', { MAX_BATCH_TOKENS: '256' })
+    const pool = poolOverrides([url])
+    expect((await embed({ input: 'calls: warm the catalog' }, pool)).response.status).toBe(200)
+    await resetNodeStats('calls-small-batches')
+    const inputs = Array.from({ length: 24 }, (_, i) => `calls: split into parts, input ${i}`)
+    expect((await embed({ input: inputs }, pool)).response.status).toBe(200)
+    // At most one token per byte, plus two special tokens: 24 such inputs cannot fit 256.
+    const mostPerInput = utf8Length(inputs[10]) + 2
+    const perCall = Math.floor(256 / mostPerInput)
+    const { embedCalls } = await nodeStats('calls-small-batches')
+    expect(embedCalls).toBe(Math.ceil(inputs.length / perCall))
+  })
+
+  it('refuses token ids over MAX_REQUEST_TOKENS at the edge, without calling a node', async () => {
+    const url = await startNode('calls-token-limit')
+    const limited = { ...poolOverrides([url]), MAX_REQUEST_TOKENS: '100' }
+    expect((await embed({ input: 'calls: warm the limit node' }, limited)).response.status).toBe(
+      200,
+    )
+    await resetNodeStats('calls-token-limit')
+    const ids = Array.from({ length: 3 }, () => Array.from({ length: 40 }, (_, i) => 1000 + i))
+    const refused = await embed({ input: ids }, limited)
+    expect(refused.response.status).toBe(400)
+    expect(refused.json.error?.code).toBe('request_too_many_tokens')
+    expect((await nodeStats('calls-token-limit')).embedCalls).toBe(0)
+  })
+
+  it('has the node refuse text over MAX_REQUEST_TOKENS that only tokenizing can show', async () => {
+    const url = await startNode('calls-token-limit')
+    const limited = { ...poolOverrides([url]), MAX_REQUEST_TOKENS: '100' }
+    const long = Array.from({ length: 3 }, (_, i) => `calls: ${i} ${'many words here '.repeat(15)}`)
+    const refused = await embed({ input: long }, limited)
+    expect(refused.response.status).toBe(400)
+    expect(refused.json.error?.code).toBe('request_too_many_tokens')
+  })
+})
+
+describe('a timeout on a healthy node', () => {
+  it("does not open the node's breaker: /ready still answers, so it keeps its traffic", async () => {
+    const url = await startNode('calls-slow-but-ready')
+    // One node, a breaker that would stay open for a minute, and too little time for big work.
+    const pool = {
+      ...poolOverrides([url], { healthIntervalMs: 600_000 }),
+      NODE_BREAKER_COOLDOWN_MS: '60000',
+    }
+    expect((await embed({ input: 'calls: warm the slow node' }, pool)).response.status).toBe(200)
+    const tight = { ...pool, NODE_TIMEOUT_MS: '50' }
+    for (let round = 0; round < 4; round++) {
+      const big = Array.from({ length: 1024 }, (_, i) => `calls: round ${round}, big input ${i}`)
+      const { response } = await embed({ input: big }, tight)
+      expect(response.status).toBe(504)
+    }
+    // The node was never at fault: a small request (with time to spare) is served by it.
+    const small = await embed({ input: 'calls: small after the timeouts' }, pool)
+    expect(small.response.status).toBe(200)
+  })
+})
