@@ -50,4 +50,17 @@ describe('coalescing', () => {
     expect([...stats.inputs].sort()).toEqual([`text:${x}`, `text:${y}`, `text:${z}`])
     expect(second.data[0].embedding).toEqual(first.data[1].embedding)
   })
+
+  it("never hands a waiting request another request's 4xx: it looks its input up itself", async () => {
+    const shared = 'coalescing: shared by a refused request and a good one'
+    const tooLong = `coalescing: too long ${'many words in a row '.repeat(400)}`
+    const post = (input: string[]) =>
+      postEmbeddings({ model: DEFAULT_MODEL, input, truncate: false }, { key, overrides: pool })
+    // The first claims `shared` and sends it with an input the node refuses (422, input[1]).
+    const [refused, good] = await Promise.all([post([shared, tooLong]), post([shared])])
+    expect(refused.status).toBe(422)
+    expect(good.status, await good.clone().text()).toBe(200)
+    expect(((await good.json()) as EmbeddingsBody).data).toHaveLength(1)
+    expect(inFlightCount()).toBe(0)
+  })
 })

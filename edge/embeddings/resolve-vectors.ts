@@ -5,6 +5,7 @@
  * computes the misses (one call per node). Computed vectors go into memory and KV.
  */
 import { cacheKey } from '../../shared/cache-key.ts'
+import { ApiError } from '../../shared/errors.ts'
 import type { ModelInfo } from '../../shared/node-protocol.ts'
 import { freshEntry, type CachedVector } from '../cache/cache-entry.ts'
 import { claimInFlight, joinInFlight, type Claim, type Resolution } from '../cache/in-flight.ts'
@@ -71,7 +72,7 @@ export async function resolveVectors(
     entry !== undefined && (truncate || entry.tokens < model.max_input_tokens)
   const owned: PoolItem[] = []
   const claims = new Map<string, Claim>()
-  const joined: [string, Promise<Resolution>][] = []
+  const joined: [PoolItem, Promise<Resolution>][] = []
   for (const item of request.items) {
     const entry = readIsolate(cache.env, item.key)
     if (usable(entry)) {
@@ -82,23 +83,23 @@ export async function resolveVectors(
     // Lookups that may or may not cut inputs are different work: they never join each other.
     const flightId = truncate ? item.key : `${item.key}|no-truncate`
     const pending = joinInFlight(flightId)
-    if (pending) joined.push([item.key, pending])
+    if (pending) joined.push([item, pending])
     else {
       owned.push(item)
       claims.set(item.key, claimInFlight(flightId))
     }
   }
 
-  const resolveOwned = async () => {
+  const resolveOwned = async (items: PoolItem[]) => {
     try {
       timing.start('cache')
       const lower = await readLowerTiers(
         cache,
-        owned.map((item) => item.key),
+        items.map((item) => item.key),
       )
       timing.end('cache')
       const missing: PoolItem[] = []
-      for (const item of owned) {
+      for (const item of items) {
         const entry = lower.get(item.key)
         if (!usable(entry)) missing.push(item)
         else settle(item.key, { entry, source: 'cache' })
@@ -114,16 +115,26 @@ export async function resolveVectors(
       throw err
     }
   }
-  const owning = resolveOwned()
+  const owning = resolveOwned(owned)
   // Other requests may be waiting on these claims: if this client goes away, the runtime
   // still finishes the work (waitUntil outlives a cancelled request) and settles them.
   if (claims.size > 0) cache.waitUntil(owning.catch(() => {}))
   await owning
-  for (const [key, pending] of joined) {
-    const resolution = await pending
-    entries.set(key, resolution.entry)
-    count(resolution)
+  // A joined lookup that failed for the claiming request's own input (a 4xx: another input of
+  // that request was refused, and its node call with it) says nothing of this one: such keys
+  // are looked up again here. A 5xx or a timeout is shared: it would be the same again.
+  const again: PoolItem[] = []
+  for (const [item, pending] of joined) {
+    try {
+      const resolution = await pending
+      entries.set(item.key, resolution.entry)
+      count(resolution)
+    } catch (err) {
+      if (err instanceof ApiError && err.status < 500) again.push(item)
+      else throw inTermsOf(err, item)
+    }
   }
+  if (again.length > 0) await resolveOwned(again)
   return { entries, hits, misses, cacheable }
 
   function settle(key: string, resolution: Resolution): void {
@@ -132,6 +143,18 @@ export async function resolveVectors(
     claims.get(key)?.settle(resolution)
     claims.delete(key)
   }
+}
+
+/** Another request's error, naming this request's input where it names one at all. */
+function inTermsOf(error: unknown, item: PoolItem): unknown {
+  if (!(error instanceof ApiError)) return error
+  const rename = (text: string) => text.replace(/\binput\[\d+\]/g, `input[${item.index}]`)
+  return new ApiError(error.status, rename(error.message), {
+    param: error.param === null ? null : rename(error.param),
+    code: error.code,
+    type: error.type,
+    headers: error.headers,
+  })
 }
 
 /** Computes the items on the pool; stores each vector under the revision that computed it. */
