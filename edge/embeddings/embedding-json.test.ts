@@ -1,7 +1,11 @@
 import { describe, expect, it } from 'vitest'
 import { projectVector } from '../../shared/projection.ts'
 import { base64ToVector } from '../../shared/vector-codec.ts'
-import { embeddingJson, embeddingsResponseJson } from './embedding-json.ts'
+import {
+  embeddingJson,
+  embeddingsResponseJson,
+  embeddingsResponseStream,
+} from './embedding-json.ts'
 
 /** A float JSON array read back as float32, the precision it was written in. */
 const floats = (json: string) => new Float32Array(JSON.parse(json))
@@ -32,6 +36,27 @@ describe('embeddings written as JSON', () => {
     expect(new Float32Array(JSON.parse(text).data[0].embedding)).toEqual(v)
     const decoded = base64ToVector(JSON.parse(text).data[1].embedding)
     expect(Array.from(decoded)).toEqual(Array.from(projectVector(v, 32)))
+  })
+
+  it('streams, a few embeddings per chunk, exactly the text it would write at once', async () => {
+    for (const count of [1, 16, 17, 100]) {
+      const jsonAt = (i: number) => embeddingJson(`s${i}`, vector(i), 64, 'float')
+      const whole = embeddingsResponseJson(
+        Array.from({ length: count }, (_, index) => ({ index, json: jsonAt(index) })),
+        'm',
+        7,
+      )
+      const stream = embeddingsResponseStream(count, jsonAt, 'm', 7)
+      let chunks = 0
+      let streamed = ''
+      const decoder = new TextDecoder()
+      for await (const chunk of stream) {
+        chunks++
+        streamed += decoder.decode(chunk, { stream: true })
+      }
+      expect(streamed).toBe(whole)
+      expect(chunks).toBe(Math.ceil(count / 16))
+    }
   })
 
   it('reuses text only for the very vector it was written from', () => {

@@ -43,6 +43,52 @@ export function embeddingJson(
   return json
 }
 
+/** The JSON around the embeddings: what comes before the first and after the last. */
+function envelope(model: string, tokens: number): { head: string; tail: string } {
+  const usage: EmbeddingsResponse['usage'] = { prompt_tokens: tokens, total_tokens: tokens }
+  return {
+    head: '{"object":"list","data":[',
+    tail: `],"model":${JSON.stringify(model)},"usage":${JSON.stringify(usage)}}`,
+  }
+}
+
+const itemJson = (index: number, json: string) =>
+  `{"object":"embedding","index":${index},"embedding":${json}}`
+
+/** Embeddings written per pull of a streamed answer: about 0.5 MB of text at 2560 floats. */
+const STREAM_CHUNK = 16
+
+/**
+ * The same text as `embeddingsResponseJson`, written as the client reads it, a few embeddings
+ * at a time: an answer of 2048 embeddings of 2560 floats is about 50 MB of JSON, which the
+ * 128 MB isolate could not hold as one string beside its copies. `embeddingAt(i)` writes the
+ * i-th embedding's JSON when its turn comes.
+ */
+export function embeddingsResponseStream(
+  count: number,
+  embeddingAt: (index: number) => string,
+  model: string,
+  tokens: number,
+): ReadableStream<Uint8Array> {
+  const encoder = new TextEncoder()
+  const { head, tail } = envelope(model, tokens)
+  let next = 0
+  return new ReadableStream<Uint8Array>(
+    {
+      pull(controller) {
+        let text = next === 0 ? head : ''
+        const end = Math.min(count, next + STREAM_CHUNK)
+        for (; next < end; next++) text += (next > 0 ? ',' : '') + itemJson(next, embeddingAt(next))
+        if (next === count) {
+          controller.enqueue(encoder.encode(text + tail))
+          controller.close()
+        } else controller.enqueue(encoder.encode(text))
+      },
+    },
+    { highWaterMark: 0 },
+  )
+}
+
 /**
  * OpenAI's response around embeddings already written as JSON: the same text
  * `JSON.stringify(response)` would give for an `EmbeddingsResponse`, but for floats written
@@ -53,9 +99,6 @@ export function embeddingsResponseJson(
   model: string,
   tokens: number,
 ): string {
-  const usage: EmbeddingsResponse['usage'] = { prompt_tokens: tokens, total_tokens: tokens }
-  const items = data.map(
-    ({ index, json }) => `{"object":"embedding","index":${index},"embedding":${json}}`,
-  )
-  return `{"object":"list","data":[${items.join(',')}],"model":${JSON.stringify(model)},"usage":${JSON.stringify(usage)}}`
+  const { head, tail } = envelope(model, tokens)
+  return head + data.map(({ index, json }) => itemJson(index, json)).join(',') + tail
 }

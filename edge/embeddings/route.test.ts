@@ -54,6 +54,19 @@ describe('POST /v1/embeddings', () => {
     expect(second.json.usage).toEqual(first.json.usage)
   })
 
+  it('streams a large answer, which parses to the same vectors as small answers give', async () => {
+    // 300 × 512 floats is about 1.8 MB of JSON: past the size answers are written whole.
+    const input = Array.from({ length: 300 }, (_, i) => `route: streamed answer ${i}`)
+    const response = await postEmbeddings({ model: DEFAULT_MODEL, input }, { key })
+    expect(response.status).toBe(200)
+    const json = (await response.json()) as EmbeddingsBody
+    expect(json.data).toHaveLength(300)
+    expect(json.data.map((d) => d.index)).toEqual(input.map((_, i) => i))
+    const alone = await embed({ input: input[299] })
+    expect(vectorOf(json, 299)).toEqual(vectorOf(alone.json))
+    expect(json.usage.prompt_tokens).toBeGreaterThan(300)
+  })
+
   it('reports a partial hit and sends only the misses', async () => {
     await embed({ input: 'route: partial known' })
     const { response, json } = await embed({

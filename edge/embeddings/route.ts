@@ -19,7 +19,11 @@ import { findModel, modelCatalog } from '../models/model-catalog.ts'
 import type { PoolItem } from '../origin/embed-on-pool.ts'
 import { dimensionsFor } from '../tenants/dimensions-policy.ts'
 import { cacheScopeOf, type Tenant } from '../tenants/tenant.ts'
-import { embeddingJson, embeddingsResponseJson } from './embedding-json.ts'
+import {
+  embeddingJson,
+  embeddingsResponseJson,
+  embeddingsResponseStream,
+} from './embedding-json.ts'
 import { finalInputs } from './final-inputs.ts'
 import { recallAnswer, rememberAnswer } from './response-memo.ts'
 import { resolveVectors } from './resolve-vectors.ts'
@@ -69,6 +73,11 @@ function checkModelAccess(tenant: Tenant, model: ModelInfo, request: EmbeddingsR
 }
 
 const jsonResponse = { 'content-type': 'application/json' }
+
+/** JSON bytes an answer's dimension costs, about: a float32 written out, or base64 of 4 bytes. */
+const BYTES_PER_DIMENSION = { float: 12, base64: 4 * (4 / 3) }
+/** Answers larger than this are streamed (the response memo holds 8 MiB in all). */
+const STREAM_ANSWERS_OVER_BYTES = 1024 * 1024
 
 /** As OpenAI's API: tokens in all of one request's inputs together. */
 const DEFAULT_MAX_REQUEST_TOKENS = 300_000
@@ -135,13 +144,20 @@ embeddingsRoute.post('/', async (c) => {
   )
 
   let tokens = 0
-  const data = keys.map((key, index) => {
-    const { vector, tokens: inputTokens } = entries.get(key)!
-    tokens += inputTokens
-    return { index, json: embeddingJson(key, vector, dimensions, request.encoding_format) }
-  })
+  for (const key of keys) tokens += entries.get(key)!.tokens
   c.set('usage', { tokens, cacheHits: hits, cacheMisses: misses })
   c.header('x-cache', misses === 0 ? 'hit' : hits === 0 ? 'miss' : 'partial')
+  const jsonOf = (index: number) => {
+    const key = keys[index]
+    return embeddingJson(key, entries.get(key)!.vector, dimensions, request.encoding_format)
+  }
+  const answerBytes = keys.length * dimensions * BYTES_PER_DIMENSION[request.encoding_format]
+  if (answerBytes > STREAM_ANSWERS_OVER_BYTES) {
+    // Too large to remember, and to hold as one string: written as the client reads it.
+    const stream = embeddingsResponseStream(keys.length, jsonOf, model.id, tokens)
+    return c.body(stream, 200, jsonResponse)
+  }
+  const data = keys.map((_, index) => ({ index, json: jsonOf(index) }))
   const json = embeddingsResponseJson(data, model.id, tokens)
   if (cacheable) {
     const vectors = new Map([...entries].map(([key, entry]) => [key, entry.vector]))
