@@ -8,11 +8,12 @@
 import type { ModelInfo } from '../shared/node-protocol.ts'
 import type { EmbeddingBackend } from './backend/backend.ts'
 import { padBatch } from './backend/padded-batch.ts'
-import { startSessions } from './backend/session-pool.ts'
+import type { ThreadKind } from './threads/restarting-thread.ts'
+import { sessionsDown, startSessions } from './backend/session-pool.ts'
 import type { NodeConfig } from './config.ts'
 import { AttentionBudget } from './core/attention-memory.ts'
 import { BatchScheduler } from './core/batch-scheduler.ts'
-import { Infer } from './core/infer.ts'
+import { Infer, type Tokenization } from './core/infer.ts'
 import { NodeMetrics } from './core/metrics.ts'
 import { VectorCache } from './core/vector-cache.ts'
 import { VectorStats } from './core/vector-stats.ts'
@@ -54,7 +55,19 @@ export interface LoadOptions {
 export async function loadNode(settings: NodeSettings, options: LoadOptions = {}) {
   const log = options.log ?? console.log
   const folder = readModelFolder(settings.modelDir, { modelId: settings.modelId })
-  const started = await startSessions(folder, settings.modelVariant, settings.session, log)
+  const metrics = new NodeMetrics({ processMetrics: options.processMetrics })
+  // A session or tokenizer thread that dies is started again, and counted.
+  const supervision = {
+    log,
+    onRestart: (kind: ThreadKind) => metrics.threadRestarts.inc({ kind }),
+  }
+  const started = await startSessions(
+    folder,
+    settings.modelVariant,
+    settings.session,
+    log,
+    supervision,
+  )
   const { model: served } = started
   const { manifest } = served
   const tokenizer = new TokenizerPool(
@@ -64,7 +77,17 @@ export async function loadNode(settings: NodeSettings, options: LoadOptions = {}
       manifest,
     },
     settings.tokenizationWorkers,
+    supervision,
   )
+  const threadsRunning = () => started.backends.some((backend) => backend.alive) && !tokenizer.down
+  // Infer tokenizes before it queues: while no session runs, a request that needs inference is
+  // refused with the restart's retryable 503 before it costs a tokenizer's time.
+  const tokenization: Tokenization = {
+    encode(inputs, truncate, indices) {
+      const down = sessionsDown(started.backends)
+      return down ? Promise.reject(down) : tokenizer.encode(inputs, truncate, indices)
+    },
+  }
   // onnxruntime's CPU kernels compute a float16 graph's MatMul and Softmax in float32 (measured:
   // the fp16 tiny model peaked higher than the fp32 one at 8K tokens); a GPU keeps them in float16.
   const onGpu = started.backends.some((backend) => backend.label.startsWith('cuda'))
@@ -83,7 +106,6 @@ export async function loadNode(settings: NodeSettings, options: LoadOptions = {}
     )
   }
   const backends = options.wrapBackends ? options.wrapBackends(started.backends) : started.backends
-  const metrics = new NodeMetrics({ processMetrics: options.processMetrics })
   const limits = { ...settings.batching, ...(attention.bounded ? { attention } : {}) }
   const stats = new VectorStats(manifest.dimensions, metrics)
   const scheduler = new BatchScheduler(
@@ -94,8 +116,8 @@ export async function loadNode(settings: NodeSettings, options: LoadOptions = {}
     stats,
   )
   const cache = new VectorCache(settings.vectorCacheBytes, manifest)
-  const infer = new Infer(manifest, tokenizer, scheduler, cache, limits, metrics)
-  const state = new ServingState()
+  const infer = new Infer(manifest, tokenization, scheduler, cache, limits, metrics)
+  const state = new ServingState(threadsRunning)
   const sessions = backends.map((backend) => backend.label)
   const { probeIntervalS, baselineFile, ...thresholds } = settings.monitor
   const monitor = new DriftMonitor(
@@ -131,8 +153,9 @@ export async function loadNode(settings: NodeSettings, options: LoadOptions = {}
     scrapeToken: settings.scrapeToken,
     nonces: new NonceMemory(settings.nonceMemorySize),
     sessions,
-    isHealthy: () => backends.some((backend) => backend.alive),
+    isHealthy: threadsRunning,
     maxBatchRequests: settings.batching.maxBatchRequests,
+    maxBatchTokens: settings.batching.maxBatchTokens,
     maxInputsPerRequest: settings.maxInputsPerRequest,
     maxBodyBytes: settings.maxBodyBytes,
   })

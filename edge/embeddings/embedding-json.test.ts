@@ -50,9 +50,10 @@ describe('embeddings written as JSON', () => {
       let chunks = 0
       let streamed = ''
       const decoder = new TextDecoder()
-      for await (const chunk of stream) {
+      const reader = stream.getReader()
+      for (let read = await reader.read(); !read.done; read = await reader.read()) {
         chunks++
-        streamed += decoder.decode(chunk, { stream: true })
+        streamed += decoder.decode(read.value, { stream: true })
       }
       expect(streamed).toBe(whole)
       expect(chunks).toBe(Math.ceil(count / 16))

@@ -16,7 +16,7 @@ export interface EmbeddedBatch {
 export interface EmbeddingBackend {
   /** Where it runs, e.g. `cpu` or `cuda:1`. */
   readonly label: string
-  /** False once the backend can no longer run batches (its thread died). */
+  /** False while it cannot run batches: its thread died and is being restarted. */
   readonly alive: boolean
   /** One unit-length vector per row, in row order, with its norm before normalization. */
   embed(batch: PaddedBatch): Promise<EmbeddedBatch>

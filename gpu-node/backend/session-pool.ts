@@ -8,17 +8,22 @@
  * `MODEL_VARIANT` when set, else fp16 when a CUDA session loads and fp32 on
  * the CPU (variants.ts). All sessions serve the same variant, so one
  * revision describes every vector the node returns.
+ *
+ * A session whose thread dies is started again on its own
+ * (session-worker-backend.ts); `sessionsDown` is the answer meanwhile when
+ * none runs.
  */
+import type { ApiError } from '../../shared/errors.ts'
 import type { SessionConfig } from '../config.ts'
 import { providerLabel } from '../config.ts'
 import { serveVariant, type ModelFolder, type ServedModel } from '../model/model-folder.ts'
 import { chooseVariant, type ModelVariant } from '../model/variants.ts'
-import type { EmbeddingBackend } from './backend.ts'
 import { cudaProviderInstalled } from './onnx-session.ts'
+import { retryable, type Supervision } from '../threads/restarting-thread.ts'
 import { SessionWorkerBackend } from './session-worker-backend.ts'
 
 export interface StartedSessions {
-  backends: EmbeddingBackend[]
+  backends: SessionWorkerBackend[]
   /** The variant the sessions serve, with its manifest. */
   model: ServedModel
 }
@@ -28,7 +33,9 @@ export async function startSessions(
   requested: ModelVariant | undefined,
   config: SessionConfig,
   log: (line: string) => void = console.log,
+  restarts: Omit<Supervision, 'log'> = {},
 ): Promise<StartedSessions> {
+  const supervision: Supervision = { log, ...restarts }
   const settings = {
     intraOpThreads: config.intraOpThreads,
     interOpThreads: config.interOpThreads,
@@ -60,9 +67,14 @@ export async function startSessions(
     const { model } = gpu
     const loaded = await Promise.all(
       cudaSpecs.map((spec) =>
-        SessionWorkerBackend.start(model.onnxPath, model.manifest, spec, settings).catch(
-          (err: Error) => `${providerLabel(spec)} unavailable: ${err.message}`,
-        ),
+        SessionWorkerBackend.start(
+          model.onnxPath,
+          model.manifest,
+          spec,
+          settings,
+          providerLabel(spec),
+          supervision,
+        ).catch((err: Error) => `${providerLabel(spec)} unavailable: ${err.message}`),
       ),
     )
     const gpus = loaded.filter((result) => typeof result !== 'string')
@@ -90,10 +102,18 @@ export async function startSessions(
         { name: 'cpu' },
         settings,
         label(i),
+        supervision,
       ).catch((err: Error) => {
         throw new Error(`${label(i)}: ${err.message}`, { cause: err })
       }),
     ),
   )
   return { backends, model }
+}
+
+/** The retryable 503 to answer while no session runs (all are being restarted); null while one does. */
+export function sessionsDown(backends: SessionWorkerBackend[]): ApiError | null {
+  if (backends.some((backend) => backend.alive)) return null
+  const soonest = Math.min(...backends.map((backend) => backend.retryAfterSeconds))
+  return retryable('no inference session is running: the node is restarting them', soonest)
 }

@@ -1,114 +1,83 @@
 /**
  * An EmbeddingBackend that owns one worker thread running one onnxruntime
  * session (session-worker.ts). Batches cross by transfer, not copy. If the
- * thread dies, the batch it held fails and the backend reports itself dead.
+ * thread dies, the batch it held fails with a retryable 503, the backend
+ * reports itself dead, and a new thread loads the model again
+ * (threads/restarting-thread.ts); once it runs, the backend is alive again.
  */
-import { Worker } from 'node:worker_threads'
 import { providerLabel, type ProviderSpec } from '../config.ts'
 import type { ModelManifest } from '../model/manifest.ts'
 import type { EmbeddedBatch, EmbeddingBackend } from './backend.ts'
 import type { SessionSettings } from './onnx-session.ts'
 import { batchBuffers, type PaddedBatch } from './padded-batch.ts'
-import type { SessionWorkerData, SessionWorkerReply, SessionWorkerTask } from './session-worker.ts'
+import { RestartingThread, retryable, type Supervision } from '../threads/restarting-thread.ts'
+import type { SessionWorkerData, SessionWorkerResult } from './session-worker.ts'
+import { ThreadDiedError, WorkerThread } from '../threads/worker-thread.ts'
 
 const WORKER_ENTRY = new URL('./session-worker.mjs', import.meta.url)
 
-interface Pending {
-  resolve: (batch: EmbeddedBatch) => void
-  reject: (error: Error) => void
-}
+type SessionThread = WorkerThread<PaddedBatch, SessionWorkerResult>
 
 export class SessionWorkerBackend implements EmbeddingBackend {
-  readonly label: string
-  private readonly pending = new Map<number, Pending>()
-  private nextId = 0
-  private exited = false
-
   private constructor(
-    private readonly worker: Worker,
-    label: string,
-  ) {
-    this.label = label
-    worker.on('message', (reply: SessionWorkerReply) => {
-      if (reply.type !== 'done' && reply.type !== 'error') return
-      const pending = this.pending.get(reply.id)
-      this.pending.delete(reply.id)
-      if (!pending) return
-      if (reply.type === 'error') return pending.reject(new Error(reply.message))
-      const vectors: Float32Array[] = []
-      for (let start = 0; start < reply.vectors.length; start += reply.width)
-        vectors.push(reply.vectors.subarray(start, start + reply.width))
-      pending.resolve({ vectors, norms: reply.norms })
-    })
-    worker.on('error', (err) =>
-      console.error(`[node] the ${this.label} session thread failed:`, err),
-    )
-    worker.on('exit', (code) => {
-      this.exited = true
-      for (const pending of this.pending.values())
-        pending.reject(new Error(`the ${this.label} session thread exited (${code})`))
-      this.pending.clear()
-    })
-  }
+    readonly label: string,
+    private readonly slot: RestartingThread<SessionThread>,
+  ) {}
 
   /**
    * Starts the thread and loads the model; rejects with onnxruntime's reason if it cannot.
    * @param label names the session in logs and metrics (default: `cuda:1`, `cpu`)
    */
-  static start(
+  static async start(
     onnxPath: string,
     manifest: ModelManifest,
     spec: ProviderSpec,
     settings: SessionSettings,
     label = providerLabel(spec),
+    supervision: Supervision = { log: console.log },
   ): Promise<SessionWorkerBackend> {
     const workerData: SessionWorkerData = { onnxPath, manifest, spec, settings }
-    const worker = new Worker(WORKER_ENTRY, { workerData })
-    return new Promise((resolve, reject) => {
-      const onMessage = (reply: SessionWorkerReply) => {
-        if (reply.type === 'ready') {
-          cleanUp()
-          resolve(new SessionWorkerBackend(worker, label))
-        } else if (reply.type === 'failed') {
-          cleanUp()
-          void worker.terminate()
-          reject(new Error(reply.message))
-        }
-      }
-      const onError = (err: Error) => {
-        cleanUp()
-        reject(new Error(`the session thread failed: ${err.message}`))
-      }
-      const onExit = (code: number) => {
-        cleanUp()
-        reject(new Error(`the session thread exited (${code}) while loading`))
-      }
-      const cleanUp = () => {
-        worker.off('message', onMessage)
-        worker.off('error', onError)
-        worker.off('exit', onExit)
-      }
-      worker.on('message', onMessage)
-      worker.on('error', onError)
-      worker.on('exit', onExit)
+    const name = `${label} session`
+    const slot = await RestartingThread.start<SessionThread>({
+      name,
+      kind: 'session',
+      start: () => WorkerThread.start(WORKER_ENTRY, workerData, name),
+      supervision,
     })
+    return new SessionWorkerBackend(label, slot)
   }
 
   get alive(): boolean {
-    return !this.exited
+    return this.slot.thread !== null
   }
 
-  embed(batch: PaddedBatch): Promise<EmbeddedBatch> {
-    if (this.exited) return Promise.reject(new Error(`the ${this.label} session thread is gone`))
-    const id = this.nextId++
-    return new Promise((resolve, reject) => {
-      this.pending.set(id, { resolve, reject })
-      const task: SessionWorkerTask = { id, batch }
-      this.worker.postMessage(task, batchBuffers(batch))
-    })
+  /** Seconds until this session's thread is started again; 1 while it runs. */
+  get retryAfterSeconds(): number {
+    return this.slot.thread ? 1 : this.slot.retryAfterSeconds
   }
 
-  async close(): Promise<void> {
-    if (!this.exited) await this.worker.terminate()
+  async embed(batch: PaddedBatch): Promise<EmbeddedBatch> {
+    const thread = this.slot.thread
+    if (!thread)
+      throw retryable(`the ${this.slot.name} thread is being restarted`, this.retryAfterSeconds)
+    let result: SessionWorkerResult
+    try {
+      result = await thread.run(batch, batchBuffers(batch))
+    } catch (err) {
+      if (!(err instanceof ThreadDiedError)) throw err
+      // Another session may well be running: the request can be retried at once.
+      throw retryable(
+        `the ${this.slot.name} thread died while running this request and is being restarted`,
+        1,
+      )
+    }
+    const vectors: Float32Array[] = []
+    for (let start = 0; start < result.vectors.length; start += result.width)
+      vectors.push(result.vectors.subarray(start, start + result.width))
+    return { vectors, norms: result.norms }
+  }
+
+  close(): Promise<void> {
+    return this.slot.close()
   }
 }

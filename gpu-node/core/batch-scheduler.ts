@@ -13,6 +13,7 @@
 import { ApiError } from '../../shared/errors.ts'
 import type { EmbeddingBackend } from '../backend/backend.ts'
 import type { PaddedBatch } from '../backend/padded-batch.ts'
+import { retryable } from '../threads/restarting-thread.ts'
 import type { NodeMetrics } from './metrics.ts'
 import { BatchCostModel } from './batch-cost.ts'
 import type { VectorStats } from './vector-stats.ts'
@@ -163,7 +164,10 @@ export class BatchScheduler {
   private takeIdleBackend(): number {
     const count = this.backends.length
     if (!this.backends.some((backend) => backend.alive)) {
-      this.failEverything(new ApiError(503, 'no inference session is running'))
+      // Its sessions are being restarted (threads/restarting-thread.ts): a retry may succeed.
+      this.failEverything(
+        retryable('no inference session is running: the node is restarting them', 1),
+      )
       return -1
     }
     for (let step = 0; step < count; step++) {

@@ -165,6 +165,12 @@ export class NodeMetrics {
     help: 'Bytes held by the node-local vector cache',
     registers: [this.registry],
   })
+  readonly threadRestarts = new Counter({
+    name: 'te_thread_restarts',
+    help: 'Worker threads started again after one died (each attempt counts), by kind: session or tokenizer',
+    labelNames: ['kind'] as const,
+    registers: [this.registry],
+  })
 
   constructor(options: { processMetrics?: boolean } = {}) {
     // Process metrics (event-loop lag, heap, CPU) help read the te_* ones; one set per process.

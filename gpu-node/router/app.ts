@@ -1,9 +1,10 @@
 /**
  * The node's HTTP surface (TEI's router): the signed embed endpoint the edge
- * calls, the open probes an orchestrator needs (`/health` sessions alive,
- * `/ready` model loaded and warm), and the reports only the edge's signature
- * or the scrape token may read (`/info` what is served and where, `/monitor`
- * vector drift, Prometheus `/metrics`). Everything else happens in core/.
+ * calls, the open probes an orchestrator needs (`/health` threads alive,
+ * `/ready` model loaded, warm and its threads running), and the reports only
+ * the edge's signature or the scrape token may read (`/info` what is served
+ * and where, `/monitor` vector drift, Prometheus `/metrics`). Everything else
+ * happens in core/.
  */
 import { Hono } from 'hono'
 import { createMiddleware } from 'hono/factory'
@@ -49,9 +50,10 @@ export interface NodeAppOptions {
   nonces: NonceMemory
   /** Where the sessions run, e.g. `['cpu']`, `['cpu#0', 'cpu#1']` or `['cuda:0', 'cuda:1']`. */
   sessions: string[]
-  /** False once no session can run a batch; `/health` then answers 503. */
+  /** False while no session, or no tokenizer thread, runs (dead, being restarted): `/health` 503. */
   isHealthy: () => boolean
   maxBatchRequests: number
+  maxBatchTokens: number
   maxInputsPerRequest: number
   maxBodyBytes: number
 }
@@ -64,10 +66,14 @@ function embedRequestSchema(maxInputs: number) {
     z.strictObject({ text: z.string().min(1) }),
     z.strictObject({ ids: z.array(z.number().int().nonnegative()).min(1) }),
   ])
+  const tag = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/)
   return z.object({
     model: z.string().min(1),
     inputs: z.array(input).min(1).max(maxInputs),
     truncate: z.boolean(),
+    tenant: tag.optional(),
+    cache_scope: tag.optional(),
+    max_tokens: z.number().int().positive().optional(),
   })
 }
 
@@ -87,18 +93,18 @@ export function createNodeApp(options: NodeAppOptions): Hono<SignedBodyEnv> {
   app.get('/health', (c) =>
     options.isHealthy()
       ? c.json({ status: 'ok' })
-      : c.json({ status: 'no inference session is running' }, 503),
+      : c.json({ status: 'no session or no tokenizer thread is running; restarting' }, 503),
   )
-  app.get('/ready', (c) =>
-    state.ready && !state.draining
-      ? c.json({ status: 'ready' })
-      : c.json({ status: state.draining ? 'shutting down' : 'loading' }, 503),
-  )
+  app.get('/ready', (c) => {
+    const status = state.status
+    return c.json({ status }, status === 'ready' ? 200 : 503)
+  })
   app.get(INFO_PATH, reader, (c) => {
     const info: NodeInfoWithSessions = {
       models: [options.model],
       execution_provider: [...new Set(options.sessions.map((s) => s.split(/[:#]/)[0]))].join(','),
       max_batch_size: options.maxBatchRequests,
+      max_batch_tokens: options.maxBatchTokens,
       vectors: options.monitor.state,
       sessions: options.sessions,
     }

@@ -5,9 +5,10 @@
  * (422 too long, 400 bad token id) goes back as data, since an ApiError does
  * not survive the trip between threads.
  */
-import { workerData } from 'piscina'
+import { workerData } from 'node:worker_threads'
 import { ApiError } from '../../shared/errors.ts'
 import type { ModelInput } from '../../shared/node-protocol.ts'
+import { serveTasks } from '../threads/thread-body.ts'
 import type { ModelManifest } from '../model/manifest.ts'
 import { readTokenizerFilesSync, type ModelFolder } from '../model/model-folder.ts'
 import { TextTokenizer } from './text-tokenizer.ts'
@@ -27,7 +28,7 @@ export type TokenizeResult =
   | { ok: true; ids: Int32Array; lengths: Uint32Array }
   | { ok: false; status: number; message: string; param: string | null; code: string | null }
 
-function start(): (task: TokenizeTask) => TokenizeResult {
+function load(): (task: TokenizeTask) => TokenizeResult {
   const data = workerData as TokenizeWorkerData
   const files = readTokenizerFilesSync(data)
   const tokenizer = new TextTokenizer(files.tokenizerJson, files.tokenizerConfig, data.manifest)
@@ -57,4 +58,6 @@ function start(): (task: TokenizeTask) => TokenizeResult {
   }
 }
 
-export default start()
+await serveTasks(load, (result) =>
+  result.ok ? [result.ids.buffer as ArrayBuffer, result.lengths.buffer as ArrayBuffer] : [],
+)

@@ -18,8 +18,10 @@ export async function startInferenceNode(options: {
   modelDir: string
   secret: string
   env?: Record<string, string>
+  /** Listen here (a restart keeps its URL); default: a free port. */
+  port?: number
 }): Promise<RunningNode> {
-  const port = await freePort()
+  const port = options.port ?? (await freePort())
   const child = spawn(process.execPath, ['--import', 'tsx', 'gpu-node/main.ts'], {
     cwd: REPO_ROOT,
     env: {
