@@ -83,9 +83,9 @@ export async function loadNode(settings: NodeSettings, options: LoadOptions = {}
   // Infer tokenizes before it queues: while no session runs, a request that needs inference is
   // refused with the restart's retryable 503 before it costs a tokenizer's time.
   const tokenization: Tokenization = {
-    encode(inputs, truncate, indices) {
+    encode(inputs, truncate, indices, maxTokens) {
       const down = sessionsDown(started.backends)
-      return down ? Promise.reject(down) : tokenizer.encode(inputs, truncate, indices)
+      return down ? Promise.reject(down) : tokenizer.encode(inputs, truncate, indices, maxTokens)
     },
   }
   // onnxruntime's CPU kernels compute a float16 graph's MatMul and Softmax in float32 (measured:

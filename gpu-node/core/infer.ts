@@ -47,7 +47,12 @@ export interface InferResult {
 }
 
 export interface Tokenization {
-  encode(inputs: ModelInput[], truncate: boolean, indices: number[]): Promise<ArrayLike<number>[]>
+  encode(
+    inputs: ModelInput[],
+    truncate: boolean,
+    indices: number[],
+    maxTokens?: number,
+  ): Promise<ArrayLike<number>[]>
 }
 
 /** Seconds a client told 429 should wait: batches here take milliseconds to seconds. */
@@ -115,16 +120,17 @@ export class Infer {
     const timings: RequestTimings = { tokenizationMs: 0, queueMs: 0, inferenceMs: 0, totalMs: 0 }
     if (missing.length > 0) {
       const tokenizing = performance.now()
+      const maxTokens = Math.min(this.limits.maxRequestTokens, request.max_tokens ?? Infinity)
       const ids = await this.tokenization.encode(
         missing.map((i) => inputs[i]),
         truncate,
         missing,
+        maxTokens,
       )
       timings.tokenizationMs = performance.now() - tokenizing
       if (signal?.aborted) throw new ClientGoneError()
       ids.forEach((row, k) => this.limits.attention?.check(row.length, `input[${missing[k]}]`))
       const tokens = ids.reduce((sum, row) => sum + row.length, 0)
-      const maxTokens = Math.min(this.limits.maxRequestTokens, request.max_tokens ?? Infinity)
       if (tokens > maxTokens) {
         throw new ApiError(
           400,

@@ -22,21 +22,38 @@ export interface TokenizeTask {
   truncate: boolean
   /** Each input's index in the request, for `param` in errors. */
   indices: number[]
+  /** Stop and refuse (400) as soon as the inputs so far pass this many tokens. */
+  maxTokens?: number
 }
 
 export type TokenizeResult =
   | { ok: true; ids: Int32Array; lengths: Uint32Array }
   | { ok: false; status: number; message: string; param: string | null; code: string | null }
 
+function tooManyTokens(maxTokens: number): ApiError {
+  return new ApiError(
+    400,
+    `this request has over ${maxTokens} tokens to compute; at most ${maxTokens} are allowed in ` +
+      'one request: send its inputs in several requests',
+    { param: 'input', code: 'request_too_many_tokens' },
+  )
+}
+
 function load(): (task: TokenizeTask) => TokenizeResult {
   const data = workerData as TokenizeWorkerData
   const files = readTokenizerFilesSync(data)
   const tokenizer = new TextTokenizer(files.tokenizerJson, files.tokenizerConfig, data.manifest)
-  return ({ inputs, truncate, indices }) => {
+  return ({ inputs, truncate, indices, maxTokens = Infinity }) => {
     try {
-      const encoded = inputs.map((input, i) =>
-        tokenizer.encode(input, truncate, `input[${indices[i]}]`),
-      )
+      // One input at a time, so 2048 long texts over the limit cost the first few of them.
+      const encoded: ArrayLike<number>[] = []
+      let total = 0
+      for (let i = 0; i < inputs.length; i++) {
+        const row = tokenizer.encode(inputs[i], truncate, `input[${indices[i]}]`)
+        total += row.length
+        if (total > maxTokens) throw tooManyTokens(maxTokens)
+        encoded.push(row)
+      }
       const lengths = Uint32Array.from(encoded, (ids) => ids.length)
       const ids = new Int32Array(lengths.reduce((sum, n) => sum + n, 0))
       let offset = 0

@@ -56,10 +56,16 @@ export class TokenizerPool {
    * the thread died or none runs.
    *
    * @param indices each input's index in the request, for the error's `param`
+   * @param maxTokens refuse (400) as soon as the inputs pass this many tokens in all
    */
-  async encode(inputs: ModelInput[], truncate: boolean, indices: number[]): Promise<Int32Array[]> {
+  async encode(
+    inputs: ModelInput[],
+    truncate: boolean,
+    indices: number[],
+    maxTokens?: number,
+  ): Promise<Int32Array[]> {
     await this.started
-    const result = await this.run({ inputs, truncate, indices })
+    const result = await this.run({ inputs, truncate, indices, maxTokens })
     if (!result.ok) {
       throw new ApiError(result.status, result.message, { param: result.param, code: result.code })
     }
