@@ -6,6 +6,7 @@ import { describe, expect, it, vi } from 'vitest'
 import { callEdge, env, seedTenant } from '../../test/support/edge-harness.ts'
 import { sha256Hex } from '../../shared/hashing.ts'
 import { AdmissionLeases } from './admission-leases.ts'
+import type { RevocationsSince } from './revoked-keys.ts'
 import { limiterFor, type Admission } from './tenant-limiter.ts'
 
 const listModels = (key: string) =>
@@ -94,16 +95,16 @@ describe("an isolate's lease book", () => {
       tokens: null,
       expiresAt: now + 1000,
       windowStartedAt: 5,
-      revokedKeyHashes: [],
+      revoked: { since: 0, version: 0, keyHashes: [] },
     },
   })
 
   it('asks for one lease at a time, and asks again if an ask never settled', () => {
     const book = new AdmissionLeases()
-    expect(book.request('t', 0)).toEqual({ giveBack: null })
+    expect(book.request('t', 0)).toEqual({ giveBack: null, revokedSince: 0 })
     expect(book.request('t', 10)).toBeUndefined()
     // A request cancelled mid-ask never settles; after a while another may ask.
-    expect(book.request('t', 10_000)).toEqual({ giveBack: null })
+    expect(book.request('t', 10_000)).toEqual({ giveBack: null, revokedSince: 0 })
   })
 
   it('does not keep a lease that arrives after a revocation made here, and gives it back', () => {
@@ -114,6 +115,7 @@ describe("an isolate's lease book", () => {
     expect(book.admit('t', limits, 'some-key-hash', 1)).toBeNull()
     expect(book.request('t', 2)).toEqual({
       giveBack: { windowStartedAt: 5, requests: 99, tokens: 0 },
+      revokedSince: 0,
     })
   })
 
@@ -134,5 +136,67 @@ describe("an isolate's lease book", () => {
     await book.expire('t', admission.lease, async (l) => void returned.push(l))
     expect(returned).toEqual([{ windowStartedAt: 5, requests: 98, tokens: 0 }])
     expect(book.admit('t', limits, 'k', Date.now())).toBeNull()
+  })
+})
+
+describe("an isolate's lease book: revocations and reserved tokens", () => {
+  const limits = { requests_per_minute: null, tokens_per_minute: 1000 }
+  const granted = (now: number, revoked: RevocationsSince, tokens = 100): Admission => ({
+    admitted: true,
+    status: { requests: null, tokens: { limit: 1000, remaining: 900 }, resetMs: 60_000 },
+    lease: { requests: 64, tokens, expiresAt: now + 60_000, windowStartedAt: 5, revoked },
+  })
+  /** Asks for a lease and settles the answer; what the book sent. */
+  function lease(book: AdmissionLeases, revoked: RevocationsSince, tokens?: number) {
+    const asked = book.request('t', Date.now())
+    book.settle('t', limits, asked, granted(Date.now(), revoked, tokens), Date.now())
+    return asked
+  }
+
+  it('merges the revocations each lease brings, and asks only for those after', () => {
+    const book = new AdmissionLeases()
+    expect(lease(book, { since: 0, version: 2, keyHashes: ['a', 'b'] })?.revokedSince).toBe(0)
+    expect(lease(book, { since: 2, version: 3, keyHashes: ['c'] })?.revokedSince).toBe(2)
+    for (const revoked of ['a', 'b', 'c'])
+      expect(book.admit('t', limits, revoked, Date.now())).toEqual({
+        admitted: false,
+        reason: 'revoked',
+      })
+    expect(book.admit('t', limits, 'live', Date.now())).toMatchObject({ admitted: true })
+    expect(book.request('t', Date.now())?.revokedSince).toBe(3)
+  })
+
+  it('does not admit on a lease whose revocations do not follow on from what it knows', () => {
+    const book = new AdmissionLeases()
+    lease(book, { since: 0, version: 2, keyHashes: ['a', 'b'] })
+    book.forget('t') // what it knew is gone
+    lease(book, { since: 2, version: 3, keyHashes: ['c'] })
+    expect(book.admit('t', limits, 'a', Date.now())).toBeNull() // the object must decide
+  })
+
+  it('reserves on a lease while its share has room, and settles what the request was charged', () => {
+    const book = new AdmissionLeases()
+    lease(book, { since: 0, version: 0, keyHashes: [] })
+    const reservation = book.reserve('t', limits, 60, Date.now())!
+    expect(book.reserve('t', limits, 41, Date.now())).toBeNull() // 40 left
+    expect(book.release(reservation, 25)).toEqual({
+      windowStartedAt: 5,
+      settlement: { reserved: 0, leased: 0, charged: 25 },
+    })
+    expect(book.reserve('t', limits, 75, Date.now())).not.toBeNull() // 75 left
+  })
+
+  it('leaves what a request still running reserved in the window when its lease ends', () => {
+    const book = new AdmissionLeases()
+    lease(book, { since: 0, version: 0, keyHashes: [] })
+    const reservation = book.reserve('t', limits, 40, Date.now())!
+    // The lease ends (its time is up, or it is dropped): all but the 40 tokens go back...
+    expect(book.yieldLease('t')).toEqual({ windowStartedAt: 5, requests: 64, tokens: 60 })
+    // ...and the request, when it ends, settles them as the window's leased tokens.
+    expect(book.release(reservation, 12)).toEqual({
+      windowStartedAt: 5,
+      settlement: { reserved: 0, leased: 40, charged: 12 },
+    })
+    expect(book.release(reservation, 12)).toBeNull() // once
   })
 })

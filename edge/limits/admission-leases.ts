@@ -1,14 +1,17 @@
 /**
  * The leases this isolate holds (lease-policy.ts says what a lease is and what it gives up):
  * per tenant, how many more requests it may admit without asking the tenant's Durable Object,
- * until when, and which keys it must refuse meanwhile. One book per isolate, shared by every
+ * how many tokens its requests may still reserve (token-reservation.ts), until when, and which
+ * keys it must refuse meanwhile (known-revocations.ts). One book per isolate, shared by every
  * request it serves.
  */
 import { LRUCache } from 'lru-cache'
 import type { Limits } from '../tenants/tenant.ts'
+import { KnownRevocations } from './known-revocations.ts'
 import type { LeaseGrant } from './lease-policy.ts'
 import type { RateLimitStatus } from './rate-window.ts'
 import type { Admission, LeaseRequest, LeaseReturn } from './tenant-limiter.ts'
+import type { ReservingLease, Settlement, TokenReservation } from './token-reservation.ts'
 
 /** Tenants with a lease at once; a tenant pushed out simply asks its object again. */
 const MAX_TENANTS = 10_000
@@ -18,18 +21,16 @@ const MAX_TENANTS = 10_000
  */
 const ASK_TIMEOUT_MS = 5_000
 
-interface HeldLease {
-  grant: LeaseGrant
+interface HeldLease extends ReservingLease {
   /** The limits it was granted under: a tenant whose limits changed asks again. */
   limits: Limits
   /** Null when the tenant has no request limit. */
   requestsLeft: number | null
-  /** Tokens reported by this isolate's requests of the tenant since the grant. */
-  tokensSpent: number
   /** The object's answer at the grant: what was left besides this lease. */
   status: RateLimitStatus
   grantedAt: number
-  revoked: Set<string>
+  /** The tenant's revoked keys, as known when it was granted and merged since. */
+  revoked: ReadonlySet<string>
 }
 
 export type LocalAdmission =
@@ -51,16 +52,19 @@ export class AdmissionLeases {
   private readonly asking = new Map<string, { since: number; generation: number }>()
   /** Bumped by `forget`: a lease asked for before it must not be kept after it. */
   private readonly generations = new Map<string, number>()
+  private readonly revocations = new KnownRevocations()
 
   /**
-   * Admits a request on the tenant's lease, or returns null when the lease cannot (none, run
-   * out, expired, or granted under other limits): the object must decide.
+   * Refuses a key this isolate knows is revoked, admits a request on the tenant's lease, or
+   * returns null when the lease cannot (none, run out, expired, or granted under other limits):
+   * the object must decide.
    */
   admit(tenantId: string, limits: Limits, keyHash: string, now: number): LocalAdmission | null {
+    // Revocations are final, so what an expired lease brought may still refuse.
     const lease = this.held.get(tenantId)
+    if (lease?.revoked.has(keyHash) || this.revocations.has(tenantId, keyHash))
+      return { admitted: false, reason: 'revoked' }
     if (!lease) return null
-    // Revocations are final, so even an expired lease's list may refuse.
-    if (lease.revoked.has(keyHash)) return { admitted: false, reason: 'revoked' }
     const usable =
       now < lease.grant.expiresAt &&
       lease.limits.requests_per_minute === limits.requests_per_minute &&
@@ -88,7 +92,10 @@ export class AdmissionLeases {
     const ask = this.asking.get(tenantId)
     if (ask && now - ask.since < ASK_TIMEOUT_MS) return undefined
     this.asking.set(tenantId, { since: now, generation: this.generationOf(tenantId) })
-    return { giveBack: this.takeLeftovers(tenantId) }
+    return {
+      giveBack: this.takeLeftovers(tenantId),
+      revokedSince: this.revocations.version(tenantId),
+    }
   }
 
   /**
@@ -106,18 +113,22 @@ export class AdmissionLeases {
     const ask = request ? this.asking.get(tenantId) : undefined
     if (request) this.asking.delete(tenantId)
     if (!admission?.admitted || !admission.lease) return
+    const current = ask?.generation === this.generationOf(tenantId)
+    const revoked = current ? this.revocations.merge(tenantId, admission.lease.revoked) : null
     const lease: HeldLease = {
       grant: admission.lease,
       limits,
       requestsLeft: admission.lease.requests,
       tokensSpent: 0,
+      inFlight: new Set(),
       status: admission.status,
       grantedAt: now,
-      revoked: new Set(admission.lease.revokedKeyHashes),
+      revoked: revoked ?? new Set(),
     }
-    // Forgotten while the object answered (a key revoked here meanwhile): the lease may not
-    // know of the revocation. It is not used, and goes back whole.
-    if (ask?.generation !== this.generationOf(tenantId)) return this.addLeftovers(tenantId, lease)
+    // Forgotten while the object answered (a key revoked here meanwhile), or what this isolate
+    // knows of revocations is not whole: the lease may not know of a revocation. It is not
+    // used, and goes back whole.
+    if (!revoked) return this.addLeftovers(tenantId, lease)
     const previous = this.held.get(tenantId)
     if (previous) this.end(tenantId, previous)
     this.held.set(tenantId, lease)
@@ -153,21 +164,88 @@ export class AdmissionLeases {
       : admission.status
   }
 
-  /** Counts tokens a request of the tenant reported against the tenant's lease. */
+  /** Counts tokens a request of the tenant reported, without a reservation, against its lease. */
   spend(tenantId: string, tokens: number): void {
     const lease = this.held.get(tenantId)
     if (lease) lease.tokensSpent += tokens
   }
 
   /**
-   * Drops the tenant's lease, and any lease being asked for now: its key was revoked here, or
-   * its window was closed by hand. What it left unused still goes back.
+   * Reserves `tokens` on the tenant's lease, or returns null when the lease cannot take them
+   * (none, expired, granted under other limits, no token limit, or too little left of its share):
+   * the object must.
+   */
+  reserve(tenantId: string, limits: Limits, tokens: number, now: number): TokenReservation | null {
+    const lease = this.held.get(tenantId)
+    if (
+      !lease ||
+      now >= lease.grant.expiresAt ||
+      lease.limits.tokens_per_minute !== limits.tokens_per_minute ||
+      lease.grant.tokens === null ||
+      lease.tokensSpent + tokens > lease.grant.tokens
+    )
+      return null
+    lease.tokensSpent += tokens
+    const reservation: TokenReservation = { tokens, holder: { kind: 'lease', lease } }
+    lease.inFlight.add(reservation)
+    return reservation
+  }
+
+  /**
+   * Ends the tenant's lease, if it holds one, and takes what its ended leases left unused: for a
+   * reservation the lease could not take, to send with it, so the object decides on the whole
+   * budget rather than on what is left besides this isolate's share.
+   */
+  yieldLease(tenantId: string): LeaseReturn | null {
+    const lease = this.held.get(tenantId)
+    if (lease) this.end(tenantId, lease)
+    return this.takeLeftovers(tenantId)
+  }
+
+  /**
+   * Settles a reservation once its request has been charged `charged` (chargeOf): on a lease
+   * still held, the difference goes back to the lease at once; the object settles the rest with
+   * the request's usage, in the window the reservation was charged to.
+   */
+  release(
+    reservation: TokenReservation,
+    charged: number,
+  ): { windowStartedAt: number; settlement: Settlement } | null {
+    const { holder, tokens } = reservation
+    reservation.holder = { kind: 'none' } // settled once
+    switch (holder.kind) {
+      case 'none':
+        return null
+      case 'lease':
+        holder.lease.tokensSpent += charged - tokens
+        holder.lease.inFlight.delete(reservation)
+        return {
+          windowStartedAt: holder.lease.grant.windowStartedAt,
+          settlement: { reserved: 0, leased: 0, charged },
+        }
+      case 'window':
+        return {
+          windowStartedAt: holder.windowStartedAt,
+          settlement: {
+            reserved: holder.field === 'tokens' ? tokens : 0,
+            leased: holder.field === 'tokensLeased' ? tokens : 0,
+            charged,
+          },
+        }
+    }
+  }
+
+  /**
+   * Drops the tenant's lease, any lease being asked for now, and the revocations its leases
+   * brought: its key was revoked here, or its window was closed by hand. What it left unused
+   * still goes back.
    */
   forget(tenantId: string): void {
     const lease = this.held.get(tenantId)
     if (lease) this.end(tenantId, lease)
     this.asking.delete(tenantId)
     this.generations.set(tenantId, this.generationOf(tenantId) + 1)
+    this.revocations.forget(tenantId)
   }
 
   private generationOf(tenantId: string): number {
@@ -180,14 +258,22 @@ export class AdmissionLeases {
   }
 
   /**
-   * Adds a lease's unused requests, and its whole token reservation (the tokens its requests
-   * spent reach the object in their own records), to what goes back to its window.
+   * Adds a lease's unused requests, and its token share, to what goes back to its window: the
+   * whole share (the tokens its ended requests were charged reach the object with their usage)
+   * but for what its requests still running hold. Those reservations stay charged to the window,
+   * as its leased tokens, until each request settles (`release`).
    */
   private addLeftovers(tenantId: string, lease: HeldLease): void {
-    const requests = lease.requestsLeft ?? 0
-    const tokens = lease.grant.tokens ?? 0
-    if (requests === 0 && tokens === 0) return
     const { windowStartedAt } = lease.grant
+    let held = 0
+    for (const reservation of lease.inFlight) {
+      held += reservation.tokens
+      reservation.holder = { kind: 'window', windowStartedAt, field: 'tokensLeased' }
+    }
+    lease.inFlight.clear()
+    const requests = lease.requestsLeft ?? 0
+    const tokens = Math.max(0, (lease.grant.tokens ?? 0) - held)
+    if (requests === 0 && tokens === 0) return
     const earlier = this.leftovers.get(tenantId)
     const same = earlier?.windowStartedAt === windowStartedAt
     this.leftovers.set(tenantId, {

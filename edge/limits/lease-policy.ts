@@ -14,14 +14,16 @@
  *   MAX_LEASE_REQUESTS), and none once fewer than LEASE_FRACTION requests remain: near the limit
  *   every request goes to the object again, so 429s come exactly at the limit. An isolate that
  *   dies with a lease takes that share out of the window until it closes;
- * - tokens are known only after a request, so a leased isolate stops at its share of the
- *   remaining tokens, counted from what its own requests reported. The share is reserved in
- *   the window, so the budget can still be overshot only by the requests in flight when an
- *   isolate's share runs out, as without leases. Until a lease is given back, its whole share
- *   counts as spent: the window may refuse a little early, never late.
+ * - a request reserves an upper bound of its tokens before it does any work
+ *   (token-reservation.ts): on the isolate's lease while the lease's share of the tokens has
+ *   room for it, else through the tenant's object. The share is reserved in the window, so
+ *   requests that reserve never overshoot the budget (docs/limits.md). Until a lease is given
+ *   back, its whole share counts as spent, and the tokens its requests were charged count again
+ *   in the window: the window may refuse a little early, never late.
  */
 import { nonNegativeVar } from '../env-vars.ts'
 import type { Limits } from '../tenants/tenant.ts'
+import type { RevocationsSince } from './revoked-keys.ts'
 import { committedRequests, committedTokens, type RateWindow } from './rate-window.ts'
 
 /** How long an isolate may admit on a lease without asking the tenant's object again. */
@@ -40,7 +42,7 @@ export interface LeaseGrant {
   /** Requests the isolate may admit on its own; null when the tenant has no request limit. */
   requests: number | null
   /**
-   * Tokens its requests may report before it must ask again; null: no token limit. They are
+   * Tokens its requests may reserve before it must ask again; null: no token limit. They are
    * reserved in the window until the lease is given back, like its requests.
    */
   tokens: number | null
@@ -48,8 +50,8 @@ export interface LeaseGrant {
   expiresAt: number
   /** The window it was charged to, so leftovers are given back to that window only. */
   windowStartedAt: number
-  /** Hashes of the tenant's revoked keys: the isolate refuses them while the lease lives. */
-  revokedKeyHashes: string[]
+  /** The tenant's keys revoked since the version the isolate sent: it refuses them itself. */
+  revoked: RevocationsSince
 }
 
 /** What to hand out of `window` after it admitted a request, or null when nothing should be. */

@@ -20,9 +20,10 @@ export function retryAfterSeconds(status: RateLimitStatus): number {
 }
 
 /**
- * Header values for a status. `spentTokens` are this request's own tokens,
- * learnt after the status was taken. An unlimited budget gets no headers:
- * there is no number to report.
+ * Header values for a status. `spentTokens` are what this request was charged
+ * beyond what the status already counts (negative when the status counted its
+ * whole reservation and part of it was given back). An unlimited budget gets
+ * no headers: there is no number to report.
  */
 export function rateLimitHeaders(status: RateLimitStatus, spentTokens = 0): Record<string, string> {
   const headers: Record<string, string> = {}

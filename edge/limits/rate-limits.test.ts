@@ -1,6 +1,5 @@
 import { runInDurableObject } from 'cloudflare:test'
 import { describe, expect, it, vi } from 'vitest'
-import { closeRateWindow } from '../../test/support/admin-harness.ts'
 import {
   DEFAULT_MODEL,
   callEdge,
@@ -10,6 +9,7 @@ import {
   type EmbeddingsBody,
 } from '../../test/support/edge-harness.ts'
 import type { Limits } from '../tenants/tenant.ts'
+import { endRateWindow } from '../../test/support/end-rate-window.ts'
 import { limiterFor } from './tenant-limiter.ts'
 
 const RESET = /^(\d+ms|\d+(\.\d+)?s|1m0s)$/
@@ -59,7 +59,7 @@ describe('requests per minute', () => {
       'requests',
     )
 
-    expect(await closeRateWindow('rl-requests')).toBe(true)
+    expect(await endRateWindow('rl-requests')).toBe(true)
     const after = await listModels(key)
     expect(after.status).toBe(200)
     expect(after.headers.get('x-ratelimit-remaining-requests')).toBe('2')
@@ -109,12 +109,13 @@ describe('tokens per minute', () => {
     }
   })
 
-  it('lets the request that spends the budget through, refuses the next up front, and resets', async () => {
-    const key = await tenantWithLimits('rl-tokens', { tokens_per_minute: 20 })
-    const long = 'words '.repeat(40)
+  it('refuses up front once the tokens are spent, and admits again when the window closes', async () => {
+    const key = await tenantWithLimits('rl-tokens', { tokens_per_minute: 128 })
+    // Past the model's 128 tokens, truncated to them: its bound and its count are both 128.
+    const long = 'words '.repeat(200)
     const spender = await postEmbeddings({ model: DEFAULT_MODEL, input: long }, { key })
     expect(spender.status).toBe(200)
-    expect(((await spender.json()) as EmbeddingsBody).usage.total_tokens).toBeGreaterThan(20)
+    expect(((await spender.json()) as EmbeddingsBody).usage.total_tokens).toBe(128)
     expect(spender.headers.get('x-ratelimit-remaining-tokens')).toBe('0')
 
     await expectRateLimited(
@@ -125,7 +126,7 @@ describe('tokens per minute', () => {
     const usage = await limiterFor(env, 'rl-tokens').usageReport()
     expect(usage.totals.requests).toBe(1)
 
-    await closeRateWindow('rl-tokens')
+    expect(await endRateWindow('rl-tokens')).toBe(true)
     const after = await postEmbeddings({ model: DEFAULT_MODEL, input: 'rl: small' }, { key })
     expect(after.status).toBe(200)
   })

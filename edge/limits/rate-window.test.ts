@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { formatDuration, rateLimitHeaders, retryAfterSeconds } from './rate-limit-headers.ts'
-import { WINDOW_MS, exhausted, statusOf, windowAt } from './rate-window.ts'
+import { WINDOW_MS, exhausted, hasTokensFor, statusOf, windowAt } from './rate-window.ts'
 
 const limits = { requests_per_minute: 3, tokens_per_minute: 100 }
 
@@ -25,6 +25,13 @@ describe('the rate window', () => {
     expect(exhausted({ startedAt: 0, requests: 0, tokens: 250 }, limits)).toBe('tokens')
     const unlimited = { requests_per_minute: null, tokens_per_minute: null }
     expect(exhausted({ startedAt: 0, requests: 1e9, tokens: 1e12 }, unlimited)).toBeNull()
+  })
+
+  it('takes a reservation only if all of it fits, counting tokens out on leases', () => {
+    const window = { startedAt: 0, requests: 0, tokens: 60, tokensLeased: 20 }
+    expect(hasTokensFor(window, limits, 20)).toBe(true)
+    expect(hasTokensFor(window, limits, 21)).toBe(false)
+    expect(hasTokensFor(window, { ...limits, tokens_per_minute: null }, 1e12)).toBe(true)
   })
 
   it('reports what is left and when the window closes, never below zero', () => {

@@ -1,9 +1,11 @@
 /**
  * The per-tenant rate window: a fixed minute that opens with the first
  * request after the previous one closed. Within it at most
- * `requests_per_minute` requests are admitted, and none once the tokens
- * reported reach `tokens_per_minute`. Pure functions of the state and a
- * clock, so the Durable Object that owns the state stays thin.
+ * `requests_per_minute` requests are admitted, and the tokens charged never
+ * pass `tokens_per_minute`: a request reserves an upper bound of its tokens
+ * before it does any work, and is settled to its real count after
+ * (token-reservation.ts). Pure functions of the state and a clock, so the
+ * Durable Object that owns the state stays thin.
  */
 import type { Limits } from '../tenants/tenant.ts'
 
@@ -18,7 +20,10 @@ export interface RateWindow {
    * given back: they count against the budget as if admitted, so no lease can overrun it.
    */
   leased?: number
-  /** Tokens the node reported for this window's requests (may pass the limit: see `exhausted`). */
+  /**
+   * Tokens charged to this window: reserved by requests still running, what ended requests
+   * were charged, and the tokens of requests that reserved none (answers recalled whole).
+   */
   tokens: number
   /** Tokens reserved by leases that have not ended: they count as spent until given back. */
   tokensLeased?: number
@@ -43,9 +48,9 @@ export function windowAt(window: RateWindow | null, now: number): RateWindow {
 }
 
 /**
- * Which budget refuses the next request, if any. Tokens are known only once
- * the node has answered, so a request is refused on tokens only when the
- * budget is already spent; the one that spends it is let through whole.
+ * Which budget refuses the next request, if any. A request's tokens are
+ * reserved after admission, once its inputs are known (`hasTokensFor`), so at
+ * admission a request is refused on tokens only when the budget is spent.
  */
 export function exhausted(window: RateWindow, limits: Limits): 'requests' | 'tokens' | null {
   if (
@@ -56,6 +61,14 @@ export function exhausted(window: RateWindow, limits: Limits): 'requests' | 'tok
   if (limits.tokens_per_minute !== null && committedTokens(window) >= limits.tokens_per_minute)
     return 'tokens'
   return null
+}
+
+/** Whether the window's token budget can take `tokens` more. */
+export function hasTokensFor(window: RateWindow, limits: Limits, tokens: number): boolean {
+  return (
+    limits.tokens_per_minute === null ||
+    committedTokens(window) + tokens <= limits.tokens_per_minute
+  )
 }
 
 /** What the x-ratelimit-* headers report; a null budget is unlimited. */

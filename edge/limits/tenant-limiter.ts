@@ -7,11 +7,13 @@
  *
  * Besides admitting one request, the object can lease a share of the
  * window to the asking isolate (lease-policy.ts), which then admits the
- * tenant's next requests itself and reports each one through `record`.
+ * tenant's next requests itself and reports each one through `record`. A
+ * request that no lease has tokens for reserves them here (`reserve`,
+ * token-reservation.ts).
  *
- * The window closes by an alarm at its end (and, should the alarm be late,
- * by the clock on the next request), so a test can close it at will with
- * `runDurableObjectAlarm` instead of waiting a minute.
+ * The window closes by an alarm at its end, and, should the alarm be late, by
+ * the clock on the next request. An alarm that runs before the end (a retry of
+ * an earlier window's alarm, one run by hand) leaves the window as it is.
  */
 import { DurableObject } from 'cloudflare:workers'
 import type { Env } from '../env.ts'
@@ -19,12 +21,14 @@ import type { Limits } from '../tenants/tenant.ts'
 import {
   WINDOW_MS,
   exhausted,
+  hasTokensFor,
   statusOf,
   windowAt,
   type RateLimitStatus,
   type RateWindow,
 } from './rate-window.ts'
 import { leaseSize, leaseTtlMs, type LeaseGrant } from './lease-policy.ts'
+import { RevokedKeys } from './revoked-keys.ts'
 import type { UsageBatch } from './usage-batch.ts'
 import { addUsage, emptyCounters, type UsageCounters } from './usage-counters.ts'
 
@@ -35,6 +39,11 @@ export type Admission =
   | { admitted: true; status: RateLimitStatus; lease?: LeaseGrant }
   | { admitted: false; reason: 'requests' | 'tokens'; status: RateLimitStatus }
   | { admitted: false; reason: 'revoked' }
+
+/** The answer to `reserve`; the status counts the reservation when it was made. */
+export type WindowReservation =
+  | { reserved: true; windowStartedAt: number; status: RateLimitStatus }
+  | { reserved: false; status: RateLimitStatus }
 
 export interface UsageReport {
   /** When these counters began (the tenant's first request). */
@@ -59,13 +68,18 @@ export interface LeaseReturn {
   windowStartedAt: number
   /** Requests left unused. */
   requests: number
-  /** The leases' whole token reservations (their requests' tokens come in records). */
+  /**
+   * The leases' token shares (their ended requests' tokens come in records), but for what
+   * requests still running hold: that stays leased until they settle (token-reservation.ts).
+   */
   tokens: number
 }
 
 /** What an isolate asks for along with an admission. */
 export interface LeaseRequest {
   giveBack: LeaseReturn | null
+  /** The version of the tenant's revocations the isolate has: the lease brings those after. */
+  revokedSince: number
 }
 
 interface UsageBook {
@@ -76,18 +90,17 @@ interface UsageBook {
 
 export class TenantLimiter extends DurableObject<Env> {
   private window: RateWindow | null = null
-  /** Key hash → when it was revoked. */
-  private revoked: Record<string, string> = {}
+  private revoked!: RevokedKeys
   private usage: UsageBook = { since: null, totals: emptyCounters(), keys: {} }
   private flushTimer: ReturnType<typeof setTimeout> | null = null
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env)
     void ctx.blockConcurrencyWhile(async () => {
-      const stored = await ctx.storage.get<unknown>(['window', 'revoked', 'usage'])
+      const stored = await ctx.storage.get<unknown>(['window', 'usage'])
       this.window = (stored.get('window') as RateWindow | undefined) ?? null
-      this.revoked = (stored.get('revoked') as Record<string, string> | undefined) ?? {}
       this.usage = (stored.get('usage') as UsageBook | undefined) ?? this.usage
+      this.revoked = await RevokedKeys.load(ctx.storage)
     })
   }
 
@@ -104,7 +117,7 @@ export class TenantLimiter extends DurableObject<Env> {
   ): Promise<Admission> {
     // What the isolate's finished requests used, so the decision counts their tokens.
     if (usage) await this.record(usage)
-    if (this.revoked[key.hash] !== undefined) return { admitted: false, reason: 'revoked' }
+    if (this.revoked.has(key.hash)) return { admitted: false, reason: 'revoked' }
     const now = Date.now()
     const window = this.windowAt(now)
     if (lease?.giveBack) this.takeBack(window, lease.giveBack)
@@ -117,7 +130,7 @@ export class TenantLimiter extends DurableObject<Env> {
     if (size?.tokens) window.tokensLeased = (window.tokensLeased ?? 0) + size.tokens
     this.save()
     const status = statusOf(window, limits, now)
-    if (!size) return { admitted: true, status }
+    if (!lease || !size) return { admitted: true, status }
     return {
       admitted: true,
       status,
@@ -125,26 +138,66 @@ export class TenantLimiter extends DurableObject<Env> {
         ...size,
         expiresAt: Math.min(now + leaseTtlMs(this.env.LEASE_TTL_MS), window.startedAt + WINDOW_MS),
         windowStartedAt: window.startedAt,
-        revokedKeyHashes: Object.keys(this.revoked),
+        // `?? 0`: an isolate still running the version before revocations were numbered.
+        revoked: this.revoked.since(lease.revokedSince ?? 0),
       },
     }
   }
 
   /**
-   * Adds what admitted requests consumed, once their routes know it: tokens to the window and
-   * to usage, and the requests isolates admitted on leases (lease-policy.ts), which are
-   * counted only now. A leased request's share of its lease is used up if the lease's window
-   * is still the one in force.
+   * Charges `tokens`, an upper bound of one admitted request's tokens, to the window before the
+   * request does any work, if its token budget has room for all of them. The isolate sends
+   * along what its leases left unused and the usage it gathered, so the decision sees both.
+   * The request's usage settles the charge (`record`).
+   */
+  async reserve(
+    tokens: number,
+    limits: Limits,
+    sentAlong: { giveBack: LeaseReturn | null; usage: UsageBatch | null },
+  ): Promise<WindowReservation> {
+    if (sentAlong.usage) await this.record(sentAlong.usage)
+    const now = Date.now()
+    const window = this.windowAt(now)
+    if (sentAlong.giveBack) this.takeBack(window, sentAlong.giveBack)
+    if (!hasTokensFor(window, limits, tokens))
+      return { reserved: false, status: statusOf(window, limits, now) }
+    window.tokens += tokens
+    this.save()
+    return {
+      reserved: true,
+      windowStartedAt: window.startedAt,
+      status: statusOf(window, limits, now),
+    }
+  }
+
+  /**
+   * Adds what admitted requests consumed, once their routes know it: tokens to usage and to the
+   * window, and the requests isolates admitted on leases (lease-policy.ts), which are counted
+   * only now. A leased request's share of its lease is used up if the lease's window is still
+   * the one in force. Requests that reserved tokens are settled in the window they reserved in:
+   * if it is still in force, what reserving put in it is taken out (their charge is in their
+   * usage); if it has closed, that window held their charge, and the window in force takes none.
    */
   async record(batch: UsageBatch): Promise<void> {
     const now = Date.now()
     const window = this.windowAt(now)
+    let tokens = 0
     for (const [keyId, { usage, leasedRequests }] of Object.entries(batch.keys)) {
-      window.tokens += usage.tokens
+      tokens += usage.tokens
       addUsage(this.usage.totals, usage)
       addUsage(this.countersOf(keyId), usage)
       this.countRequests(keyId, now, leasedRequests)
     }
+    // `?? {}`: a batch from an isolate still running the version before reservations.
+    for (const [startedAt, settled] of Object.entries(batch.settledFrom ?? {})) {
+      if (Number(startedAt) !== window.startedAt) {
+        tokens -= settled.charged
+        continue
+      }
+      tokens -= settled.reserved
+      window.tokensLeased = Math.max(0, (window.tokensLeased ?? 0) - settled.leased)
+    }
+    window.tokens = Math.max(0, window.tokens + tokens)
     for (const [startedAt, requests] of Object.entries(batch.leasedFrom)) {
       if (Number(startedAt) !== window.startedAt) continue
       window.leased = Math.max(0, (window.leased ?? 0) - requests)
@@ -175,8 +228,7 @@ export class TenantLimiter extends DurableObject<Env> {
 
   /** Refuses the key from now on. Idempotent: the first revocation time stays. */
   async revokeKey(keyHash: string, at: string): Promise<void> {
-    this.revoked[keyHash] ??= at
-    await this.ctx.storage.put('revoked', this.revoked)
+    await this.revoked.revoke(this.ctx.storage, keyHash, at)
   }
 
   async usageReport(): Promise<UsageReport> {
@@ -195,8 +247,18 @@ export class TenantLimiter extends DurableObject<Env> {
     }
   }
 
-  /** The window's end: both budgets are whole again. */
+  /**
+   * The window's end: both budgets are whole again. Only a window that has ended is cleared: an
+   * alarm can run before the end of the window in force (an earlier window's alarm retried or
+   * delivered late, after the clock had opened this one; an alarm run by hand), and clearing
+   * would hand the tenant a second budget within the minute. The window's own alarm is set again.
+   */
   override async alarm(): Promise<void> {
+    const window = this.window
+    if (window !== null && Date.now() < window.startedAt + WINDOW_MS) {
+      await this.ctx.storage.setAlarm(window.startedAt + WINDOW_MS)
+      return
+    }
     this.window = null
     await this.ctx.storage.delete('window')
   }

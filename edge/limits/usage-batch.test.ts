@@ -13,10 +13,10 @@ describe('usage gathered in the isolate', () => {
     const sent: UsageBatch[] = []
     const flush = { delayMs: 300, send: async (batch: UsageBatch) => void sent.push(batch) }
     const done = [
-      batcher.add('t', 'key-a', usage(5, 1), 1_000, flush),
-      batcher.add('t', 'key-a', usage(7, 0, 1), 1_000, flush),
-      batcher.add('t', 'key-b', usage(0), null, flush),
-      batcher.add('other', 'key-c', usage(3), null, flush),
+      batcher.add('t', 'key-a', usage(5, 1), 1_000, null, flush),
+      batcher.add('t', 'key-a', usage(7, 0, 1), 1_000, null, flush),
+      batcher.add('t', 'key-b', usage(0), null, null, flush),
+      batcher.add('other', 'key-c', usage(3), null, null, flush),
     ]
     await new Promise((resolve) => setTimeout(resolve, 20))
     expect(sent).toEqual([]) // nothing before the interval ends
@@ -28,6 +28,7 @@ describe('usage gathered in the isolate', () => {
         'key-b': { usage: usage(0), leasedRequests: 0 },
       },
       leasedFrom: { '1000': 2 },
+      settledFrom: {},
     })
   })
 
@@ -35,13 +36,13 @@ describe('usage gathered in the isolate', () => {
     const batcher = new UsageBatcher()
     const sent: UsageBatch[] = []
     const flush = { delayMs: 10, send: async (batch: UsageBatch) => void sent.push(batch) }
-    const done = batcher.add('t', 'key', usage(4), null, flush)
+    const done = batcher.add('t', 'key', usage(4), null, null, flush)
     expect(batcher.take('t')?.keys.key.usage.tokens).toBe(4)
     expect(batcher.take('t')).toBeNull()
     await done
     expect(sent).toEqual([])
     // A new batch opens after the take, and is sent on its own.
-    await batcher.add('t', 'key', usage(2), null, flush)
+    await batcher.add('t', 'key', usage(2), null, null, flush)
     expect(sent.map((b) => b.keys.key.usage.tokens)).toEqual([2])
   })
 })

@@ -5,15 +5,26 @@
  * (measured: a third of a millisecond per cached request). Whatever is still gathered when the
  * isolate next asks the object for an admission travels with that call, so the object decides
  * on every token this isolate knows of; the admin API's usage read sends it too. Other
- * isolates' usage reaches the object within USAGE_FLUSH_MS.
+ * isolates' usage reaches the object within USAGE_FLUSH_MS. Requests that reserved tokens
+ * (token-reservation.ts) are settled by the same call: until then, the window holds their whole
+ * reservation.
  */
 import type { RequestUsage } from '../env.ts'
+import type { Settlement } from './token-reservation.ts'
 
 export interface UsageBatch {
   /** By key id: what its requests used, and how many of them were admitted on a lease. */
   keys: Record<string, { usage: RequestUsage; leasedRequests: number }>
   /** Requests admitted on leases, by the start of the window each lease was charged to. */
   leasedFrom: Record<string, number>
+  /** Requests that reserved tokens, summed by the start of the window they reserved in. */
+  settledFrom: Record<string, Settlement>
+}
+
+/** One request's reservation to settle, in the window it was charged to. */
+export interface Settling {
+  windowStartedAt: number
+  settlement: Settlement
 }
 
 interface Pending {
@@ -36,6 +47,7 @@ export class UsageBatcher {
     keyId: string,
     usage: RequestUsage,
     leasedFrom: number | null,
+    settling: Settling | null,
     flush: { delayMs: number; send: (batch: UsageBatch) => Promise<void> },
   ): Promise<void> | null {
     const { delayMs, send } = flush
@@ -43,7 +55,7 @@ export class UsageBatcher {
     let opened = false
     if (!pending) {
       opened = true
-      const batch: UsageBatch = { keys: {}, leasedFrom: {} }
+      const batch: UsageBatch = { keys: {}, leasedFrom: {}, settledFrom: {} }
       const sent = new Promise<void>((resolve) => setTimeout(resolve, delayMs)).then(() => {
         if (this.pending.get(tenantId)?.batch !== batch) return // taken by an admission
         this.pending.delete(tenantId)
@@ -62,6 +74,17 @@ export class UsageBatcher {
     if (leasedFrom !== null) {
       entry.leasedRequests += 1
       pending.batch.leasedFrom[leasedFrom] = (pending.batch.leasedFrom[leasedFrom] ?? 0) + 1
+    }
+    if (settling) {
+      const { reserved, leased, charged } = settling.settlement
+      const sum = (pending.batch.settledFrom[settling.windowStartedAt] ??= {
+        reserved: 0,
+        leased: 0,
+        charged: 0,
+      })
+      sum.reserved += reserved
+      sum.leased += leased
+      sum.charged += charged
     }
     return opened ? pending.sent : null
   }

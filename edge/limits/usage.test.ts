@@ -1,11 +1,12 @@
 import { describe, expect, it } from 'vitest'
 import type { CreatedKey, UsageView } from '../admin/api-types.ts'
-import { admin, closeRateWindow, tenantWithKey } from '../../test/support/admin-harness.ts'
+import { admin, tenantWithKey } from '../../test/support/admin-harness.ts'
 import {
   DEFAULT_MODEL,
   postEmbeddings,
   type EmbeddingsBody,
 } from '../../test/support/edge-harness.ts'
+import { endRateWindow } from '../../test/support/end-rate-window.ts'
 
 const TENANT = 'usage-tenant'
 
@@ -39,7 +40,7 @@ describe('usage per tenant and per key', () => {
       { key: b.key },
     )
     expect(refused.status).toBe(429) // not counted
-    expect(await closeRateWindow(TENANT)).toBe(true)
+    expect(await endRateWindow(TENANT)).toBe(true)
     const fourAgain = await embed(b.key, 'usage: four') // 1 hit, the first of a new window
     expect(fourAgain).toEqual({ ...four, cache: 'hit' })
 

@@ -3,12 +3,9 @@
  * calls with the test admin secret, a tenant with keys made through the API,
  * and closing a tenant's rate window by running its alarm (no waiting).
  */
-import { runDurableObjectAlarm } from 'cloudflare:test'
 import { expect } from 'vitest'
 import type { CreatedKey, TenantView } from '../../edge/admin/api-types.ts'
-import { admissionLeases } from '../../edge/limits/admission-leases.ts'
-import { limiterFor } from '../../edge/limits/tenant-limiter.ts'
-import { callEdge, env } from './edge-harness.ts'
+import { callEdge } from './edge-harness.ts'
 
 export const TEST_ADMIN_SECRET = 'test-admin-secret-of-the-workerd-project'
 
@@ -52,11 +49,4 @@ export async function tenantWithKey(
 ): Promise<CreatedKey> {
   await admin('POST', '/tenants', tenant, 201)
   return admin<CreatedKey>('POST', `/tenants/${tenant.id}/keys`, { name: 'first' }, 201)
-}
-
-/** Closes the tenant's current rate window now, as its alarm would at the minute's end. */
-export function closeRateWindow(tenantId: string): Promise<boolean> {
-  // A lease ends with its window at the latest; closing the window early must end it too.
-  admissionLeases.forget(tenantId)
-  return runDurableObjectAlarm(limiterFor(env, tenantId))
 }

@@ -1,0 +1,24 @@
+/**
+ * Closes a tenant's rate window in a test as a minute passing would: the clock moves past the
+ * window's end while the object's alarm runs. Running the alarm alone does not close it: an
+ * alarm that runs before the end leaves the window as it is (edge/limits/tenant-limiter.ts).
+ * The object runs in the tests' isolate, so it reads the moved clock.
+ */
+import { runDurableObjectAlarm } from 'cloudflare:test'
+import { vi } from 'vitest'
+import { admissionLeases } from '../../edge/limits/admission-leases.ts'
+import { WINDOW_MS } from '../../edge/limits/rate-window.ts'
+import { limiterFor } from '../../edge/limits/tenant-limiter.ts'
+import { env } from './edge-harness.ts'
+
+/** True if an alarm ran (the tenant had an open window). */
+export async function endRateWindow(tenantId: string): Promise<boolean> {
+  // A lease ends with its window at the latest.
+  admissionLeases.forget(tenantId)
+  const clock = vi.spyOn(Date, 'now').mockReturnValue(Date.now() + WINDOW_MS)
+  try {
+    return await runDurableObjectAlarm(limiterFor(env, tenantId))
+  } finally {
+    clock.mockRestore()
+  }
+}
