@@ -7,17 +7,18 @@
  * - `cacheScope`: the same tag for a tenant-scoped cache, `shared` for the
  *   shared pool, so the node's own cache answers a tenant only with vectors
  *   computed for its scope.
- * - each call's `max_tokens`: what MAX_REQUEST_TOKENS leaves once the least
- *   the request's other inputs can have is set aside, so a node refuses an
- *   over-limit request before inference even when it sees only one part.
+ * - the request's share of MAX_REQUEST_TOKENS, given out to its calls as they
+ *   go (edge/origin/token-ledger.ts), so a node refuses an over-limit request
+ *   before inference even when it sees only one part of it.
  */
 import { sha256Hex } from '../../shared/hashing.ts'
 import type { ModelInfo, ModelInput } from '../../shared/node-protocol.ts'
 import type { PoolItem, PoolRequest } from '../origin/embed-on-pool.ts'
+import { TokenLedger } from '../origin/token-ledger.ts'
 import type { Tenant } from '../tenants/tenant.ts'
 import { tokenLowerBound, tokenUpperBound } from './token-bounds.ts'
 
-export type NodeCalls = Pick<PoolRequest, 'tenant' | 'cacheScope' | 'tokensAtMost' | 'maxTokensFor'>
+export type NodeCalls = Pick<PoolRequest, 'tenant' | 'cacheScope' | 'tokensAtMost' | 'tokens'>
 
 export interface RequestTokens {
   /** The least and the most tokens all the request's inputs together can have. */
@@ -47,16 +48,12 @@ export async function nodeCallsFor(
   maxRequestTokens: number,
 ): Promise<NodeCalls> {
   const tag = (await sha256Hex(`tenant:${tenant.id}`)).slice(0, 32)
+  const most = (item: PoolItem) => tokenUpperBound(item.input, model, truncate)
+  const least = (item: PoolItem) => tokenLowerBound(item.input, model, truncate)
   return {
     tenant: tag,
     cacheScope: tenant.cache_scope === 'shared' ? 'shared' : tag,
-    tokensAtMost: (item: PoolItem) => tokenUpperBound(item.input, model, truncate),
-    maxTokensFor: (items: PoolItem[]) => {
-      const ownLeast = items.reduce(
-        (sum, item) => sum + tokenLowerBound(item.input, model, truncate),
-        0,
-      )
-      return Math.max(1, maxRequestTokens - (tokens.lower - ownLeast))
-    },
+    tokensAtMost: most,
+    tokens: new TokenLedger(maxRequestTokens, tokens.lower, most, least),
   }
 }

@@ -28,6 +28,7 @@ import { finalInputs } from './final-inputs.ts'
 import { recallAnswer, rememberAnswer } from './response-memo.ts'
 import { resolveVectors } from './resolve-vectors.ts'
 import { nodeCallsFor, requestTokenBounds } from './node-calls.ts'
+import { tooManyTokens } from '../origin/token-ledger.ts'
 
 export const embeddingsRoute = new Hono<AppEnv>()
 
@@ -81,15 +82,6 @@ const STREAM_ANSWERS_OVER_BYTES = 1024 * 1024
 
 /** As OpenAI's API: tokens in all of one request's inputs together. */
 const DEFAULT_MAX_REQUEST_TOKENS = 300_000
-
-export function tooManyTokens(atLeast: number, max: number): ApiError {
-  return new ApiError(
-    400,
-    `this request has at least ${atLeast} tokens; at most ${max} are allowed in one request: ` +
-      'send its inputs in several requests',
-    { param: 'input', code: 'request_too_many_tokens' },
-  )
-}
 
 embeddingsRoute.post('/', async (c) => {
   const tenant = c.get('tenant')

@@ -3,7 +3,9 @@
  * it: bounds, from the final inputs alone.
  *
  * Upper: every tokenizer the node serves (byte-level BPE as Qwen3 has, SentencePiece, WordPiece)
- * gives at most one token per UTF-8 byte, plus the few special tokens it adds (two at most);
+ * gives at most one token per UTF-8 byte (SentencePiece's byte fallback: one per byte, at
+ * worst), plus a word-start marker SentencePiece may put in front (▁), plus the special
+ * tokens it adds (two at most);
  * with `truncate`, never more than the model's maximum. The tenant's token budget is charged
  * this much at admission and settled to the real count after (edge/middleware/tenant-limits.ts).
  *
@@ -12,8 +14,11 @@
  */
 import type { ModelInfo, ModelInput } from '../../shared/node-protocol.ts'
 
-/** Special tokens a tokenizer adds to an input, at most ([CLS] + [SEP], or <|endoftext|>). */
-const MAX_SPECIAL_TOKENS = 2
+/**
+ * Tokens an input may have beyond one per byte: special tokens ([CLS] + [SEP], or
+ * <|endoftext|>: two at most) and a prepended word-start marker (▁).
+ */
+const MAX_ADDED_TOKENS = 3
 
 /** UTF-8 bytes of a string, without encoding it (a 16 MB text is not copied to be measured). */
 export function utf8Length(text: string): number {
@@ -32,9 +37,7 @@ export function utf8Length(text: string): number {
 
 export function tokenUpperBound(input: ModelInput, model: ModelInfo, truncate: boolean): number {
   const bound =
-    'ids' in input
-      ? input.ids.length + MAX_SPECIAL_TOKENS
-      : utf8Length(input.text) + MAX_SPECIAL_TOKENS
+    'ids' in input ? input.ids.length + MAX_ADDED_TOKENS : utf8Length(input.text) + MAX_ADDED_TOKENS
   return truncate ? Math.min(bound, model.max_input_tokens) : bound
 }
 

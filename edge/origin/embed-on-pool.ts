@@ -1,7 +1,9 @@
 /**
  * Sends one request's misses to the pool: each input goes to its rendezvous
  * node, each node is called with its inputs in parts that fit one of its
- * batches (MAX_BATCH_TOKENS, by a safe token bound), and inputs whose
+ * batches (MAX_BATCH_TOKENS, by a safe token bound; two parts in flight at a
+ * time, at most 32 parts), each told what the request's MAX_REQUEST_TOKENS
+ * leaves it (token-ledger.ts), and inputs whose
  * node failed in a way that allows it are retried on their next node, within
  * one time budget (NODE_TIMEOUT_MS). Input errors (400/413/422) are never
  * retried; a timeout is not either, since it spent the budget, and it counts
@@ -18,6 +20,7 @@ import {
   type NodeEmbedding,
 } from './node-client.ts'
 import type { NodePool, PoolNode } from './node-pool.ts'
+import type { TokenLedger } from './token-ledger.ts'
 
 /** Tries per input: its first node and up to two others. */
 const MAX_ATTEMPTS = 3
@@ -63,12 +66,19 @@ export interface PoolRequest {
   cacheScope: string
   /** At most how many tokens an item can have (edge/embeddings/token-bounds.ts). */
   tokensAtMost: (item: PoolItem) => number
-  /** The most tokens a call of these items may compute, within the request's own limit. */
-  maxTokensFor: (items: PoolItem[]) => number
+  /** The request's MAX_REQUEST_TOKENS, shared out among its calls as they go. */
+  tokens: TokenLedger
 }
 
 /** A node's MAX_BATCH_TOKENS when its /info has not said (the node's own default). */
 const DEFAULT_NODE_BATCH_TOKENS = 16_384
+/** Parts of one request a node is sent at once; the rest follow as those are answered. */
+const PARTS_IN_FLIGHT = 2
+/**
+ * Parts one node's share of a request is split into, at most: each is a subrequest of the
+ * worker's invocation, which the platform bounds. Past it, parts grow beyond one batch.
+ */
+const MAX_PARTS_PER_NODE = 32
 
 /**
  * One node's items as calls that can each fit one batch of that node: a lone request of any
@@ -76,7 +86,11 @@ const DEFAULT_NODE_BATCH_TOKENS = 16_384
  * parts as they come. An item that alone may pass the bound is a call of its own.
  */
 function splitForNode(items: PoolItem[], node: PoolNode, request: PoolRequest): PoolItem[][] {
-  const budget = node.maxBatchTokens ?? DEFAULT_NODE_BATCH_TOKENS
+  const total = items.reduce((sum, item) => sum + request.tokensAtMost(item), 0)
+  const budget = Math.max(
+    node.maxBatchTokens ?? DEFAULT_NODE_BATCH_TOKENS,
+    Math.ceil(total / MAX_PARTS_PER_NODE),
+  )
   const calls: PoolItem[][] = []
   let call: PoolItem[] = []
   let tokens = 0
@@ -121,51 +135,67 @@ export async function embedOnPool(
     if (groups.size === 0) break
 
     const failed: PoolItem[] = []
-    const calls = [...groups].flatMap(([node, items]) =>
-      splitForNode(items, node, request).map((part) => [node, part] as const),
-    )
-    await Promise.all(
-      calls.map(async ([node, items]) => {
-        for (const item of items) tried.set(item.key, (tried.get(item.key) ?? new Set()).add(node))
-        const remainingMs = deadline - Date.now()
-        let answer: NodeEmbedding
-        try {
-          if (remainingMs <= 0) throw timeUp(pool.config.timeoutMs)
-          answer = await embedOnNode(
-            node.url,
-            pool.config.secret,
-            {
-              model,
-              inputs: items.map((item) => item.input),
-              truncate,
-              tenant: request.tenant,
-              cache_scope: request.cacheScope,
-              max_tokens: request.maxTokensFor(items),
-            },
-            remainingMs,
-          )
-        } catch (err) {
-          if (!(err instanceof NodeFailure)) {
-            throw err instanceof ApiError ? inClientTerms(err, items) : err
-          }
+    /** Nodes that failed in this attempt: their other parts are not sent, nor counted again. */
+    const down = new Set<PoolNode>()
+    const callPart = async (node: PoolNode, items: PoolItem[]) => {
+      for (const item of items) tried.set(item.key, (tried.get(item.key) ?? new Set()).add(node))
+      if (down.has(node)) return void failed.push(...items)
+      const remainingMs = deadline - Date.now()
+      // Throws the request's 400 when what is left of MAX_REQUEST_TOKENS cannot take this part.
+      const ledger = request.tokens.open(items)
+      let answer: NodeEmbedding
+      try {
+        if (remainingMs <= 0) throw timeUp(pool.config.timeoutMs)
+        answer = await embedOnNode(
+          node.url,
+          pool.config.secret,
+          {
+            model,
+            inputs: items.map((item) => item.input),
+            truncate,
+            tenant: request.tenant,
+            cache_scope: request.cacheScope,
+            max_tokens: ledger.maxTokens,
+          },
+          remainingMs,
+        )
+      } catch (err) {
+        ledger.abandon()
+        if (!(err instanceof NodeFailure)) {
+          throw err instanceof ApiError ? inClientTerms(err, items) : err
+        }
+        if (!down.has(node)) {
+          down.add(node)
           if (err.kind === 'overloaded') pool.rest(node, err.retryAfterSeconds)
           else if (err.kind === 'model-not-served') pool.forgetModel(node, model)
           else if (err.kind === 'timeout') waitUntil(pool.judgeTimeout(node))
           else pool.recordFailure(node)
-          if (err.kind === 'timeout') throw err.clientError
-          if (!failures.has(err.kind)) failures.set(err.kind, err)
-          failed.push(...items)
-          return
         }
-        pool.recordSuccess(node)
-        items.forEach((item, i) =>
-          results.set(item.key, {
-            vector: answer.vectors[i],
-            tokens: answer.tokenCounts[i],
-            revision: answer.revision,
-            cacheable: !answer.drifted,
-          }),
-        )
+        if (err.kind === 'timeout') throw err.clientError
+        if (!failures.has(err.kind)) failures.set(err.kind, err)
+        failed.push(...items)
+        return
+      }
+      ledger.close(answer.tokenCounts)
+      pool.recordSuccess(node)
+      items.forEach((item, i) =>
+        results.set(item.key, {
+          vector: answer.vectors[i],
+          tokens: answer.tokenCounts[i],
+          revision: answer.revision,
+          cacheable: !answer.drifted,
+        }),
+      )
+    }
+    // Each node gets its share in parts, PARTS_IN_FLIGHT at a time: a part arriving while the
+    // node's queue holds the request's earlier parts would be refused as over capacity.
+    await Promise.all(
+      [...groups].map(async ([node, items]) => {
+        const parts = splitForNode(items, node, request)
+        const lane = async () => {
+          for (let part = parts.shift(); part; part = parts.shift()) await callPart(node, part)
+        }
+        await Promise.all(Array.from({ length: PARTS_IN_FLIGHT }, lane))
       }),
     )
     pending = [...failed, ...unplaced]

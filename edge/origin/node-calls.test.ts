@@ -21,18 +21,51 @@ async function embed(body: Record<string, unknown>, overrides: object) {
 }
 
 describe('node calls', () => {
-  it("splits a request into calls that fit the node's MAX_BATCH_TOKENS", async () => {
-    const url = await startNode('calls-small-batches', 'default', { MAX_BATCH_TOKENS: '256' })
+  it("splits a request into calls that fit the node's MAX_BATCH_TOKENS (1024 at least)", async () => {
+    const url = await startNode('calls-small-batches', 'default', { MAX_BATCH_TOKENS: '1024' })
     const pool = poolOverrides([url])
     expect((await embed({ input: 'calls: warm the catalog' }, pool)).response.status).toBe(200)
     await resetNodeStats('calls-small-batches')
-    const inputs = Array.from({ length: 24 }, (_, i) => `calls: split into parts, input ${i}`)
+    const inputs = Array.from({ length: 100 }, (_, i) => `calls: split into parts, input ${i}`)
     expect((await embed({ input: inputs }, pool)).response.status).toBe(200)
-    // At most one token per byte, plus two special tokens: 24 such inputs cannot fit 256.
-    const mostPerInput = utf8Length(inputs[10]) + 2
-    const perCall = Math.floor(256 / mostPerInput)
-    const { embedCalls } = await nodeStats('calls-small-batches')
-    expect(embedCalls).toBe(Math.ceil(inputs.length / perCall))
+    // At most one token per byte, plus three, per input: in order, as many as fit 1024 a call.
+    let calls = 1
+    let tokens = 0
+    for (const input of inputs) {
+      const most = utf8Length(input) + 3
+      if (tokens + most > 1024) [calls, tokens] = [calls + 1, 0]
+      tokens += most
+    }
+    expect(calls).toBeGreaterThan(3)
+    expect((await nodeStats('calls-small-batches')).embedCalls).toBe(calls)
+  })
+
+  it("sends a node's parts two at a time, so its own parts never fill the node's queue", async () => {
+    const url = await startNode('calls-tight-queue', 'default', {
+      MAX_BATCH_TOKENS: '1024',
+      MAX_QUEUED_TOKENS: '1024',
+    })
+    const pool = poolOverrides([url])
+    expect((await embed({ input: 'calls: warm the tight queue' }, pool)).response.status).toBe(200)
+    await resetNodeStats('calls-tight-queue')
+    // About 18 parts of some 250 real tokens: sent at once, they would pass 1024 queued tokens.
+    const inputs = Array.from({ length: 400 }, (_, i) => `calls: one of many parts, input ${i}`)
+    const { response, json } = await embed({ input: inputs }, pool)
+    expect(response.status, JSON.stringify(json)).toBe(200)
+    expect((await nodeStats('calls-tight-queue')).embedCalls).toBeGreaterThan(8)
+  })
+
+  it('keeps a request split into parts within MAX_REQUEST_TOKENS, all parts together', async () => {
+    const url = await startNode('calls-small-batches', 'default', { MAX_BATCH_TOKENS: '1024' })
+    const limited = { ...poolOverrides([url]), MAX_REQUEST_TOKENS: '500' }
+    // 100 texts of about 25 tokens: each part is far under 500, all of them far over.
+    const texts = Array.from(
+      { length: 100 },
+      (_, i) => `calls: ${i} ${'several words more '.repeat(7)}`,
+    )
+    const refused = await embed({ input: texts }, limited)
+    expect(refused.response.status).toBe(400)
+    expect(refused.json.error?.code).toBe('request_too_many_tokens')
   })
 
   it('refuses token ids over MAX_REQUEST_TOKENS at the edge, without calling a node', async () => {

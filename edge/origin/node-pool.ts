@@ -25,6 +25,8 @@ const DEFAULT_REST_MS = 1_000
 const MAX_REST_MS = 30_000
 /** Pools differ only when the configuration does (tests, or a redeploy with other vars). */
 const MAX_POOLS = 8
+/** The least MAX_BATCH_TOKENS the edge splits calls by, whatever a node says. */
+const MIN_BATCH_TOKENS = 1024
 
 export interface PoolNode {
   url: string
@@ -104,7 +106,11 @@ export class NodePool {
     try {
       const info = await fetchNodeInfo(node.url, this.config.secret, this.probeTimeoutMs)
       node.models = info.models
-      node.maxBatchTokens = info.max_batch_tokens ?? null
+      // Clamped: a tiny value (a misconfigured node) would split every input into its own call.
+      node.maxBatchTokens =
+        info.max_batch_tokens === undefined
+          ? null
+          : Math.max(MIN_BATCH_TOKENS, info.max_batch_tokens)
       node.infoReadAt = Date.now()
       return true
     } catch {

@@ -159,5 +159,16 @@ describe('BatchQueue', () => {
       while (queue.size > 0) order.push(...queue.nextBatch(0).map((slot) => slot.item))
       expect(order).toEqual(['first', 'second', 'third'])
     })
+
+    it("forgets a tenant's dropped inputs: its next query is not placed behind them", () => {
+      const queue = new BatchQueue<string>({ maxBatchTokens: 10_000, maxBatchRequests: 1 })
+      queue.push(names('gone', 100), () => 10, 'a')
+      queue.push(names('b', 3), () => 10, 'b')
+      queue.remove((name) => name.startsWith('gone')) // a's client went away
+      queue.push(['query'], () => 10, 'a')
+      const order: string[] = []
+      while (queue.size > 0) order.push(...queue.nextBatch(0).map((slot) => slot.item))
+      expect(order.indexOf('query')).toBeLessThanOrEqual(1)
+    })
   })
 })

@@ -46,6 +46,8 @@ export interface Queued<T> {
   /** Arrival, to order inputs of one place (and one tenant's inputs among themselves). */
   readonly arrival: number
   readonly tokens: number
+  /** The tenant tag it was queued for ('' for none). */
+  readonly tenant: string
 }
 
 /** Fair order, then arrival. */
@@ -79,7 +81,7 @@ export class BatchQueue<T> {
     let end = Math.max(this.virtualTime, this.tenantEnds.get(tenant) ?? 0)
     const added = items.map((item) => {
       const tokens = tokensOf(item)
-      const slot = { item, order: end, arrival: this.nextArrival++, tokens }
+      const slot = { item, order: end, arrival: this.nextArrival++, tokens, tenant }
       end += Math.max(1, tokens)
       return slot
     })
@@ -129,6 +131,14 @@ export class BatchQueue<T> {
       this.tokenCount -= slot.tokens
       return false
     })
+    // What was dropped is not run, so it must not push its tenant's next inputs back either.
+    const tenants = new Set(removed.map((slot) => slot.tenant))
+    for (const tenant of tenants) this.tenantEnds.set(tenant, this.virtualTime)
+    for (const slot of this.slots) {
+      if (!tenants.has(slot.tenant)) continue
+      const end = slot.order + Math.max(1, slot.tokens)
+      if (end > this.tenantEnds.get(slot.tenant)!) this.tenantEnds.set(slot.tenant, end)
+    }
     return removed
   }
 

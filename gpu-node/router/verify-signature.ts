@@ -3,10 +3,11 @@
  * and once, get through.
  *
  * The header's form, freshness and nonce are checked before a byte of the
- * body is read, so an unsigned or replayed 60 MB body costs the node nothing
- * but its headers. Then the body is read, once (at most `maxBytes`, else 413),
- * its digest checked against the signature with the method and path, and the
- * bytes and the parsed signature are handed on (the answer is signed over it).
+ * body is read, so an unsigned, stale or replayed body costs the node nothing
+ * but its headers. A fresh header with a made-up MAC still has its body read
+ * (at most `maxBytes`, else 413) and hashed before the MAC fails: the digest
+ * needs the body. Then the bytes and the parsed signature are handed on (the
+ * answer is signed over it).
  */
 import { createMiddleware } from 'hono/factory'
 import { ApiError } from '../../shared/errors.ts'
