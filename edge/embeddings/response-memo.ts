@@ -42,6 +42,12 @@ const answers = new LRUCache<string, RememberedAnswer>({
 const memoKey = (tenant: Tenant, body: string) => `${tenant.id}\n${body}`
 
 /**
+ * Bodies longer than this are neither looked up nor remembered: the memo is for the repeated
+ * short query, and keying a map by a 16 MB body would copy it whole (the key is flattened).
+ */
+const MAX_BODY_CHARS = 64 * 1024
+
+/**
  * The remembered answer to `body` from `tenant`, if it is still exactly what the full path
  * would give. `revisionOf` names the catalog's current revision of a model.
  */
@@ -51,6 +57,7 @@ export async function recallAnswer(
   body: string,
   revisionOf: (model: string) => Promise<string | undefined>,
 ): Promise<{ json: string; usage: RequestUsage } | null> {
+  if (body.length > MAX_BODY_CHARS) return null
   const answer = answers.get(memoKey(tenant, body))
   if (!answer) return null
   const current =
@@ -65,5 +72,6 @@ export async function recallAnswer(
 }
 
 export function rememberAnswer(body: string, answer: RememberedAnswer): void {
+  if (body.length > MAX_BODY_CHARS) return
   answers.set(memoKey(answer.tenant, body), answer)
 }
