@@ -2,7 +2,7 @@
  * Charging the token budget fairly, through the real edge (token-reservation.ts): a request
  * reserves an upper bound of its tokens before any work, is refused if the budget cannot take
  * it, keeps the charge if it fails after reserving, and is settled to its real count if not.
- * With use-lite-en and ASCII text, the bound of one input is its length + 2, at most the
+ * With use-lite-en and ASCII text, the bound of one input is its length + 3, at most the
  * model's 128 tokens. A tenant of 1000 tokens a minute gets leases of a tenth of what is left,
  * so an input of 40 characters is reserved on the isolate's lease, and one of 128 tokens
  * through the tenant's object: each test goes both ways.
@@ -20,7 +20,7 @@ import { limiterFor } from './tenant-limiter.ts'
 const dead = { NODE_URL: inject('deadNodeUrl') }
 const stalling = { NODE_URL: inject('stallingNodeUrl'), NODE_TIMEOUT_MS: '500' }
 
-const boundOf = (text: string) => Math.min(text.length + 2, 128)
+const boundOf = (text: string) => Math.min(text.length + 3, 128)
 /** 40 characters: reserved on a lease. */
 const SHORT = 'charging: forty characters of text here.'
 /** Past 128 tokens, truncated to them: its bound (128) is more than a lease's share. */

@@ -46,6 +46,8 @@ export async function startBundledEdge(options: {
   tenants: EdgeTenant[]
   /** Extra worker variables, e.g. ALLOW_CACHE_BYPASS for the benchmark's cache-off rows. */
   vars?: Record<string, string>
+  /** Opens workerd's V8 inspector here (Chrome DevTools Protocol), e.g. to read the heap. */
+  inspectorPort?: number
 }): Promise<BundledEdge> {
   const outDir = await mkdtemp(path.join(tmpdir(), 'bundled-edge-'))
   await run(wrangler, ['deploy', '--dry-run', '--outdir', outDir], { cwd: REPO_ROOT, env: offline })
@@ -69,6 +71,7 @@ export async function startBundledEdge(options: {
       ...options.vars,
     },
     unsafeDirectSockets: [{ host: '127.0.0.1', port: directPort }],
+    ...(options.inspectorPort ? { inspectorPort: options.inspectorPort } : {}),
     host: '127.0.0.1',
     port,
   })
