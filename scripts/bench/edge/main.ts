@@ -6,10 +6,13 @@
  *   (a) bare     GET /health: Hono's JSON route with no work (the baseline)
  *       auth     GET /v1/models: the same key check and Durable Object admission every
  *                /v1 request pays, and no cache work: what (b) costs beyond it is the cache's
- *   (b) hit-1    POST /v1/embeddings, one input, always cached
- *       hit-1-lim    the same for a tenant with (unreachably high) rate limits: admission
+ *   (b) hit-1    POST /v1/embeddings, one cached input, a different body every request
+ *                (input, `user`, `dimensions`, `encoding_format` vary): the full cached path
+ *       memo-1   one fixed body sent again and again: the answer memo replays it, before
+ *                parsing (edge/embeddings/response-memo.ts); what that shortcut costs alone
+ *       hit-1-lim    memo-1 for a tenant with (unreachably high) rate limits: admission
  *                then counts against a lease of its budget (edge/limits/lease-policy.ts)
- *   (c) hit-32   POST /v1/embeddings, 32 inputs, all cached
+ *   (c) hit-32 / memo-32   the same two with 32 cached inputs (varied / one fixed body)
  *       bare-dir / hit-1-dir   (a) and (b) again on the worker's own socket, without the entry
  *                worker Miniflare (and wrangler dev) put in front of it; their ratio is to bare-dir
  *   (d) zipf     single-input queries drawn Zipf(s≈1.1) from 10,000 distinct ones,
@@ -53,6 +56,8 @@ const ZIPF_EXPONENT = numberFrom('ZIPF_EXPONENT', 1.1)
 const MODEL = 'use-lite-en'
 const THROUGHPUT_CONNECTIONS = 8
 const NODE_CACHE = process.env.BENCH_NODE_CACHE === 'on'
+/** Distinct cached inputs the hit rows draw from. */
+const CACHED_TEXTS = 256
 
 const started = performance.now()
 const log = (line: string) =>
@@ -94,7 +99,33 @@ try {
   const post = (body: string, extra: Record<string, string> = {}) =>
     fetch(`${url}/v1/embeddings`, { method: 'POST', headers: { ...headers, ...extra }, body })
 
-  // Make (b) and (c) hits before they are measured, and check they are.
+  // Every input the hit rows ask for, cached before they are measured.
+  const cachedTexts = Array.from({ length: CACHED_TEXTS }, (_, i) => `Cached question number ${i}?`)
+  for (let i = 0; i < cachedTexts.length; i += 64) {
+    const warm = await post(embedBody(cachedTexts.slice(i, i + 64)))
+    await warm.arrayBuffer()
+    if (warm.status !== 200) throw new Error(`warm-up: expected 200, got ${warm.status}`)
+  }
+  // hit-1 and hit-32 send a different body every time, of inputs that are all cached: new
+  // choices and order of inputs, `user`, `dimensions` and `encoding_format`. So each goes the
+  // whole way (parse, templates, keys, the tiers), as a cached request from a real client does;
+  // the answer memo (edge/embeddings/response-memo.ts) never has it.
+  let variant = 0
+  const variedBody = (count: number) => () => {
+    const n = variant++
+    const input = Array.from(
+      { length: count },
+      () => cachedTexts[Math.floor(Math.random() * cachedTexts.length)],
+    )
+    return JSON.stringify({
+      model: MODEL,
+      input: count === 1 ? input[0] : input,
+      user: `bench-user-${n}`,
+      ...(n % 3 === 0 ? {} : { dimensions: n % 3 === 1 ? 64 : 256 }),
+      ...(n % 2 === 0 ? {} : { encoding_format: 'base64' }),
+    })
+  }
+  // memo-1 and memo-32 replay one fixed body: what the answer memo costs on its own.
   const single = embedBody('How do I reset my password?')
   const batch = embedBody(Array.from({ length: 32 }, (_, i) => `Cached batch input number ${i}`))
   // Each tenant has its own cache scope: the limited tenant warms its own entry.
@@ -138,12 +169,19 @@ try {
       [
         { name: 'bare', request: { path: '/health' } },
         { name: 'auth', request: { path: '/v1/models', headers } },
-        { name: 'hit-1', request: postRequest(single) },
+        { name: 'memo-1', request: postRequest(single) },
+        { name: 'hit-1', request: postRequest(single), nextBody: variedBody(1) },
         { name: 'hit-1-lim', request: postRequest(single, limitedAuth) },
-        { name: 'hit-32', request: postRequest(batch) },
+        { name: 'memo-32', request: postRequest(batch) },
+        { name: 'hit-32', request: postRequest(batch), nextBody: variedBody(32) },
         // The same two requests on the worker's own socket, without Miniflare's entry worker.
         { name: 'bare-dir', url: directUrl, request: { path: '/health' } },
-        { name: 'hit-1-dir', url: directUrl, request: postRequest(single) },
+        {
+          name: 'hit-1-dir',
+          url: directUrl,
+          request: postRequest(single),
+          nextBody: variedBody(1),
+        },
       ].map((r) => ({ url, ...r, connections, maxRequests: REQUESTS, maxSeconds: SECONDS })),
       ROUNDS,
     )
@@ -245,8 +283,12 @@ try {
       bare_p50_ms: pick('bare', 1).p50,
       hit_p50_ms: pick('hit-1', 1).p50,
       hit32_p50_ms: pick('hit-32', 1).p50,
+      memo_hit_p50_ms: pick('memo-1', 1).p50,
+      memo_hit32_p50_ms: pick('memo-32', 1).p50,
       auth_p50_ms: pick('auth', 1).p50,
       hit_p50_vs_bare: pick('hit-1', 1).p50 / pick('bare', 1).p50,
+      memo_hit_p50_vs_bare: pick('memo-1', 1).p50 / pick('bare', 1).p50,
+      hit_row_hit_ratio: pick('hit-1', 1).hits / Math.max(1, pick('hit-1', 1).requests),
       hit_p50_vs_auth: pick('hit-1', 1).p50 / pick('auth', 1).p50,
       bare_direct_p50_ms: direct.bare,
       hit_direct_p50_ms: direct.hit,
@@ -254,6 +296,7 @@ try {
       hit_limited_p50_ms: pick('hit-1-lim', 1).p50,
       hit_limited_p50_vs_bare: pick('hit-1-lim', 1).p50 / pick('bare', 1).p50,
       hit32_p50_vs_bare: pick('hit-32', 1).p50 / pick('bare', 1).p50,
+      memo_hit32_p50_vs_bare: pick('memo-32', 1).p50 / pick('bare', 1).p50,
       hit_rps_vs_bare_8:
         pick('hit-1', THROUGHPUT_CONNECTIONS).rps / pick('bare', THROUGHPUT_CONNECTIONS).rps,
       zipf_requests: on.result.requests,
