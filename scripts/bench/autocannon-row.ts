@@ -1,9 +1,11 @@
 /**
  * One benchmark row: autocannon against one HTTP route, bounded in requests and
- * seconds; or several rows measured in turns (measureInTurns). Latency percentiles come from every response's own time (float
- * ms; autocannon's histogram keeps whole milliseconds, too coarse for routes
- * that answer in under one), and requests/s from the wall time of the row
- * (autocannon's own rate is per whole second).
+ * seconds; or several rows measured in turns (measureInTurns). Latency
+ * percentiles come from every successful response's own time (float ms;
+ * autocannon's histogram keeps whole milliseconds, too coarse for routes that
+ * answer in under one), failures are counted apart (`errors`), and requests/s
+ * is successes over the wall time of the row (autocannon's own rate is per
+ * whole second).
  */
 import autocannon from 'autocannon'
 
@@ -74,9 +76,11 @@ async function run(options: RowOptions): Promise<Sample> {
   } as autocannon.Options
   const result = await new Promise<autocannon.Result>((resolve, reject) => {
     const instance = autocannon(settings, (err, done) => (err ? reject(err) : resolve(done)))
-    instance.on('response', (_client, _status, _bytes, responseTime) =>
-      latencies.push(responseTime),
-    )
+    // Successes only, as bench:node counts them (scripts/bench/node/load.ts): a fast refusal
+    // must not make a row look quick. Failures are the `errors` column beside the percentiles.
+    instance.on('response', (_client, status, _bytes, responseTime) => {
+      if (status >= 200 && status < 300) latencies.push(responseTime)
+    })
   })
   return {
     latencies,
