@@ -36,7 +36,9 @@ export default defineConfig({
               bindings: {
                 NODE_URL: inject('nodeUrl'),
                 NODE_SECRET: inject('nodeSecret'),
-                NODE_TIMEOUT_MS: '5000',
+                // Well past any request's pace on a loaded machine: a test that is not about
+                // timeouts must not meet one. Timeout tests set their own short value.
+                NODE_TIMEOUT_MS: '60000',
                 // The harness waits for each request's waitUntil work: usage is sent at once, so
                 // a test reads it from the Durable Object right after its requests.
                 USAGE_FLUSH_MS: '0',

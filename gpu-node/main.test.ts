@@ -1,8 +1,10 @@
 /**
  * The node as an operator runs it (gpu-node/main.ts in its own process):
- * SIGTERM while a request is in flight stops new work, answers that request
- * in full, and exits 0.
+ * SIGTERM while a request is in flight stops new work, says so on /ready,
+ * answers that request in full, and exits 0.
  */
+import { once } from 'node:events'
+import { connect } from 'node:net'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { EMBED_PATH } from '../shared/node-protocol.ts'
 import { fetchSigned } from '../shared/signed-get.ts'
@@ -36,8 +38,46 @@ async function metric(name: string): Promise<number> {
   return Number(line?.split(' ')[1] ?? NaN)
 }
 
+/**
+ * A GET whose request line is sent now and whose end is sent by `finish()`. A connection in the
+ * middle of a request is not idle, so shutdown leaves it open: the one way to ask a draining
+ * node something, since it takes no new connections.
+ */
+async function begunGet(path: string) {
+  const { hostname, port } = new URL(node.url)
+  const socket = connect(Number(port), hostname)
+  await once(socket, 'connect')
+  socket.write(`GET ${path} HTTP/1.1\r\nhost: ${hostname}\r\n`)
+  return {
+    async finish(): Promise<{ status: number; text: string }> {
+      let text = ''
+      const answered = new Promise<void>((resolve, reject) => {
+        socket.on('data', (chunk) => {
+          text += chunk
+          if (/\r\n\r\n[^]*\}/.test(text)) resolve()
+        })
+        socket.on('close', () => resolve())
+        socket.on('error', reject)
+      })
+      socket.write('\r\n')
+      await answered
+      socket.destroy()
+      return { status: Number(text.split(' ')[1]), text }
+    },
+  }
+}
+
+/** Polls `check` every few ms until it holds; bounded only so that a broken node ends the test. */
+async function until(check: () => boolean | Promise<boolean>, timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs
+  while (!(await check()) && Date.now() < deadline)
+    await new Promise((resolve) => setTimeout(resolve, 5))
+}
+
 describe('graceful shutdown', () => {
-  it('on SIGTERM stops taking work, finishes the request in flight, and exits 0', async () => {
+  it('on SIGTERM stops taking work, says so on /ready, finishes the request in flight, and exits 0', async () => {
+    // Begun before the shutdown, finished during it: the node reads its first line long before.
+    const readyDuringDrain = await begunGet('/ready')
     const texts = Array.from({ length: 400 }, (_, i) => `${i}: ${'still in flight '.repeat(40)}`)
     const inFlight = fetch(
       `${node.url}${EMBED_PATH}`,
@@ -47,6 +87,11 @@ describe('graceful shutdown', () => {
       await new Promise((resolve) => setTimeout(resolve, 5))
 
     node.process.kill('SIGTERM')
+    // The node logs this line and marks itself draining in one step.
+    await until(() => node.output().includes('SIGTERM: finishing'))
+    const ready = await readyDuringDrain.finish()
+    expect(ready.status, ready.text).toBe(503)
+    expect(ready.text).toContain('"status":"shutting down"')
     const answer = await inFlight
     expect(answer.status).toBe(200)
     const frame = decodeFrame(await answer.arrayBuffer())

@@ -1,5 +1,6 @@
 import { describe, expect, it, vi } from 'vitest'
-import { TEST_ADMIN_SECRET, callAdmin } from '../../test/support/admin-harness.ts'
+import { TEST_ADMIN_SECRET, callAdmin, tenantWithKey } from '../../test/support/admin-harness.ts'
+import { callEdge } from '../../test/support/edge-harness.ts'
 
 async function expectRefused(response: Response, status: number, code: string) {
   const text = await response.text()
@@ -27,6 +28,15 @@ describe('the admin API secret', () => {
     )
     await expectRefused(
       await callAdmin('GET', '/tenants', undefined, { secret: TEST_ADMIN_SECRET.slice(0, -1) }),
+      401,
+      'invalid_admin_secret',
+    )
+    // A tenant's key, good for the API it was made for, opens nothing here.
+    const { key } = await tenantWithKey({ id: 'admin-auth-tenant' })
+    const asTenant = await callEdge('/v1/models', { headers: { authorization: `Bearer ${key}` } })
+    expect(asTenant.status, await asTenant.text()).toBe(200)
+    await expectRefused(
+      await callAdmin('GET', '/tenants', undefined, { secret: key }),
       401,
       'invalid_admin_secret',
     )

@@ -133,30 +133,58 @@ describe('tokens per minute', () => {
 })
 
 describe('x-ratelimit headers', () => {
-  it('are on successes and on errors alike', async () => {
+  const headersOf = (response: Response, budget: 'requests' | 'tokens') =>
+    ['limit', 'remaining', 'reset'].map((part) =>
+      response.headers.get(`x-ratelimit-${part}-${budget}`),
+    )
+
+  it("carry the tenant's limits and what is left, on successes and on errors alike", async () => {
     const key = await tenantWithLimits('rl-headers', {
       requests_per_minute: 100,
       tokens_per_minute: 5000,
     })
     const ok = await postEmbeddings({ model: DEFAULT_MODEL, input: 'rl: headers' }, { key })
+    const spent = ((await ok.clone().json()) as EmbeddingsBody).usage.total_tokens
     const bad = await postEmbeddings({ model: DEFAULT_MODEL, input: '' }, { key })
     const models = await listModels(key)
     expect([ok.status, bad.status, models.status]).toEqual([200, 400, 200])
-    for (const response of [ok, bad, models]) {
-      for (const budget of ['requests', 'tokens']) {
-        expect(response.headers.get(`x-ratelimit-limit-${budget}`)).toMatch(/^\d+$/)
-        expect(response.headers.get(`x-ratelimit-remaining-${budget}`)).toMatch(/^\d+$/)
-        expect(response.headers.get(`x-ratelimit-reset-${budget}`)).toMatch(RESET)
-      }
+    // Each request counts, refused or not; only the one that was embedded spent tokens.
+    for (const [response, requestsLeft] of [
+      [ok, 99],
+      [bad, 98],
+      [models, 97],
+    ] as const) {
+      const [limit, remaining, reset] = headersOf(response, 'requests')
+      expect([limit, remaining]).toEqual(['100', String(requestsLeft)])
+      expect(reset).toMatch(RESET)
+      const [tokenLimit, tokensLeft, tokenReset] = headersOf(response, 'tokens')
+      expect([tokenLimit, tokensLeft]).toEqual(['5000', String(5000 - spent)])
+      expect(tokenReset).toMatch(RESET)
     }
   })
 
   it('are left out for a budget the tenant does not have, which never refuses', async () => {
-    const key = await tenantWithLimits('rl-unlimited', {})
-    const responses = await Promise.all(Array.from({ length: 8 }, () => listModels(key)))
+    const noTokenBudget = await tenantWithLimits('rl-requests-only', { requests_per_minute: 100 })
+    const embedded = await Promise.all(
+      Array.from({ length: 8 }, (_, i) =>
+        postEmbeddings(
+          { model: DEFAULT_MODEL, input: `rl: no token budget ${i} ${'words '.repeat(200)}` },
+          { key: noTokenBudget },
+        ),
+      ),
+    )
+    for (const response of embedded) {
+      expect(response.status).toBe(200)
+      expect(headersOf(response, 'requests')[0]).toBe('100')
+      expect(headersOf(response, 'tokens')).toEqual([null, null, null])
+    }
+
+    const unlimited = await tenantWithLimits('rl-unlimited', {})
+    const responses = await Promise.all(Array.from({ length: 8 }, () => listModels(unlimited)))
     for (const response of responses) {
       expect(response.status).toBe(200)
-      expect(response.headers.get('x-ratelimit-limit-requests')).toBeNull()
+      expect(headersOf(response, 'requests')).toEqual([null, null, null])
+      expect(headersOf(response, 'tokens')).toEqual([null, null, null])
     }
   })
 })

@@ -29,6 +29,19 @@ async function post(input: string | string[], overrides: object) {
 const fresh = (label: string, count: number) =>
   Array.from({ length: count }, (_, i) => `failover: ${label} ${i} ${crypto.randomUUID()}`)
 
+/**
+ * Waits until the gate in front of the node `name` has forwarded an embed call since its stats
+ * were reset: from then until the node answers, a kill cuts a request in flight. (The edge's
+ * call reaches the gate some time after `post` is called; a sleep does not say when.)
+ */
+async function untilForwarded(name: string): Promise<void> {
+  const deadline = Date.now() + 30_000
+  while ((await nodeStats(name)).embedCalls === 0) {
+    if (Date.now() > deadline) throw new Error(`no embed call reached ${name} within 30 s`)
+    await new Promise((resolve) => setTimeout(resolve, 2))
+  }
+}
+
 describe('two nodes, one killed mid-run', () => {
   const [a, b] = ['failover-a', 'failover-b']
   let pool: object
@@ -44,17 +57,21 @@ describe('two nodes, one killed mid-run', () => {
     expect((await post(fresh('before', 16), pool)).status).toBe(200)
     expect((await nodeStats(a)).inputs.length).toBeGreaterThan(0) // a owns a share of the keys
 
-    // Requests in flight while `a` dies, then more while it is dead.
+    // Requests in flight while `a` dies (killed once it has been sent one), then more while it
+    // is dead.
+    await resetNodeStats(a, b)
     const during = Array.from({ length: 4 }, (_, i) => post(fresh(`during ${i}`, 8), pool))
-    await new Promise((resolve) => setTimeout(resolve, 20))
+    await untilForwarded(a)
     await killNode(a)
-    await resetNodeStats(b)
     const afterInputs = Array.from({ length: 4 }, (_, i) => fresh(`after ${i}`, 8))
     const after = await Promise.all(afterInputs.map((inputs) => post(inputs, pool)))
     const statuses = [...(await Promise.all(during)), ...after].map((r) => r.status)
     expect(statuses).toEqual(Array(8).fill(200))
-    // Every input sent after the kill was computed by b, a's keys included.
+    const onA = (await nodeStats(a)).inputs
     const onB = new Set((await nodeStats(b)).inputs)
+    // The kill cut a call `a` had been sent: its inputs were computed again, by b.
+    expect(onA.filter((input) => onB.has(input)).length).toBeGreaterThan(0)
+    // Every input sent after the kill was computed by b, a's keys included.
     for (const input of afterInputs.flat()) expect(onB.has(`text:${input}`)).toBe(true)
 
     await startNode(a)
@@ -79,13 +96,17 @@ describe('the only node killed mid-run', () => {
     const cached = ['failover: cached one', 'failover: cached two']
     expect((await post(cached, pool)).status).toBe(200)
 
+    await resetNodeStats(solo)
     const during = Array.from({ length: 4 }, (_, i) => post(fresh(`solo ${i}`, 16), pool))
-    await new Promise((resolve) => setTimeout(resolve, 20))
+    await untilForwarded(solo)
     await killNode(solo)
-    for (const outcome of await Promise.all(during)) {
+    const outcomes = await Promise.all(during)
+    for (const outcome of outcomes) {
       expect([200, 503]).toContain(outcome.status) // finished before the kill, or refused: never a crash
       if (outcome.status === 503) expect(outcome.json.error?.code).toBe('origin_unavailable')
     }
+    // The kill cut at least one of them mid-request, and no other node could take it over.
+    expect(outcomes.filter((outcome) => outcome.status === 503).length).toBeGreaterThan(0)
 
     for (let i = 0; i < 3; i++) {
       const hit = await post(cached, pool)

@@ -4,7 +4,7 @@
  */
 import { writeFile } from 'node:fs/promises'
 import path from 'node:path'
-import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { qwen3Exports } from '../../test/support/qwen3-exports.ts'
 import { tinyQwen3Folder } from '../../test/support/tiny-qwen3-folder.ts'
 import type { SessionConfig } from '../config.ts'
@@ -15,6 +15,7 @@ import type { EmbeddingBackend } from './backend.ts'
 import { padBatch } from './padded-batch.ts'
 import { cudaProviderInstalled } from './onnx-session.ts'
 import { startSessions } from './session-pool.ts'
+import { WorkerThread } from '../threads/worker-thread.ts'
 
 let folder: ModelFolder
 let manifest: ModelManifest
@@ -48,10 +49,22 @@ describe('startSessions', () => {
     const backends = await start({ cpuSessions: 2 })
     expect(backends.map((b) => b.label)).toEqual(['cpu#0', 'cpu#1'])
     const batch = () => padBatch([[9707, 1879, 151643], [151643]], manifest)
+    // Which worker thread each session's batch was sent to (the spy only watches).
+    const ranOn = vi.spyOn(WorkerThread.prototype, 'run')
     const [a, b] = await Promise.all(backends.map((backend) => backend.embed(batch())))
+    const threads = [...ranOn.mock.contexts] as WorkerThread<unknown, unknown>[]
+    ranOn.mockRestore()
+    expect(threads.map((thread) => thread.name)).toEqual(['cpu#0 session', 'cpu#1 session'])
+    expect(threads[0]).not.toBe(threads[1])
     expect(a.vectors.map((v) => Array.from(v))).toEqual(b.vectors.map((v) => Array.from(v)))
     expect(a.vectors).toHaveLength(2)
     expect(Array.from(a.norms)).toEqual(Array.from(b.norms))
+
+    // Their own threads: with the first one ended, the second still serves.
+    await threads[0].close()
+    await expect(backends[0].embed(batch())).rejects.toMatchObject({ status: 503 })
+    const still = await backends[1].embed(batch())
+    expect(still.vectors.map((v) => Array.from(v))).toEqual(a.vectors.map((v) => Array.from(v)))
   })
 
   it('falls back to the CPU when no CUDA device loads, and says so', async () => {

@@ -5,7 +5,7 @@
  * is busy, whatever the speed of the machine.
  */
 import { serve, type ServerType } from '@hono/node-server'
-import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { EMBED_PATH } from '../../shared/node-protocol.ts'
 import { decodeFrame } from '../../shared/vector-codec.ts'
 import { tinyQwen3Folder } from '../../test/support/tiny-qwen3-folder.ts'
@@ -49,11 +49,16 @@ afterEach(() => gate.open())
 const textOf = (words: number, tag: string) => `${tag}${' a'.repeat(words - 1)}`
 const embed = (...texts: string[]) => postEmbed(node.app, textsBody(node.manifest.id, texts))
 
-/** Waits (bounded) until the scheduler holds `inputs` waiting inputs. */
+/**
+ * Waits until the scheduler holds `inputs` waiting inputs. A condition, not a clock: the bound
+ * is far past any machine's pace (tokenizing a few words under load), there only so that a
+ * scheduler that never gets there fails the test rather than hanging it.
+ */
 async function untilQueued(inputs: number): Promise<void> {
-  for (let i = 0; i < 500 && node.scheduler.queuedInputs !== inputs; i++)
-    await new Promise((resolve) => setTimeout(resolve, 10))
-  expect(node.scheduler.queuedInputs).toBe(inputs)
+  await vi.waitFor(() => expect(node.scheduler.queuedInputs).toBe(inputs), {
+    timeout: 60_000,
+    interval: 10,
+  })
 }
 
 describe('batching', () => {

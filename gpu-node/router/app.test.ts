@@ -16,9 +16,15 @@ import {
 } from '../../shared/signing.ts'
 import { decodeFrame } from '../../shared/vector-codec.ts'
 import { tinyQwen3Folder } from '../../test/support/tiny-qwen3-folder.ts'
-import type { LoadedNode } from '../load-node.ts'
+import { loadNode, type LoadedNode } from '../load-node.ts'
+import { GatedBackend } from '../testing/gated-backend.ts'
 import { postEmbed, signedGet, signedInit, textsBody } from '../testing/signed-request.ts'
-import { TEST_SCRAPE_TOKEN, TEST_SECRET, startTestNode } from '../testing/test-node.ts'
+import {
+  TEST_SCRAPE_TOKEN,
+  TEST_SECRET,
+  startTestNode,
+  testSettings,
+} from '../testing/test-node.ts'
 
 let node: LoadedNode
 let cleanUp: () => Promise<void>
@@ -49,15 +55,16 @@ describe('POST /internal/embed', () => {
 
   it('says where the time went, as TEI does, and how many tokens it computed', async () => {
     const response = await embed(texts('timing headers, please'))
-    for (const name of [
-      'x-total-time',
-      'x-tokenization-time',
-      'x-queue-time',
-      'x-inference-time',
-    ]) {
-      expect(Number(response.headers.get(name)), name).toBeGreaterThanOrEqual(0)
+    // Present, and milliseconds as numbers: a missing header reads as Number(null), which is 0.
+    const ms = (name: string) => {
+      const value = response.headers.get(name)
+      expect(value, name).toMatch(/^\d+(\.\d+)?$/)
+      return Number(value)
     }
-    expect(Number(response.headers.get('x-inference-time'))).toBeGreaterThan(0)
+    const total = ms('x-total-time')
+    for (const part of ['x-tokenization-time', 'x-queue-time', 'x-inference-time'])
+      expect(ms(part), part).toBeLessThanOrEqual(total)
+    expect(ms('x-inference-time')).toBeGreaterThan(0)
     const frame = decodeFrame(await response.arrayBuffer())
     expect(Number(response.headers.get('x-compute-tokens'))).toBe(frame.tokenCounts[0])
   })
@@ -262,12 +269,30 @@ describe('probes and metrics', () => {
     expect((await node.app.request('/ready')).status).toBe(200)
   })
 
-  it('/ready is 503 until the model is warm, and while shutting down', async () => {
-    node.state.ready = false
-    expect((await node.app.request('/ready')).status).toBe(503)
-    node.state.ready = true
-    expect((await node.app.request('/ready')).status).toBe(200)
-    expect((await node.app.request('/health')).status).toBe(200)
+  it('/ready is 503 and embeds are refused while a loaded node is still warming up', async () => {
+    // A second node from the same folder, whose warm-up is held at its session: still warming.
+    let gate!: GatedBackend
+    const cold = await loadNode(testSettings(node.folder.dir), {
+      log: () => {},
+      wrapBackends: (sessions) => sessions.map((session) => (gate = new GatedBackend(session))),
+    })
+    try {
+      gate.hold()
+      const warming = cold.warmUp()
+      await gate.reached(1)
+      const ready = await cold.app.request('/ready')
+      expect(ready.status).toBe(503)
+      expect(await ready.json()).toEqual({ status: 'loading' })
+      expect((await cold.app.request('/health')).status).toBe(200)
+      const refused = await postEmbed(cold.app, textsBody(cold.manifest.id, ['too early']))
+      expect(refused.status).toBe(503)
+      expect(await refused.text()).toContain('still loading')
+      gate.open()
+      await warming
+    } finally {
+      gate.open()
+      await cold.close()
+    }
   })
 
   it('/metrics counts requests, batches, tokens and padding in te_* series', async () => {

@@ -115,7 +115,11 @@ describe('npm run keys', () => {
     expect((await embed(newKey, 'e2e cli: new key')).response.status).toBe(200)
     const keys = (await json<KeyList>(['list', TENANT])).data
     expect(keys).toHaveLength(2)
-    expect(keys.find((k) => k.id === firstKeyId)?.revoked_at).not.toBeNull()
+    // Found, and revoked: `undefined?.revoked_at` is not null either.
+    const old = keys.find((k) => k.id === firstKeyId)
+    expect(old, `key ${firstKeyId} in ${JSON.stringify(keys)}`).toBeDefined()
+    expect(old!.revoked_at).toEqual(expect.any(String))
+    expect(Date.parse(old!.revoked_at!)).not.toBeNaN()
     const fresh = keys.find((k) => k.id !== firstKeyId)!
     expect(fresh).toMatchObject({ prefix: newKey.slice(0, 12), revoked_at: null, name: 'app' })
 

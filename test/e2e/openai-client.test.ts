@@ -157,21 +157,49 @@ describe('the openai client against the service', () => {
     })
   })
 
+  // What README's error table promises: 400 for a missing or invalid field, named in `param`;
+  // 404 for a model nobody serves. The client turns each status into its own error class.
+  const invalid = (code: string, param: string) => ({
+    status: 400,
+    errorClass: OpenAI.BadRequestError,
+    type: 'invalid_request_error',
+    code,
+    param,
+  })
   it.each([
-    ['an empty string', { model: MODEL, input: '' }],
-    ['dimensions below 32', { model: MODEL, input: 'x', dimensions: 8 }],
-    ['dimensions above the model size', { model: MODEL, input: 'x', dimensions: 4096 }],
-    ['an unknown encoding', { model: MODEL, input: 'x', encoding_format: 'int8' }],
-    ['an unknown model', { model: 'gpt-nothing', input: 'x' }],
-    ['too many items', { model: MODEL, input: Array(2049).fill('x') }],
-  ])('gets a 4xx in the OpenAI shape for %s, and the service stays up', async (_, params) => {
+    ['an empty string', { input: '' }, invalid('invalid_input', 'input')],
+    ['dimensions below 32', { input: 'x', dimensions: 8 }, invalid('invalid_value', 'dimensions')],
+    [
+      'dimensions above the model size',
+      { input: 'x', dimensions: 4096 },
+      invalid('invalid_value', 'dimensions'),
+    ],
+    [
+      'an unknown encoding',
+      { input: 'x', encoding_format: 'int8' },
+      invalid('invalid_value', 'encoding_format'),
+    ],
+    [
+      'an unknown model',
+      { model: 'gpt-nothing', input: 'x' },
+      {
+        status: 404,
+        errorClass: OpenAI.NotFoundError,
+        type: 'not_found_error',
+        code: 'model_not_found',
+        param: 'model',
+      },
+    ],
+    ['too many items', { input: Array(2049).fill('x') }, invalid('invalid_input', 'input')],
+  ])('gets the promised error for %s, and the service stays up', async (_, params, expected) => {
     const error = await client.embeddings
-      .create(params as OpenAI.EmbeddingCreateParams)
+      .create({ model: MODEL, ...params } as OpenAI.EmbeddingCreateParams)
       .catch((err) => err)
-    expect(error).toBeInstanceOf(OpenAI.APIError)
-    expect(error.status).toBeGreaterThanOrEqual(400)
-    expect(error.status).toBeLessThan(500)
-    expect(typeof error.error?.message).toBe('string')
+    const { status, errorClass, ...body } = expected
+    expect(error).toBeInstanceOf(errorClass)
+    expect(error.status).toBe(status)
+    // The OpenAI-shaped body as sent, which the client keeps as `error.error`.
+    expect(error.error).toMatchObject({ message: expect.any(String), ...body })
     const after = await create({ model: MODEL, input: 'e2e: still up', encoding_format: 'float' })
     expect(after.response.status).toBe(200)
   })
