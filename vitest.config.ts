@@ -1,13 +1,27 @@
 /**
- * Three test projects, one per runtime a part of the service runs in:
+ * Four test projects, by the runtime a part of the service runs in:
  * - node:    shared/ and gpu-node/ units, and the model scripts, in Node;
- * - workerd: the edge worker (and shared/ again) inside real workerd, calling
- *            a real inference node started by the project's global setup;
+ * - workerd-unit: pure units of the edge (and shared/ again) inside real
+ *            workerd, with no model converted and no node started;
+ * - workerd: the edge worker inside real workerd, calling real inference
+ *            nodes started by the project's global setup;
  * - e2e:     `npm start`'s own orchestration (real node + wrangler dev) driven
  *            by the official `openai` client.
  */
 import { cloudflareTest } from '@cloudflare/vitest-pool-workers'
 import { defineConfig } from 'vitest/config'
+
+/** Edge tests that need no node, no KV and no Durable Object: pure functions and classes. */
+const PURE_EDGE_TESTS = [
+  'edge/embeddings/embedding-json.test.ts',
+  'edge/embeddings/float32-json.test.ts',
+  'edge/limits/lease-policy.test.ts',
+  'edge/limits/rate-window.test.ts',
+  'edge/limits/usage-batch.test.ts',
+  'edge/origin/circuit-breaker.test.ts',
+  'edge/origin/rendezvous.test.ts',
+  'edge/origin/token-ledger.test.ts',
+]
 
 export default defineConfig({
   test: {
@@ -25,6 +39,19 @@ export default defineConfig({
           ],
           testTimeout: 120_000,
           hookTimeout: 180_000,
+        },
+      },
+      {
+        plugins: [
+          cloudflareTest({
+            main: './edge/index.ts',
+            wrangler: { configPath: './wrangler.toml' },
+            miniflare: { bindings: { NODE_SECRET: 'unit-tests-start-no-node' } },
+          }),
+        ],
+        test: {
+          name: 'workerd-unit',
+          include: [...PURE_EDGE_TESTS, 'shared/**/*.test.ts'],
         },
       },
       {
@@ -50,7 +77,8 @@ export default defineConfig({
         ],
         test: {
           name: 'workerd',
-          include: ['edge/**/*.test.ts', 'shared/**/*.test.ts'],
+          include: ['edge/**/*.test.ts'],
+          exclude: PURE_EDGE_TESTS,
           globalSetup: ['test/setup/inference-node.ts'],
           testTimeout: 60_000,
           hookTimeout: 180_000,
