@@ -143,10 +143,13 @@ export async function writeKv(
     token_count: entry.tokens,
     expires_at: Math.ceil(entry.expiresAt / 1000),
   }
-  await kv
-    .put(key, vectorToBase64(entry.vector), {
+  // A binding may throw at once as well as reject later: either way the vector is only not kept.
+  try {
+    await kv.put(key, vectorToBase64(entry.vector), {
       metadata,
       expirationTtl: Math.max(60, remainingSeconds),
     })
-    .catch((err) => console.error('KV write failed:', err))
+  } catch (err) {
+    console.error('KV write failed:', err)
+  }
 }

@@ -54,6 +54,39 @@ export async function tamperWithNode(name: string, on: boolean): Promise<void> {
   await control(`/nodes/${name}/tamper?on=${on}`)
 }
 
+/** While on, the node `name` answers /ready with 503 (not ready); its embed calls go through. */
+export async function setNodeUnready(name: string, on: boolean): Promise<void> {
+  await control(`/nodes/${name}/unready?on=${on}`)
+}
+
+/** Embed calls to the node `name` wait `ms` first ('forever': never answered; 0: off). */
+export async function holdNodeEmbeds(name: string, ms: number | 'forever'): Promise<void> {
+  await control(`/nodes/${name}/hold?ms=${ms}`)
+}
+
+/**
+ * While set, embed calls to the node `name` are answered 429 with `Retry-After: retryAfterSeconds`,
+ * as a node at capacity answers (null: off).
+ */
+export async function fillNode(name: string, retryAfterSeconds: number | null): Promise<void> {
+  const query = retryAfterSeconds === null ? '' : `?retry_after=${retryAfterSeconds}`
+  await control(`/nodes/${name}/full${query}`)
+}
+
+/**
+ * Kills the node `name` and starts it again with `env` as its extra environment (replacing
+ * what it was started with): e.g. another NODE_SECRET on the same URL, after the edge has
+ * read its /info.
+ */
+export async function restartNodeWithEnv(
+  name: string,
+  env: Record<string, string>,
+): Promise<string> {
+  await killNode(name)
+  await control(`/nodes/${name}/env?${new URLSearchParams({ env: JSON.stringify(env) })}`)
+  return startNode(name)
+}
+
 export async function resetNodeStats(...names: string[]): Promise<void> {
   await Promise.all(names.map((name) => control(`/nodes/${name}/stats/reset`)))
 }

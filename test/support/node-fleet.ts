@@ -11,6 +11,10 @@
  *   GET  /nodes/:name/stats                            → GateStats
  *   POST /nodes/:name/stats/reset                      → {}
  *   POST /nodes/:name/tamper?on=true|false             → {}   (flip a bit of each vector frame)
+ *   POST /nodes/:name/unready?on=true|false            → {}   (/ready answers 503)
+ *   POST /nodes/:name/hold?ms=N|forever                → {}   (embed calls wait; 0: off)
+ *   POST /nodes/:name/full?retry_after=N               → {}   (embed calls get 429; absent: off)
+ *   POST /nodes/:name/env?env={json}                   → {}   (its env from its next start on)
  */
 import { serve } from '@hono/node-server'
 import { Hono } from 'hono'
@@ -110,6 +114,27 @@ export async function startNodeFleet(secret: string): Promise<NodeFleet> {
   app.get('/nodes/:name/stats', (c) => c.json(known(c.req.param('name')).gate.stats))
   app.post('/nodes/:name/tamper', (c) => {
     known(c.req.param('name')).gate.tamper = c.req.query('on') === 'true'
+    return c.json({})
+  })
+  app.post('/nodes/:name/unready', (c) => {
+    known(c.req.param('name')).gate.unready = c.req.query('on') === 'true'
+    return c.json({})
+  })
+  app.post('/nodes/:name/hold', (c) => {
+    const ms = c.req.query('ms') === 'forever' ? Infinity : Number(c.req.query('ms') ?? 0)
+    if (!(ms >= 0)) throw new Error(`hold: ms must be a number of milliseconds or 'forever'`)
+    known(c.req.param('name')).gate.holdMs = ms
+    return c.json({})
+  })
+  app.post('/nodes/:name/full', (c) => {
+    const retryAfter = c.req.query('retry_after')
+    known(c.req.param('name')).gate.fullRetryAfter =
+      retryAfter === undefined ? null : Number(retryAfter)
+    return c.json({})
+  })
+  app.post('/nodes/:name/env', (c) => {
+    const env = JSON.parse(c.req.query('env') ?? '{}') as Record<string, string>
+    known(c.req.param('name')).env = env
     return c.json({})
   })
   app.post('/nodes/:name/stats/reset', (c) => {

@@ -9,9 +9,20 @@
  * coalescing tests assert on. With `tamper` set, it flips one bit of every
  * vector frame the node answers, as an attacker on the path would: the
  * response-signature tests assert the edge believes none of them.
+ *
+ * Three more switches stand for states a real node reaches only under load or
+ * at the wrong moment, which a test cannot bring about on demand:
+ * - `unready`: `/ready` answers 503, as a loading or draining node's does,
+ *   while embed calls still reach the node;
+ * - `holdMs`: each embed call waits that long before it goes on (Infinity:
+ *   it is never answered, a node that hangs);
+ * - `fullRetryAfter`: each embed call is answered 429 with that Retry-After,
+ *   in the node's own error shape, as a node at capacity answers (the real
+ *   node always says 1 s, too short to tell apart from the edge's default).
  */
 import http from 'node:http'
 import type { Socket } from 'node:net'
+import { ApiError } from '../../shared/errors.ts'
 import { EMBED_PATH } from '../../shared/node-protocol.ts'
 
 export interface GateStats {
@@ -34,6 +45,12 @@ export class NodeGate {
   stats: GateStats = { embedCalls: 0, inputs: [] }
   /** Flip a bit of every 200 embed answer on its way to the edge. */
   tamper = false
+  /** Answer /ready with 503 (not ready); everything else is still forwarded. */
+  unready = false
+  /** Milliseconds each embed call is held before it goes on; Infinity: never answered. */
+  holdMs = 0
+  /** When set, embed calls get 429 with this Retry-After (seconds) instead of reaching the node. */
+  fullRetryAfter: number | null = null
 
   constructor(readonly port: number) {}
 
@@ -95,29 +112,54 @@ export class NodeGate {
       // The node went away while this request was arriving: drop it as a dead node would.
       if (!upstream) return void req.socket.destroy()
       const body = Buffer.concat(chunks)
-      if (req.method === 'POST' && req.url === EMBED_PATH) this.record(body)
-      const call = http.request(
-        new URL(req.url ?? '/', upstream),
-        { method: req.method, headers: req.headers, agent: this.agent },
-        (answer) => {
-          res.writeHead(answer.statusCode ?? 502, answer.headers)
-          if (this.tamper && req.url === EMBED_PATH && answer.statusCode === 200) {
-            const parts: Buffer[] = []
-            answer.on('data', (part: Buffer) => parts.push(part))
-            answer.on('end', () => {
-              const frame = Buffer.concat(parts)
-              frame[frame.length - 1] ^= 1
-              res.end(frame)
-            })
-            return
-          }
-          answer.pipe(res)
-          answer.on('aborted', () => res.destroy())
-          answer.on('error', () => res.destroy())
-        },
-      )
-      call.on('error', () => req.socket.destroy())
-      call.end(body)
+      if (this.unready && req.url === '/ready') {
+        res.writeHead(503, { 'content-type': 'application/json' })
+        return void res.end(JSON.stringify({ status: 'loading' }))
+      }
+      if (req.method !== 'POST' || req.url !== EMBED_PATH) return this.send(req, res, body)
+      this.record(body)
+      const answer = () => {
+        if (res.destroyed || req.socket.destroyed) return // the edge gave up waiting
+        if (this.fullRetryAfter === null) return this.send(req, res, body)
+        const full = new ApiError(429, 'the node is at capacity (node gate)', {
+          code: 'node_overloaded',
+          headers: { 'retry-after': String(this.fullRetryAfter) },
+        })
+        res.writeHead(full.status, { 'content-type': 'application/json', ...full.headers })
+        res.end(JSON.stringify(full.toBody()))
+      }
+      if (this.holdMs === 0) return answer()
+      if (this.holdMs === Infinity) return // held until the edge or the gate closes the connection
+      const timer = setTimeout(answer, this.holdMs)
+      res.once('close', () => clearTimeout(timer))
     })
+  }
+
+  /** Forwards one request to the node as it came, and its answer back. */
+  private send(req: http.IncomingMessage, res: http.ServerResponse, body: Buffer): void {
+    const upstream = this.upstream
+    if (!upstream) return void req.socket.destroy()
+    const call = http.request(
+      new URL(req.url ?? '/', upstream),
+      { method: req.method, headers: req.headers, agent: this.agent },
+      (answer) => {
+        res.writeHead(answer.statusCode ?? 502, answer.headers)
+        if (this.tamper && req.url === EMBED_PATH && answer.statusCode === 200) {
+          const parts: Buffer[] = []
+          answer.on('data', (part: Buffer) => parts.push(part))
+          answer.on('end', () => {
+            const frame = Buffer.concat(parts)
+            frame[frame.length - 1] ^= 1
+            res.end(frame)
+          })
+          return
+        }
+        answer.pipe(res)
+        answer.on('aborted', () => res.destroy())
+        answer.on('error', () => res.destroy())
+      },
+    )
+    call.on('error', () => req.socket.destroy())
+    call.end(body)
   }
 }
