@@ -86,3 +86,17 @@ export function apiErrorFromBody(status: number, body: unknown): ApiError {
   }
   return new ApiError(status, `upstream answered ${status}`)
 }
+
+/**
+ * A request over MAX_REQUEST_TOKENS, refused before any inference: by the edge when its inputs'
+ * least already passes it (edge/origin/token-ledger.ts), by a node as soon as tokenizing shows
+ * it (gpu-node/tokenization/tokenize-worker.ts). `atLeast`: the tokens it is known to have.
+ */
+export function tooManyTokens(atLeast: number, max: number): ApiError {
+  return new ApiError(
+    400,
+    `this request has at least ${atLeast} tokens; at most ${max} are allowed in one request: ` +
+      'send its inputs in several requests',
+    { param: 'input', code: 'request_too_many_tokens' },
+  )
+}

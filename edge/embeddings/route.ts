@@ -9,7 +9,7 @@ import { Hono } from 'hono'
 import { endTime, startTime } from 'hono/timing'
 import { cacheKey } from '../../shared/cache-key.ts'
 import { parseEmbeddingsRequest, type EmbeddingsRequest } from '../../shared/embeddings-request.ts'
-import { ApiError } from '../../shared/errors.ts'
+import { ApiError, tooManyTokens } from '../../shared/errors.ts'
 import type { ModelInfo } from '../../shared/node-protocol.ts'
 import { bypassesCache } from '../cache/cache-bypass.ts'
 import { KvBudget } from '../cache/kv-budget.ts'
@@ -28,7 +28,6 @@ import { finalInputs } from './final-inputs.ts'
 import { recallAnswer, rememberAnswer } from './response-memo.ts'
 import { resolveVectors } from './resolve-vectors.ts'
 import { nodeCallsFor, requestTokenBounds } from './node-calls.ts'
-import { tooManyTokens } from '../origin/token-ledger.ts'
 
 export const embeddingsRoute = new Hono<AppEnv>()
 

@@ -11,17 +11,8 @@
  * inputs' least, the request is refused here, before the call. Inputs answered
  * from a cache count at their least.
  */
-import { ApiError } from '../../shared/errors.ts'
+import { tooManyTokens } from '../../shared/errors.ts'
 import type { PoolItem } from './embed-on-pool.ts'
-
-export function tooManyTokens(atLeast: number, max: number): ApiError {
-  return new ApiError(
-    400,
-    `this request has at least ${atLeast} tokens; at most ${max} are allowed in one request: ` +
-      'send its inputs in several requests',
-    { param: 'input', code: 'request_too_many_tokens' },
-  )
-}
 
 export interface LedgerCall {
   /** What the call's node may compute, at most (EmbedRequest.max_tokens). */

@@ -3,10 +3,10 @@
  *
  * 1. admission: past `maxConcurrentRequests` requests at once → 429 at once;
  * 2. the node-local vector cache answers the inputs it has;
- * 3. the rest are tokenized on worker threads;
+ * 3. the rest are tokenized on worker threads, which stop with a 400 as soon
+ *    as the inputs pass MAX_REQUEST_TOKENS (or the call's own `max_tokens`);
  * 4. admission again: an input whose attention scores alone would pass
- *    MAX_ATTENTION_BYTES → 413; more tokens than MAX_REQUEST_TOKENS (or the
- *    call's own `max_tokens`) → 400; if their tokens would push the queue past
+ *    MAX_ATTENTION_BYTES → 413; if their tokens would push the queue past
  *    `maxQueuedTokens` → 429 (a request alone in an empty queue always gets in);
  * 5. the scheduler batches them with other requests' inputs, fair between
  *    the tenants the edge tags requests with (queue.ts); if the client
@@ -47,11 +47,12 @@ export interface InferResult {
 }
 
 export interface Tokenization {
+  /** Refuses (400, shared/errors.ts `tooManyTokens`) as soon as the inputs pass `maxTokens`. */
   encode(
     inputs: ModelInput[],
     truncate: boolean,
     indices: number[],
-    maxTokens?: number,
+    maxTokens: number,
   ): Promise<ArrayLike<number>[]>
 }
 
@@ -131,14 +132,6 @@ export class Infer {
       if (signal?.aborted) throw new ClientGoneError()
       ids.forEach((row, k) => this.limits.attention?.check(row.length, `input[${missing[k]}]`))
       const tokens = ids.reduce((sum, row) => sum + row.length, 0)
-      if (tokens > maxTokens) {
-        throw new ApiError(
-          400,
-          `this request has ${tokens} tokens to compute; at most ${maxTokens} are allowed in one ` +
-            'request: send its inputs in several requests',
-          { param: 'input', code: 'request_too_many_tokens' },
-        )
-      }
       const queued = this.scheduler.queuedTokens
       if (queued > 0 && queued + tokens > this.limits.maxQueuedTokens) {
         throw this.overloaded(

@@ -6,7 +6,7 @@
  * not survive the trip between threads.
  */
 import { workerData } from 'node:worker_threads'
-import { ApiError } from '../../shared/errors.ts'
+import { ApiError, tooManyTokens } from '../../shared/errors.ts'
 import type { ModelInput } from '../../shared/node-protocol.ts'
 import { serveTasks } from '../threads/thread-body.ts'
 import type { ModelManifest } from '../model/manifest.ts'
@@ -30,15 +30,6 @@ export type TokenizeResult =
   | { ok: true; ids: Int32Array; lengths: Uint32Array }
   | { ok: false; status: number; message: string; param: string | null; code: string | null }
 
-function tooManyTokens(maxTokens: number): ApiError {
-  return new ApiError(
-    400,
-    `this request has over ${maxTokens} tokens to compute; at most ${maxTokens} are allowed in ` +
-      'one request: send its inputs in several requests',
-    { param: 'input', code: 'request_too_many_tokens' },
-  )
-}
-
 function load(): (task: TokenizeTask) => TokenizeResult {
   const data = workerData as TokenizeWorkerData
   const files = readTokenizerFilesSync(data)
@@ -51,7 +42,7 @@ function load(): (task: TokenizeTask) => TokenizeResult {
       for (let i = 0; i < inputs.length; i++) {
         const row = tokenizer.encode(inputs[i], truncate, `input[${indices[i]}]`)
         total += row.length
-        if (total > maxTokens) throw tooManyTokens(maxTokens)
+        if (total > maxTokens) throw tooManyTokens(total, maxTokens)
         encoded.push(row)
       }
       const lengths = Uint32Array.from(encoded, (ids) => ids.length)
