@@ -40,6 +40,22 @@ export function requestTokenBounds(
   return { lower, upper }
 }
 
+/**
+ * Tags by tenant record: the record is one object per tenant while it is cached
+ * (edge/tenants/tenant-store.ts), so a cached request hashes nothing, and the entry goes
+ * with the record.
+ */
+const tags = new WeakMap<Tenant, Promise<string>>()
+
+function tenantTag(tenant: Tenant): Promise<string> {
+  let tag = tags.get(tenant)
+  if (!tag) {
+    tag = sha256Hex(`tenant:${tenant.id}`).then((hex) => hex.slice(0, 32))
+    tags.set(tenant, tag)
+  }
+  return tag
+}
+
 export async function nodeCallsFor(
   tenant: Tenant,
   model: ModelInfo,
@@ -47,7 +63,7 @@ export async function nodeCallsFor(
   tokens: RequestTokens,
   maxRequestTokens: number,
 ): Promise<NodeCalls> {
-  const tag = (await sha256Hex(`tenant:${tenant.id}`)).slice(0, 32)
+  const tag = await tenantTag(tenant)
   const most = (item: PoolItem) => tokenUpperBound(item.input, model, truncate)
   const least = (item: PoolItem) => tokenLowerBound(item.input, model, truncate)
   return {
