@@ -14,13 +14,14 @@
  * in one JSON line. Linux only (/proc).
  */
 import { randomBytes } from 'node:crypto'
-import { readdirSync, readFileSync, writeFileSync } from 'node:fs'
+import { readdirSync, writeFileSync } from 'node:fs'
 import path from 'node:path'
 import { REPO_ROOT } from '../../../gpu-node/config.ts'
 import { startBundledEdge } from '../../../test/support/bundled-edge.ts'
 import { startInferenceNode } from '../../../test/support/inference-node-process.ts'
 import { ensureDefaultModel } from '../../default-model/prepare.ts'
 import { freePort } from '../../dev/service-process.ts'
+import { procStat, statusKb } from '../proc.ts'
 import { watchIsolateHeap } from './isolate-heap.ts'
 
 const MODEL = 'use-lite-en'
@@ -36,10 +37,9 @@ function workerdPids(): number[] {
     const pid = Number(entry)
     if (!Number.isInteger(pid)) continue
     try {
-      const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-      const afterName = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-      parents.set(pid, Number(afterName[1]))
-      names.set(pid, stat.slice(stat.indexOf('(') + 1, stat.lastIndexOf(')')))
+      const { name, fields } = procStat(pid)
+      parents.set(pid, Number(fields[1]))
+      names.set(pid, name)
     } catch {
       // gone meanwhile
     }
@@ -53,13 +53,6 @@ function workerdPids(): number[] {
     .filter(([pid, name]) => name.startsWith('workerd') && descends(pid))
     .map(([pid]) => pid)
 }
-
-const statusKb = (pid: number, field: string) =>
-  Number(
-    new RegExp(`^${field}:\\s+(\\d+) kB`, 'm').exec(
-      readFileSync(`/proc/${pid}/status`, 'utf8'),
-    )![1],
-  )
 
 const modelDir = await ensureDefaultModel(path.join(REPO_ROOT, 'models'), { log: () => {} })
 const secret = randomBytes(24).toString('hex')

@@ -2,15 +2,14 @@
  * One long input through a fresh node (see main.ts): loads LONG_DIR, embeds LONG_TOKENS token ids
  * alone, prints one JSON line with the status, seconds and the process's peak resident memory.
  */
-import { readFileSync } from 'node:fs'
 import { defaultMaxAttentionBytes } from '../../../gpu-node/config.ts'
 import { decodeFrame } from '../../../shared/vector-codec.ts'
 import { parseVariant } from '../../../gpu-node/model/variants.ts'
 import { postEmbed } from '../../../gpu-node/testing/signed-request.ts'
 import { startTestNode } from '../../../gpu-node/testing/test-node.ts'
+import { statusKb } from '../proc.ts'
 
-const peakMiB = () =>
-  Number(/VmHWM:\s+(\d+) kB/.exec(readFileSync('/proc/self/status', 'utf8'))![1]) / 1024
+const peakMiB = () => statusKb('self', 'VmHWM') / 1024
 
 const tokens = Number(process.env.LONG_TOKENS)
 const node = await startTestNode(

@@ -4,16 +4,14 @@
  * a contender's tokens/s means little without how much CPU went where; the ceiling (d) has
  * every core to itself. Linux only (reads /proc); elsewhere the server's figure is null.
  */
-import { readFileSync } from 'node:fs'
+import { procStat } from '../proc.ts'
 
 /** Kernel clock ticks per second (USER_HZ), 100 on every Linux build Node supports. */
 const TICKS_PER_SECOND = 100
 
 function processCpuSeconds(pid: number): number | null {
   try {
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8')
-    // Fields after the command name, which may itself hold spaces and parentheses.
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    const { fields } = procStat(pid)
     const [utime, stime] = [Number(fields[11]), Number(fields[12])]
     return (utime + stime) / TICKS_PER_SECOND
   } catch {
