@@ -21,6 +21,7 @@ import path from 'node:path'
 import type { Writable } from 'node:stream'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
 import { startBundledEdge, type BundledEdge } from '../support/bundled-edge.ts'
+import { requestOnAgent } from '../support/socket-request.ts'
 
 const BODY_BYTES = 30 * 1000 * 1000
 const CHUNK = Buffer.alloc(1024 * 1024, 'x')
@@ -202,29 +203,19 @@ function allTooLarge(outcomes: Record<string, unknown>) {
 function postThenGet(url: string, key: string, streamed: boolean): Promise<unknown[]> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: 1 })
   const send = (method: 'POST' | 'GET', pathname: string) =>
-    new Promise<{ status: number | string; reusedSocket: boolean }>((resolve) => {
-      const request = http.request(new URL(pathname, url), {
-        agent,
+    requestOnAgent(
+      agent,
+      new URL(pathname, url),
+      {
         method,
         headers: {
           authorization: `Bearer ${key}`,
           ...(method === 'POST' && !streamed ? { 'content-length': BODY_BYTES } : {}),
         },
-        timeout: 30_000,
-      })
-      request.on('response', (response) => {
-        response.resume()
-        response.on('end', () =>
-          resolve({ status: response.statusCode!, reusedSocket: request.reusedSocket }),
-        )
-      })
-      request.on('timeout', () => request.destroy(new Error('no answer')))
-      request.on('error', (err) =>
-        resolve({ status: `error: ${err.message}`, reusedSocket: request.reusedSocket }),
-      )
-      if (method === 'GET') request.end()
-      else writeBody(request)
-    })
+        timeoutMs: 30_000,
+      },
+      method === 'GET' ? undefined : writeBody,
+    )
   return (async () => {
     try {
       return [await send('POST', '/v1/embeddings'), await send('GET', '/health')]

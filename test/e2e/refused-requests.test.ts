@@ -9,6 +9,7 @@ import { randomBytes } from 'node:crypto'
 import http from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { startBundledEdge, type BundledEdge } from '../support/bundled-edge.ts'
+import { requestOnAgent, type SocketOutcome } from '../support/socket-request.ts'
 
 const apiKey = `sk-refusals-${randomBytes(12).toString('hex')}`
 let edge: BundledEdge
@@ -30,39 +31,22 @@ afterAll(async () => {
   await edge?.stop()
 })
 
-interface Outcome {
-  status: number | string
-  reusedSocket: boolean
-}
+type Outcome = SocketOutcome
 
 function send(method: 'GET' | 'POST', path: string, key: string): Promise<Outcome> {
   const body = JSON.stringify({ model: 'use-lite-en', input: 'refused before it was read' })
-  const url = new URL(path, edge.url)
-  return new Promise((resolve) => {
-    const request = http.request(url, {
-      agent,
-      method,
-      headers: {
-        authorization: `Bearer ${key}`,
-        ...(method === 'POST'
-          ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }
-          : {}),
-      },
-      timeout: 20_000,
-    })
-    request.on('response', (response) => {
-      response.resume()
-      response.on('end', () =>
-        resolve({ status: response.statusCode!, reusedSocket: request.reusedSocket }),
-      )
-    })
-    request.on('timeout', () => request.destroy(new Error('no answer')))
-    // A dropped connection is an outcome to assert on, not a crash of the test.
-    request.on('error', (err) =>
-      resolve({ status: `error: ${err.message}`, reusedSocket: request.reusedSocket }),
-    )
-    request.end(method === 'POST' ? body : undefined)
-  })
+  const headers = {
+    authorization: `Bearer ${key}`,
+    ...(method === 'POST'
+      ? { 'content-type': 'application/json', 'content-length': Buffer.byteLength(body) }
+      : {}),
+  }
+  return requestOnAgent(
+    agent,
+    new URL(path, edge.url),
+    { method, headers, timeoutMs: 20_000 },
+    (request) => request.end(method === 'POST' ? body : undefined),
+  )
 }
 
 describe('refused requests on a kept-alive connection', () => {
