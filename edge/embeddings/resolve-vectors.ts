@@ -12,7 +12,7 @@ import { claimInFlight, joinInFlight, type Claim, type Resolution } from '../cac
 import { readIsolate } from '../cache/isolate-tier.ts'
 import { readLowerTiers, storeComputed, type CacheContext } from '../cache/tiered-cache.ts'
 import { forgetModelCatalog } from '../models/model-catalog.ts'
-import { embedOnPool, type PoolItem } from '../origin/embed-on-pool.ts'
+import { embedOnPool, renumberInputs, type PoolItem } from '../origin/embed-on-pool.ts'
 import type { NodeCalls } from './node-calls.ts'
 import { nodePool } from '../origin/node-pool.ts'
 
@@ -131,7 +131,8 @@ export async function resolveVectors(
       count(resolution)
     } catch (err) {
       if (err instanceof ApiError && err.status < 500) again.push(item)
-      else throw inTermsOf(err, item)
+      // Another request's error names this request's own input, if any.
+      else throw err instanceof ApiError ? renumberInputs(err, () => item.index) : err
     }
   }
   if (again.length > 0) await resolveOwned(again)
@@ -143,18 +144,6 @@ export async function resolveVectors(
     claims.get(key)?.settle(resolution)
     claims.delete(key)
   }
-}
-
-/** Another request's error, naming this request's input where it names one at all. */
-function inTermsOf(error: unknown, item: PoolItem): unknown {
-  if (!(error instanceof ApiError)) return error
-  const rename = (text: string) => text.replace(/\binput\[\d+\]/g, `input[${item.index}]`)
-  return new ApiError(error.status, rename(error.message), {
-    param: error.param === null ? null : rename(error.param),
-    code: error.code,
-    type: error.type,
-    headers: error.headers,
-  })
 }
 
 /** Computes the items on the pool; stores each vector under the revision that computed it. */

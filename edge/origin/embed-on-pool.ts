@@ -42,12 +42,19 @@ export interface PoolVector {
   cacheable: boolean
 }
 
-/** A node's `input[j]` (j within the node call) rewritten as the client's `input[i]`. */
-function inClientTerms(error: ApiError, items: PoolItem[]): ApiError {
+/**
+ * `error` with each `input[j]` in its message and param renumbered as `indexOf(j)` says (left
+ * as it is where that is undefined): a node's or another request's index in this client's terms.
+ */
+export function renumberInputs(
+  error: ApiError,
+  indexOf: (j: number) => number | undefined,
+): ApiError {
   const rename = (text: string) =>
-    text.replace(/\binput\[(\d+)\]/g, (whole, j: string) =>
-      items[Number(j)] ? `input[${items[Number(j)].index}]` : whole,
-    )
+    text.replace(/\binput\[(\d+)\]/g, (whole, j: string) => {
+      const index = indexOf(Number(j))
+      return index === undefined ? whole : `input[${index}]`
+    })
   return new ApiError(error.status, rename(error.message), {
     param: error.param === null ? null : rename(error.param),
     code: error.code,
@@ -162,7 +169,8 @@ export async function embedOnPool(
       } catch (err) {
         ledger.abandon()
         if (!(err instanceof NodeFailure)) {
-          throw err instanceof ApiError ? inClientTerms(err, items) : err
+          // A node's input[j] (j within the call) is the client's input[i].
+          throw err instanceof ApiError ? renumberInputs(err, (j) => items[j]?.index) : err
         }
         if (!down.has(node)) {
           down.add(node)
