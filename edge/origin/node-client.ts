@@ -16,13 +16,12 @@ import {
   type EmbedRequest,
   type NodeInfo,
 } from '../../shared/node-protocol.ts'
-import { signedGetHeaders } from '../../shared/signed-get.ts'
+import { signEmbed, signedGetHeaders } from '../../shared/signed-calls.ts'
 import {
   RESPONSE_SIGNATURE_HEADER,
   SIGNATURE_HEADER,
   bodyDigest,
   macOf,
-  signRequest,
   verifyResponse,
 } from '../../shared/signing.ts'
 import { decodeFrame, type VectorFrame } from '../../shared/vector-codec.ts'
@@ -107,11 +106,7 @@ export async function embedOnNode(
   timeoutMs: number,
 ): Promise<NodeEmbedding> {
   const body = new TextEncoder().encode(JSON.stringify(request))
-  const signature = await signRequest(secret, {
-    method: 'POST',
-    path: EMBED_PATH,
-    digest: await bodyDigest(body),
-  })
+  const signature = await signEmbed(secret, body)
   const response = await fetchWithDeadline(
     new URL(EMBED_PATH, baseUrl).href,
     {

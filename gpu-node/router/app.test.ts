@@ -14,6 +14,7 @@ import {
   signRequest,
   verifyResponse,
 } from '../../shared/signing.ts'
+import { signEmbed } from '../../shared/signed-calls.ts'
 import { decodeFrame } from '../../shared/vector-codec.ts'
 import { tinyQwen3Folder } from '../../test/support/tiny-qwen3-folder.ts'
 import { loadNode, type LoadedNode } from '../load-node.ts'
@@ -87,11 +88,7 @@ describe('POST /internal/embed', () => {
       method: 'POST',
       headers: {
         'content-type': 'application/json',
-        [SIGNATURE_HEADER]: await signRequest(TEST_SECRET, {
-          method: 'POST',
-          path: EMBED_PATH,
-          digest: await bodyDigest(other),
-        }),
+        [SIGNATURE_HEADER]: await signEmbed(TEST_SECRET, other),
       },
       body: JSON.stringify(body),
     })
@@ -221,11 +218,7 @@ describe('over a real socket', () => {
         method: 'POST',
         headers: {
           'content-type': 'application/json',
-          [SIGNATURE_HEADER]: await signRequest(TEST_SECRET, {
-            method: 'POST',
-            path: EMBED_PATH,
-            digest: await bodyDigest(bytes),
-          }),
+          [SIGNATURE_HEADER]: await signEmbed(TEST_SECRET, bytes),
         },
         body,
         duplex: 'half',

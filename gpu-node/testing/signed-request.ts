@@ -1,7 +1,7 @@
 /** Signed calls to a node's embed endpoint, as the edge makes them. */
 import { EMBED_PATH } from '../../shared/node-protocol.ts'
-import { signedGetHeaders } from '../../shared/signed-get.ts'
-import { SIGNATURE_HEADER, bodyDigest, signRequest } from '../../shared/signing.ts'
+import { signEmbed, signedGetHeaders } from '../../shared/signed-calls.ts'
+import { SIGNATURE_HEADER } from '../../shared/signing.ts'
 import { TEST_SECRET } from './test-node.ts'
 
 export interface Fetcher {
@@ -14,11 +14,9 @@ export async function signedInit(
   options: { secret?: string; timestampMs?: number; signal?: AbortSignal } = {},
 ): Promise<RequestInit> {
   const bytes = new TextEncoder().encode(JSON.stringify(body))
-  const signature = await signRequest(
-    options.secret ?? TEST_SECRET,
-    { method: 'POST', path: EMBED_PATH, digest: await bodyDigest(bytes) },
-    { timestampMs: options.timestampMs },
-  )
+  const signature = await signEmbed(options.secret ?? TEST_SECRET, bytes, {
+    timestampMs: options.timestampMs,
+  })
   return {
     method: 'POST',
     headers: { 'content-type': 'application/json', [SIGNATURE_HEADER]: signature },

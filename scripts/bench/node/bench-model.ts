@@ -4,7 +4,7 @@
  * checked against the node's vectors on a few probe texts, warmed up, then loaded at each
  * client count with the same texts, and stopped.
  */
-import { fetchSigned } from '../../../shared/signed-get.ts'
+import { fetchSigned } from '../../../shared/signed-calls.ts'
 import type { Qwen3Shape } from '../../tiny-qwen3/config.ts'
 import { measureCeiling } from './ceiling.ts'
 import { describeRow, measureCell } from './cell.ts'

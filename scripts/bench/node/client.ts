@@ -9,7 +9,8 @@
  */
 import http from 'node:http'
 import { EMBED_PATH, type EmbedRequest } from '../../../shared/node-protocol.ts'
-import { SIGNATURE_HEADER, bodyDigest, signRequest } from '../../../shared/signing.ts'
+import { SIGNATURE_HEADER } from '../../../shared/signing.ts'
+import { signEmbed } from '../../../shared/signed-calls.ts'
 import { decodeFrame } from '../../../shared/vector-codec.ts'
 
 export interface EmbedTarget {
@@ -30,11 +31,7 @@ export async function embedText(
 ): Promise<{ vector: Float32Array; tokens: number }> {
   const request: EmbedRequest = { model: target.model, inputs: [{ text }], truncate: true }
   const body = Buffer.from(JSON.stringify(request))
-  const signature = await signRequest(target.secret, {
-    method: 'POST',
-    path: EMBED_PATH,
-    digest: await bodyDigest(body),
-  })
+  const signature = await signEmbed(target.secret, body)
   const { status, payload } = await post(target, body, signature, signal).catch((err) =>
     // A kept-alive socket the server closed (its keep-alive timeout) just as it was reused:
     // the request never reached the server, so sending it again is safe (Node's own advice).
