@@ -10,7 +10,7 @@ import {
 import { buildHfFolder } from './hf-folder.ts'
 import type { ContenderName } from './report.ts'
 import { startBaselineServer, type RunningServer } from './server-process.ts'
-import { nodeEnv, threadsEnv, type ThreadSettings } from './session-options.ts'
+import { nodeEnv, sessionSettingsEnv, type BenchSessionSettings } from './session-options.ts'
 
 export const CONTENDERS: ContenderName[] = ['node', 'naive', 'transformers.js']
 
@@ -22,11 +22,11 @@ const STOP_GRACE_MS = 15_000
 
 export async function startContender(
   name: ContenderName,
-  options: { modelDir: string; secret: string; threads: ThreadSettings; hfConfig: object },
+  options: { modelDir: string; secret: string; session: BenchSessionSettings; hfConfig: object },
 ): Promise<RunningServer> {
-  const { modelDir, secret, threads } = options
+  const { modelDir, secret, session } = options
   if (name === 'node') {
-    const node = await startInferenceNode({ modelDir, secret, env: nodeEnv(threads) })
+    const node = await startInferenceNode({ modelDir, secret, env: nodeEnv(session) })
     return {
       url: node.url,
       pid: node.process.pid!,
@@ -39,7 +39,7 @@ export async function startContender(
       script: 'naive-server.ts',
       modelDir,
       secret,
-      env: threadsEnv(threads),
+      env: sessionSettingsEnv(session),
     })
   }
   const folder = await buildHfFolder(modelDir, options.hfConfig)
@@ -49,7 +49,7 @@ export async function startContender(
       script: 'transformers-server.ts',
       modelDir: folder.dir,
       secret,
-      env: { ...threadsEnv(threads), BENCH_HF_POOLING: folder.pooling },
+      env: { ...sessionSettingsEnv(session), BENCH_HF_POOLING: folder.pooling },
     })
     return { ...server, stop: () => server.stop().finally(folder.remove) }
   } catch (err) {

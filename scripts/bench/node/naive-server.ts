@@ -8,12 +8,15 @@ import { l2Normalize, poolBatch } from '../../../gpu-node/backend/pooling.ts'
 import { baselineEnv, createBaselineApp, serveBaseline } from './baseline-app.ts'
 import { buildFeeds } from './feeds.ts'
 import { loadReferenceTokenizer } from './reference-tokenizer.ts'
-import { sessionOptions, threadsFromEnv } from './session-options.ts'
+import { benchSessionOptions, sessionSettingsFromEnv } from './session-options.ts'
 
 const { modelDir, secret } = baselineEnv()
 const { model, encode } = await loadReferenceTokenizer(modelDir)
 const { manifest } = model
-const session = await ort.InferenceSession.create(model.onnxPath, sessionOptions(threadsFromEnv()))
+const session = await ort.InferenceSession.create(
+  model.onnxPath,
+  benchSessionOptions(sessionSettingsFromEnv()),
+)
 
 const app = createBaselineApp(secret, async (text) => {
   const ids = encode(text)

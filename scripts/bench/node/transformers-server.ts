@@ -9,7 +9,7 @@
 import { env, pipeline } from '@huggingface/transformers'
 import { baselineEnv, createBaselineApp, serveBaseline } from './baseline-app.ts'
 import { CANNOT_SERVE } from './server-process.ts'
-import { sessionOptions, threadsFromEnv } from './session-options.ts'
+import { benchSessionOptions, sessionSettingsFromEnv } from './session-options.ts'
 
 /** What FeatureExtractionPipeline reads from the model's outputs, in this order. */
 const PIPELINE_OUTPUTS = ['last_hidden_state', 'logits', 'token_embeddings']
@@ -22,7 +22,7 @@ try {
     local_files_only: true,
     device: 'cpu',
     dtype: 'fp32',
-    session_options: sessionOptions(threadsFromEnv()),
+    session_options: benchSessionOptions(sessionSettingsFromEnv()),
   })
   const embedOne = async (text: string) => {
     const output = await extractor(text, { pooling, normalize: true })
