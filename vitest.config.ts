@@ -36,6 +36,7 @@ export default defineConfig({
             'test/default-model/**/*.test.ts',
             'test/tiny-qwen3/**/*.test.ts',
             'test/model-inspect/**/*.test.ts',
+            'scripts/**/*.test.ts',
           ],
           testTimeout: 120_000,
           hookTimeout: 180_000,

@@ -1,12 +1,14 @@
 /**
- * Everything measured on one model: the ceiling (and, for a Qwen3 shape, the MatMul peak)
- * first, with no server running; then each contender in turn, alone on the machine: started,
- * checked against the node's vectors on a few probe texts, warmed up, then loaded at each
- * client count with the same texts, and stopped.
+ * Everything measured on one model. The MatMul peak (for a Qwen3 shape) first, with no server
+ * running. Then every contender is started in its own process, checked against the node's
+ * vectors on a few probe texts and warmed up; they stay up, idle while another is measured.
+ * Then `rounds` rounds: in each, the ceiling and every contender at each client count, in an
+ * order that rotates from round to round, so that the machine's drift falls on all of them
+ * alike. Each round sends texts no earlier round sent (the node caches vectors).
  */
 import { fetchSigned } from '../../../shared/signed-calls.ts'
 import type { Qwen3Shape } from '../../tiny-qwen3/config.ts'
-import { measureCeiling } from './ceiling.ts'
+import { measureCeiling, type CeilingResult } from './ceiling.ts'
 import { describeRow, measureCell } from './cell.ts'
 import { embedText, type EmbedTarget } from './client.ts'
 import { CONTENDERS, startContender } from './contenders.ts'
@@ -14,9 +16,9 @@ import { qwen3Flops } from './flops.ts'
 import { runLoad, type LoadBounds } from './load.ts'
 import { measureMatmulPeak } from './matmul-peak.ts'
 import { loadReferenceTokenizer } from './reference-tokenizer.ts'
-import { LABELS, SAME_VECTORS, type ModelReport, type Row } from './report.ts'
-import { CannotServeError } from './server-process.ts'
-import { sessionOptions, type ThreadSettings } from './session-options.ts'
+import { LABELS, SAME_VECTORS, type ContenderName, type ModelReport, type Row } from './report.ts'
+import { CannotServeError, type RunningServer } from './server-process.ts'
+import { benchSessionOptions, type BenchSessionSettings } from './session-options.ts'
 import { STREAM, workloadText } from './workload.ts'
 
 export interface ModelSpec {
@@ -24,9 +26,12 @@ export interface ModelSpec {
   /** `config.json` for the transformers.js view of the folder. */
   hfConfig: object
   clients: number[]
+  rounds: number
+  /** One cell's bounds in one round. */
   boundsFor: (clients: number) => LoadBounds
   bounds: string
   warmup: LoadBounds
+  /** secondsPerSize is per round. */
   ceiling: { batchSizes: number[]; texts: number; secondsPerSize: number }
   /** For GFLOP/s and the MatMul peak; null for models that are not Qwen3-shaped. */
   shape: Qwen3Shape | null
@@ -36,11 +41,17 @@ export interface ModelSpec {
 
 const PROBE_TEXTS = 4
 
+interface Started {
+  name: ContenderName
+  server: RunningServer
+  target: EmbedTarget
+}
+
 export async function benchModel(
   spec: ModelSpec,
   context: {
     secret: string
-    threads: ThreadSettings
+    session: BenchSessionSettings
     timeoutMs: number
     log: (line: string) => void
   },
@@ -49,6 +60,7 @@ export async function benchModel(
   const { manifest } = reference.model
   const log = (line: string) => context.log(`[${manifest.id}] ${line}`)
   const flopsOf = spec.shape ? qwen3Flops(spec.shape) : undefined
+  const sessionOptions = benchSessionOptions(context.session)
   const tokenCounts = new Map<number, number>()
   const tokensOf = (index: number) => {
     let count = tokenCounts.get(index)
@@ -57,61 +69,51 @@ export async function benchModel(
     return count
   }
 
-  log(
-    `ceiling (d): session.run on pre-tokenized batches, batch sizes ${spec.ceiling.batchSizes.join(', ')}`,
-  )
-  const ceilingRows = Array.from({ length: spec.ceiling.texts }, (_, i) =>
-    reference.encode(workloadText(STREAM.ceiling + i)),
-  )
-  const ceiling = await measureCeiling({
-    onnxPath: reference.model.onnxPath,
-    manifest,
-    sessionOptions: sessionOptions(context.threads),
-    rows: ceilingRows,
-    batchSizes: spec.ceiling.batchSizes,
-    secondsPerSize: spec.ceiling.secondsPerSize,
-    flopsOf,
-    log,
-  })
   const matmul = spec.shape
     ? await measureMatmulPeak({
         k: spec.shape.hiddenSize,
         n: spec.shape.intermediateSize,
         rows: [64, 512, 2048],
         secondsPerSize: spec.matmulSecondsPerSize,
-        sessionOptions: sessionOptions(context.threads),
+        sessionOptions,
         log,
       })
     : null
+  const ceilingRows = Array.from({ length: spec.ceiling.texts }, (_, i) =>
+    reference.encode(workloadText(STREAM.ceiling + i)),
+  )
 
+  const started: Started[] = []
   const rows: Row[] = []
+  const ceilings: CeilingResult[] = []
   const vectorDifference: ModelReport['vectorDifference'] = {}
-  let nodeVectors: Float32Array[] = []
   let transformersError: string | null = null
   let monitorOverhead: ModelReport['monitorOverhead'] = null
-  for (const name of CONTENDERS) {
-    log(`starting ${LABELS[name]}`)
-    let server
-    try {
-      server = await startContender(name, {
-        modelDir: spec.modelDir,
-        secret: context.secret,
-        threads: context.threads,
-        hfConfig: spec.hfConfig,
-      })
-    } catch (err) {
-      if (name !== 'transformers.js') throw err
-      transformersError = err instanceof CannotServeError ? err.reason : (err as Error).message
-      log(`${LABELS[name]} cannot serve this model: ${transformersError}`)
-      continue
-    }
-    try {
+  try {
+    let nodeVectors: Float32Array[] = []
+    for (const name of CONTENDERS) {
+      log(`starting ${LABELS[name]}`)
+      let server
+      try {
+        server = await startContender(name, {
+          modelDir: spec.modelDir,
+          secret: context.secret,
+          session: context.session,
+          hfConfig: spec.hfConfig,
+        })
+      } catch (err) {
+        if (name !== 'transformers.js') throw err
+        transformersError = err instanceof CannotServeError ? err.reason : (err as Error).message
+        log(`${LABELS[name]} cannot serve this model: ${transformersError}`)
+        continue
+      }
       const target: EmbedTarget = {
         url: server.url,
         secret: context.secret,
         model: manifest.id,
         timeoutMs: context.timeoutMs,
       }
+      started.push({ name, server, target })
       const probes: Float32Array[] = []
       for (let i = 0; i < PROBE_TEXTS; i++)
         probes.push((await embedText(target, workloadText(STREAM.probe + i))).vector)
@@ -124,52 +126,75 @@ export async function benchModel(
             ? ` — WARNING: not the node's vectors, so its figures are not like for like`
             : ''),
       )
-
       log(
         `warming up ${LABELS[name]} (${spec.warmup.clients} clients, at most ${spec.warmup.maxRequests} requests or ${spec.warmup.maxSeconds} s)`,
       )
       await runLoad(spec.warmup, async (i, signal) => {
         await embedText(target, workloadText(STREAM.warmup + i), signal)
       })
+    }
 
-      for (const [level, clients] of spec.clients.entries()) {
-        const bounds = spec.boundsFor(clients)
-        const first = STREAM.level(level)
-        log(
-          `${LABELS[name]}: ${clients} clients, at most ${bounds.maxRequests} requests or ${bounds.maxSeconds} s, cut at ${bounds.deadlineSeconds} s`,
-        )
-        const row = await measureCell({
-          contender: name,
-          target,
-          serverPid: server.pid,
-          bounds,
-          first,
-          tokensOf,
-          flopsOf,
-        })
-        rows.push(row)
-        log(`  ${describeRow(row)}`)
+    type Turn = 'ceiling' | Started
+    const turns: Turn[] = ['ceiling', ...started]
+    for (let round = 0; round < spec.rounds; round++) {
+      const order = turns.map((_, i) => turns[(i + round) % turns.length])
+      log(
+        `round ${round + 1} of ${spec.rounds}: ${order.map((t) => (t === 'ceiling' ? '(d) ceiling' : LABELS[t.name])).join(' → ')}`,
+      )
+      for (const turn of order) {
+        if (turn === 'ceiling') {
+          ceilings[round] = await measureCeiling({
+            onnxPath: reference.model.onnxPath,
+            manifest,
+            sessionOptions,
+            rows: ceilingRows,
+            batchSizes: spec.ceiling.batchSizes,
+            secondsPerSize: spec.ceiling.secondsPerSize,
+            flopsOf,
+            log: (line) => log(`  ${line}`),
+          })
+          continue
+        }
+        for (const [level, clients] of spec.clients.entries()) {
+          const bounds = spec.boundsFor(clients)
+          const row = await measureCell({
+            contender: turn.name,
+            round,
+            target: turn.target,
+            serverPid: turn.server.pid,
+            bounds,
+            first: STREAM.cell(round, level),
+            tokensOf,
+            flopsOf,
+          })
+          rows.push(row)
+          log(`  ${LABELS[turn.name]}, ${clients} clients: ${describeRow(row)}`)
+        }
       }
-      if (name === 'node') {
-        monitorOverhead = await monitorShare(server.url, context.secret)
-        log(
-          `node: vector monitoring took ${(monitorOverhead.share * 100).toFixed(3)}% of batch inference time`,
-        )
-      }
-    } finally {
+    }
+    const node = started.find((s) => s.name === 'node')
+    if (node) {
+      monitorOverhead = await monitorShare(node.server.url, context.secret)
+      log(
+        `node: vector monitoring took ${(monitorOverhead.share * 100).toFixed(3)}% of batch inference time`,
+      )
+    }
+  } finally {
+    for (const { name, server } of started) {
       await server.stop()
       log(`stopped ${LABELS[name]}`)
     }
   }
 
-  const sample = Array.from({ length: 1000 }, (_, i) => tokensOf(STREAM.level(0) + i))
+  const sample = Array.from({ length: 1000 }, (_, i) => tokensOf(STREAM.cell(0, 0) + i))
   return {
     model: manifest.id,
     dimensions: manifest.dimensions,
     maxInputTokens: manifest.max_input_tokens,
     bounds: spec.bounds,
+    rounds: spec.rounds,
     rows,
-    ceiling,
+    ceilings,
     matmul,
     transformersError,
     vectorDifference,

@@ -12,6 +12,7 @@ import { workloadText } from './workload.ts'
 
 export async function measureCell(options: {
   contender: ContenderName
+  round: number
   target: EmbedTarget
   /** The server's process, for the cores it used. */
   serverPid: number
@@ -34,6 +35,7 @@ export async function measureCell(options: {
   return {
     contender: options.contender,
     clients: bounds.clients,
+    round: options.round,
     requests: result.completed.length,
     errors: result.errors,
     firstError: result.firstError,

@@ -8,9 +8,12 @@
  *   (c) @huggingface/transformers' feature-extraction pipeline, per request, if it can load the model
  *   (d) the ceiling: session.run alone at the best batch size on pre-tokenized input
  *
- * plus, on the 0.6B shape, GFLOP/s next to a plain MatMul's. Servers run one at a time, each in
- * its own process, with the same onnxruntime settings. Every cell is bounded in requests and
- * seconds (settings.ts). Prints progress, tables, then one JSON object as the last line.
+ * plus, on the 0.6B shape, GFLOP/s next to a plain MatMul's. Each server runs in its own process,
+ * idle while another is measured, all with the very session options the node builds
+ * (session-options.ts). Contenders and the ceiling are measured in rounds, in turns, and every
+ * figure is reported with its spread over rounds. Every cell is bounded in requests and seconds
+ * (settings.ts). Prints the date and commit, progress, tables, then one JSON object as the last
+ * line.
  */
 import { randomBytes } from 'node:crypto'
 import os from 'node:os'
@@ -20,8 +23,9 @@ import { ensureDefaultModel } from '../../default-model/prepare.ts'
 import { PRESETS } from '../../tiny-qwen3/config.ts'
 import { ensureTinyQwen3 } from '../../tiny-qwen3/generate.ts'
 import { benchModel } from './bench-model.ts'
+import { describeProvenance, provenance } from '../provenance.ts'
 import { printTable, ratiosOf, summaryJson } from './report.ts'
-import { describeThreads, type ThreadSettings } from './session-options.ts'
+import { describeSessionOptions, resolveSessionSettings } from './session-options.ts'
 import { CORES, readSettings } from './settings.ts'
 
 const started = performance.now()
@@ -29,19 +33,21 @@ const log = (line: string) =>
   console.log(`[bench ${((performance.now() - started) / 1000).toFixed(0).padStart(4)} s] ${line}`)
 
 const settings = readSettings()
-const threads: ThreadSettings = {
-  intraOpThreads: settings.intraOpThreads,
-  interOpThreads: settings.interOpThreads,
-}
+const stamp = provenance()
+const session = resolveSessionSettings(settings)
 const topClients = Math.max(...settings.clients)
 const secret = randomBytes(24).toString('hex')
 const modelsDir = path.join(REPO_ROOT, 'models')
-const context = { secret, threads, timeoutMs: settings.requestTimeoutMs, log }
+const context = { secret, session, timeoutMs: settings.requestTimeoutMs, log }
 
+const perRound = (total: number, rounds: number) => Math.max(1, Math.round(total / rounds))
+
+log(`measured ${describeProvenance(stamp)}`)
+log(`${os.cpus()[0]?.model ?? 'unknown CPU'}, ${CORES} cores, shared with the load generator`)
+log(`every contender, the ceiling and the MatMul probe: ${describeSessionOptions(session)}`)
 log(
-  `${os.cpus()[0]?.model ?? 'unknown CPU'}, ${CORES} cores; ${describeThreads(threads)} for every contender`,
+  `clients ${settings.clients.join(', ')}; loopback only; each server in its own process, idle while another is measured`,
 )
-log(`clients ${settings.clients.join(', ')}; loopback only; servers run one at a time`)
 
 const defaultDir = await ensureDefaultModel(modelsDir, { log })
 const primaryReport = await benchModel(
@@ -51,13 +57,16 @@ const primaryReport = await benchModel(
     // falls back to its generic encoder for an unknown model_type.
     hfConfig: { model_type: 'use-lite-en' },
     clients: settings.clients,
+    rounds: settings.rounds,
     boundsFor: (clients) => ({
       clients,
-      maxRequests: settings.requests,
-      maxSeconds: settings.seconds,
-      deadlineSeconds: settings.seconds + settings.drainSeconds,
+      maxRequests: perRound(settings.requests, settings.rounds),
+      maxSeconds: settings.seconds / settings.rounds,
+      deadlineSeconds: settings.seconds / settings.rounds + settings.drainSeconds,
     }),
-    bounds: `each cell at most ${settings.seconds} s or ${settings.requests} requests`,
+    bounds:
+      `each cell at most ${settings.seconds} s or ${settings.requests} requests over its rounds, ` +
+      `ceiling ${settings.ceilingSeconds} s per batch size per round`,
     warmup: {
       clients: topClients,
       maxRequests: 1000,
@@ -100,15 +109,17 @@ if (settings.skipLarge) {
         rope_theta: shape.ropeTheta,
       },
       clients: settings.clients,
+      rounds: settings.largeRounds,
       boundsFor: (clients) => ({
         clients,
-        maxRequests: Math.max(clients, settings.largeRequests),
-        maxSeconds: settings.largeSeconds,
+        maxRequests: Math.max(clients, perRound(settings.largeRequests, settings.largeRounds)),
+        maxSeconds: settings.largeSeconds / settings.largeRounds,
         deadlineSeconds: settings.largeDeadlineSeconds,
       }),
       bounds:
-        `each cell at most max(clients, ${settings.largeRequests}) requests, ` +
-        `issued within ${settings.largeSeconds} s, cut at ${settings.largeDeadlineSeconds} s`,
+        `each cell per round at most max(clients, ${perRound(settings.largeRequests, settings.largeRounds)}) requests, ` +
+        `issued within ${settings.largeSeconds / settings.largeRounds} s, cut at ${settings.largeDeadlineSeconds} s; ` +
+        `ceiling ${settings.largeCeilingSeconds} s per batch size per round`,
       warmup: {
         clients: 2,
         maxRequests: 2,
@@ -135,4 +146,17 @@ if (large) printTable(large.report, large.ratios)
 console.log(
   `\ngoals (default model, ${topClients} clients): a/d ≥ 0.85, a/b ≥ 4, 1-client p50 a/b ≤ 1.2\n`,
 )
-console.log(summaryJson(primary, large, { ...settings, cores: CORES, cpu: os.cpus()[0]?.model }))
+console.log(`measured ${describeProvenance(stamp)}`)
+console.log(
+  summaryJson(
+    primary,
+    large,
+    {
+      ...settings,
+      session_options: describeSessionOptions(session),
+      cores: CORES,
+      cpu: os.cpus()[0]?.model,
+    },
+    stamp,
+  ),
+)

@@ -1,7 +1,12 @@
 /**
  * What a run found, as a table for people and, as the last line printed, one JSON object for
- * scripts: the ratios the issue sets goals for, and every raw figure behind them.
+ * scripts: the ratios the issue sets goals for, and every raw figure behind them. Every cell
+ * and the ceiling were measured once per round; a figure is the median over rounds with the
+ * lowest and highest round beside it, and a ratio is taken within each round (a contender
+ * against the ceiling of the same round) before its spread is.
  */
+import type { Provenance } from '../provenance.ts'
+import { describeSpread, spreadOf, type Spread } from '../spread.ts'
 import type { CeilingResult } from './ceiling.ts'
 import type { CoresUsed } from './cpu-meter.ts'
 import type { MatmulPeak } from './matmul-peak.ts'
@@ -15,15 +20,18 @@ export const LABELS: Record<ContenderName, string> = {
   'transformers.js': '(c) transformers.js',
 }
 
+/** One contender at one client count in one round. */
 export interface Row {
   contender: ContenderName
   clients: number
+  round: number
   requests: number
   errors: number
   firstError: string | null
   seconds: number
   embeddingsPerSecond: number
   tokensPerSecond: number
+  /** Over successful requests only; failures are `errors`. */
   p50Ms: number
   p99Ms: number
   /** Model GFLOP/s (flops.ts), for the 0.6B-shaped model only. */
@@ -40,8 +48,10 @@ export interface ModelReport {
   maxInputTokens: number
   /** The bound on each cell, in words. */
   bounds: string
+  rounds: number
   rows: Row[]
-  ceiling: CeilingResult
+  /** One per round, in round order. */
+  ceilings: CeilingResult[]
   matmul: MatmulPeak | null
   /** Why the transformers.js pipeline could not serve the model, or null if it did. */
   transformersError: string | null
@@ -55,21 +65,38 @@ export interface ModelReport {
   monitorOverhead: { monitorSeconds: number; inferenceSeconds: number; share: number } | null
 }
 
+/** One contender at one client count, over its rounds. */
+export interface Cell {
+  contender: ContenderName
+  clients: number
+  requests: number
+  errors: number
+  firstError: string | null
+  tokensPerSecond: Spread | null
+  embeddingsPerSecond: Spread | null
+  p50Ms: Spread | null
+  p99Ms: Spread | null
+  gflops: Spread | null
+  tokenCountMismatches: number
+  serverCores: Spread | null
+  loadGeneratorCores: Spread | null
+}
+
 export interface Ratios {
   clients: number
-  /** a/d in tokens/s at the highest client count. */
-  vs_ceiling: number | null
+  /** a/d in tokens/s at the highest client count, d from the same round. */
+  vs_ceiling: Spread | null
   /** a/b in tokens/s at the highest client count. */
-  vs_naive: number | null
+  vs_naive: Spread | null
   /** a/c in tokens/s at the highest client count; null when (c) could not run. */
-  vs_transformers_js: number | null
+  vs_transformers_js: Spread | null
   /** p50 latency of (a) over (b) with one client. */
-  latency_1_client_vs_naive: number | null
+  latency_1_client_vs_naive: Spread | null
   /**
    * d/b: the largest a/b any server could show on this machine, since no server outruns the
    * bare session on pre-tokenized input.
    */
-  vs_naive_bound: number | null
+  vs_naive_bound: Spread | null
 }
 
 /** Largest |component difference| from the node's vectors that float32 noise explains. */
@@ -77,40 +104,83 @@ export const SAME_VECTORS = 1e-4
 
 export const GOALS = { vs_ceiling: 0.85, vs_naive: 4, latency_1_client_vs_naive: 1.2 }
 
-function find(report: ModelReport, contender: ContenderName, clients: number): Row | undefined {
-  return report.rows.find((r) => r.contender === contender && r.clients === clients)
+function rowsOf(report: ModelReport, contender: ContenderName, clients: number): Row[] {
+  return report.rows.filter((r) => r.contender === contender && r.clients === clients)
 }
 
-const ratio = (a: number | undefined, b: number | undefined) =>
-  a !== undefined && b !== undefined && b > 0 && Number.isFinite(a) ? a / b : null
+export function cellsOf(report: ModelReport): Cell[] {
+  const cells: Cell[] = []
+  const seen = new Set<string>()
+  for (const { contender, clients } of report.rows) {
+    const key = `${contender} ${clients}`
+    if (seen.has(key)) continue
+    seen.add(key)
+    const rows = rowsOf(report, contender, clients)
+    const over = (figure: (row: Row) => number | null) =>
+      spreadOf(rows.map((row) => figure(row) ?? NaN))
+    cells.push({
+      contender,
+      clients,
+      requests: rows.reduce((sum, row) => sum + row.requests, 0),
+      errors: rows.reduce((sum, row) => sum + row.errors, 0),
+      firstError: rows.find((row) => row.firstError)?.firstError ?? null,
+      tokensPerSecond: over((row) => row.tokensPerSecond),
+      embeddingsPerSecond: over((row) => row.embeddingsPerSecond),
+      p50Ms: over((row) => row.p50Ms),
+      p99Ms: over((row) => row.p99Ms),
+      gflops: over((row) => row.gflops),
+      tokenCountMismatches: rows.reduce((sum, row) => sum + row.tokenCountMismatches, 0),
+      serverCores: over((row) => row.cores.server),
+      loadGeneratorCores: over((row) => row.cores.client),
+    })
+  }
+  return cells
+}
+
+/** The ceiling's best tokens/s (over batch sizes) in each round. */
+export function ceilingSpread(report: ModelReport): Spread | null {
+  return spreadOf(report.ceilings.map((ceiling) => ceiling.best.tokensPerSecond))
+}
 
 export function ratiosOf(report: ModelReport, clients: number): Ratios {
-  const node = find(report, 'node', clients)
+  /** a figure of one row over another's, in each round both were measured. */
+  const perRound = (
+    numerator: (round: number) => number | undefined,
+    denominator: (round: number) => number | undefined,
+  ) =>
+    spreadOf(
+      Array.from({ length: report.rounds }, (_, round) => {
+        const a = numerator(round)
+        const b = denominator(round)
+        return a !== undefined && b !== undefined && b > 0 ? a / b : NaN
+      }),
+    )
+  const row = (contender: ContenderName, at: number) => (round: number) =>
+    report.rows.find((r) => r.contender === contender && r.clients === at && r.round === round)
+  const tokens = (contender: ContenderName) => (round: number) =>
+    row(contender, clients)(round)?.tokensPerSecond
+  const ceiling = (round: number) => report.ceilings[round]?.best.tokensPerSecond
   return {
     clients,
-    vs_ceiling: ratio(node?.tokensPerSecond, report.ceiling.best.tokensPerSecond),
-    vs_naive: ratio(node?.tokensPerSecond, find(report, 'naive', clients)?.tokensPerSecond),
-    vs_transformers_js: ratio(
-      node?.tokensPerSecond,
-      find(report, 'transformers.js', clients)?.tokensPerSecond,
+    vs_ceiling: perRound(tokens('node'), ceiling),
+    vs_naive: perRound(tokens('node'), tokens('naive')),
+    vs_transformers_js: perRound(tokens('node'), tokens('transformers.js')),
+    latency_1_client_vs_naive: perRound(
+      (round) => row('node', 1)(round)?.p50Ms,
+      (round) => row('naive', 1)(round)?.p50Ms,
     ),
-    latency_1_client_vs_naive: ratio(
-      find(report, 'node', 1)?.p50Ms,
-      find(report, 'naive', 1)?.p50Ms,
-    ),
-    vs_naive_bound: ratio(
-      report.ceiling.best.tokensPerSecond,
-      find(report, 'naive', clients)?.tokensPerSecond,
-    ),
+    vs_naive_bound: perRound(ceiling, tokens('naive')),
   }
 }
 
+const pad = (text: string, width: number) => text.padStart(width)
 const num = (value: number | null | undefined, digits = 0, width = 9) =>
-  (value === null || value === undefined || !Number.isFinite(value)
-    ? '-'
-    : value.toFixed(digits)
-  ).padStart(width)
-const show = (value: number | null, digits = 2) => (value === null ? 'n/a' : value.toFixed(digits))
+  pad(
+    value === null || value === undefined || !Number.isFinite(value) ? '-' : value.toFixed(digits),
+    width,
+  )
+const spread = (value: Spread | null, digits = 0, width = 9) =>
+  pad(describeSpread(value, digits).replace('n/a', '-'), width)
 
 export function printTable(report: ModelReport, ratios: Ratios): void {
   const withFlops = report.matmul !== null
@@ -121,40 +191,42 @@ export function printTable(report: ModelReport, ratios: Ratios): void {
     )
   console.log(
     `\n${report.model} (${report.dimensions}-d, at most ${report.maxInputTokens} tokens; ` +
-      `texts average ${report.meanTokensPerText.toFixed(1)} tokens); ${report.bounds}`,
+      `texts average ${report.meanTokensPerText.toFixed(1)} tokens); ${report.rounds} rounds; ${report.bounds}`,
   )
   console.log(
-    `${'contender'.padEnd(22)}${'clients'.padStart(8)}${'requests'.padStart(9)}${'errors'.padStart(7)}` +
-      `${'emb/s'.padStart(9)}${'tokens/s'.padStart(10)}${'p50 ms'.padStart(9)}${'p99 ms'.padStart(9)}` +
-      (withFlops ? 'GFLOP/s'.padStart(9) : '') +
-      'srv cores'.padStart(10) +
-      'gen cores'.padStart(10),
+    `figures: median over rounds (lowest–highest round); percentiles over successful requests, failures under errors`,
   )
-  for (const row of report.rows) {
+  console.log(
+    `${'contender'.padEnd(22)}${pad('clients', 8)}${pad('requests', 9)}${pad('errors', 7)}` +
+      `${pad('tokens/s', 22)}${pad('p50 ms', 22)}${pad('p99 ms', 24)}` +
+      (withFlops ? pad('GFLOP/s', 20) : '') +
+      pad('srv cores', 10) +
+      pad('gen cores', 10),
+  )
+  for (const cell of cellsOf(report)) {
     console.log(
-      `${LABELS[row.contender].padEnd(22)}${num(row.clients, 0, 8)}${num(row.requests)}${num(row.errors, 0, 7)}` +
-        `${num(row.embeddingsPerSecond, 1)}${num(row.tokensPerSecond, 0, 10)}${num(row.p50Ms, 1)}${num(row.p99Ms, 1)}` +
-        (withFlops ? num(row.gflops, 1) : '') +
-        num(row.cores.server, 2, 10) +
-        num(row.cores.client, 2, 10),
+      `${LABELS[cell.contender].padEnd(22)}${num(cell.clients, 0, 8)}${num(cell.requests)}${num(cell.errors, 0, 7)}` +
+        `${spread(cell.tokensPerSecond, 0, 22)}${spread(cell.p50Ms, 1, 22)}${spread(cell.p99Ms, 1, 24)}` +
+        (withFlops ? spread(cell.gflops, 1, 20) : '') +
+        num(cell.serverCores?.median, 2, 10) +
+        num(cell.loadGeneratorCores?.median, 2, 10),
     )
-    if (row.firstError) console.log(`${''.padEnd(22)}first error: ${row.firstError}`)
+    if (cell.firstError) console.log(`${''.padEnd(22)}first error: ${cell.firstError}`)
   }
   if (report.transformersError)
     console.log(
       `${LABELS['transformers.js'].padEnd(22)}cannot serve this model: ${report.transformersError}`,
     )
-  const best = report.ceiling.best
+  const bestSizes = [...new Set(report.ceilings.map((c) => c.best.batchSize))].join('/')
   console.log(
-    `${`(d) ceiling, batch ${best.batchSize}`.padEnd(22)}${'-'.padStart(8)}${'-'.padStart(9)}${'-'.padStart(7)}` +
-      `${num(best.embeddingsPerSecond, 1)}${num(best.tokensPerSecond, 0, 10)}${'-'.padStart(9)}${'-'.padStart(9)}` +
-      (withFlops ? num(best.gflops, 1) : ''),
+    `${`(d) ceiling, batch ${bestSizes}`.padEnd(22)}${pad('-', 8)}${pad('-', 9)}${pad('-', 7)}` +
+      `${spread(ceilingSpread(report), 0, 22)}${pad('-', 22)}${pad('-', 24)}` +
+      (withFlops ? spread(spreadOf(report.ceilings.map((c) => c.best.gflops ?? NaN)), 1, 20) : ''),
   )
   if (report.matmul) {
     const peak = report.matmul.best
     console.log(
-      // Everything but the last column is label: the GFLOP/s lines up with the rows above.
-      `${`plain MatMul [${peak.m}×${peak.k}]·[${peak.k}×${peak.n}]`.padEnd(83)}${num(peak.gflops, 1)}`,
+      `plain MatMul [${peak.m}×${peak.k}]·[${peak.k}×${peak.n}], measured once: ${num(peak.gflops, 1, 0)} GFLOP/s`,
     )
   }
   const differences = Object.entries(report.vectorDifference)
@@ -168,11 +240,12 @@ export function printTable(report: ModelReport, ratios: Ratios): void {
       `vectors vs the node's on probe texts, largest |difference|: ${differences.join(', ')}`,
     )
   console.log(
-    `at ${ratios.clients} clients: a/d ${show(ratios.vs_ceiling)}, a/b ${show(ratios.vs_naive)}, ` +
-      `a/c ${show(ratios.vs_transformers_js)}; 1-client p50 a/b ${show(ratios.latency_1_client_vs_naive)}`,
+    `at ${ratios.clients} clients, per round then over rounds: a/d ${describeSpread(ratios.vs_ceiling)}, ` +
+      `a/b ${describeSpread(ratios.vs_naive)}, a/c ${describeSpread(ratios.vs_transformers_js)}; ` +
+      `1-client p50 a/b ${describeSpread(ratios.latency_1_client_vs_naive)}`,
   )
   console.log(
-    `d/b ${show(ratios.vs_naive_bound)}: the most a/b any server could reach here (none outruns ` +
+    `d/b ${describeSpread(ratios.vs_naive_bound)}: the most a/b any server could reach here (none outruns ` +
       `the bare session); srv/gen cores: what the server and the load generator used of the ` +
       `${CORES} cores, all of which the ceiling had to itself`,
   )
@@ -183,49 +256,70 @@ export function summaryJson(
   primary: { report: ModelReport; ratios: Ratios },
   large: { report: ModelReport; ratios: Ratios } | null,
   settings: object,
+  stamp: Provenance,
 ): string {
-  const met = (value: number | null, goal: number, atMost = false) =>
-    value === null ? null : atMost ? value <= goal : value >= goal
+  const median = (value: Spread | null) => value?.median ?? null
+  const met = (value: Spread | null, goal: number, atMost = false) =>
+    value === null ? null : atMost ? value.median <= goal : value.median >= goal
   const { ratios } = primary
   const modelJson = ({ report, ratios }: { report: ModelReport; ratios: Ratios }) => ({
+    rounds: report.rounds,
     ratios,
     transformers_js_error: report.transformersError,
     mean_tokens_per_text: report.meanTokensPerText,
     vector_max_abs_difference_vs_node: report.vectorDifference,
     monitor_overhead: report.monitorOverhead,
-    rows: report.rows.map((r) => ({
-      contender: r.contender,
-      clients: r.clients,
-      requests: r.requests,
-      errors: r.errors,
-      seconds: r.seconds,
-      embeddings_per_s: r.embeddingsPerSecond,
-      tokens_per_s: r.tokensPerSecond,
-      p50_ms: r.p50Ms,
-      p99_ms: r.p99Ms,
-      gflops: r.gflops,
-      token_count_mismatches: r.tokenCountMismatches,
-      server_cores: r.cores.server,
-      load_generator_cores: r.cores.client,
+    cells: cellsOf(report).map((c) => ({
+      contender: c.contender,
+      clients: c.clients,
+      requests: c.requests,
+      errors: c.errors,
+      tokens_per_s: c.tokensPerSecond,
+      embeddings_per_s: c.embeddingsPerSecond,
+      p50_ms: c.p50Ms,
+      p99_ms: c.p99Ms,
+      gflops: c.gflops,
+      token_count_mismatches: c.tokenCountMismatches,
+      server_cores: c.serverCores,
+      load_generator_cores: c.loadGeneratorCores,
     })),
-    ceiling: report.ceiling.points.map((p) => ({
-      batch_size: p.batchSize,
-      runs: p.runs,
-      tokens_per_s: p.tokensPerSecond,
-      embeddings_per_s: p.embeddingsPerSecond,
-      padding: 1 - p.tokens / p.paddedTokens,
-      gflops: p.gflops,
+    ceiling_tokens_per_s: ceilingSpread(report),
+    ceiling: report.ceilings.map((ceiling, round) => ({
+      round,
+      best_batch_size: ceiling.best.batchSize,
+      points: ceiling.points.map((p) => ({
+        batch_size: p.batchSize,
+        runs: p.runs,
+        tokens_per_s: p.tokensPerSecond,
+        embeddings_per_s: p.embeddingsPerSecond,
+        padding: 1 - p.tokens / p.paddedTokens,
+        gflops: p.gflops,
+      })),
     })),
     ...(report.matmul ? { matmul_peak: report.matmul.points } : {}),
   })
+  const largeNode = large
+    ? cellsOf(large.report).find(
+        (c) => c.contender === 'node' && c.clients === large.ratios.clients,
+      )
+    : undefined
   return JSON.stringify({
+    provenance: stamp,
     model: primary.report.model,
     clients: ratios.clients,
-    vs_ceiling: ratios.vs_ceiling,
-    vs_naive: ratios.vs_naive,
-    vs_transformers_js: ratios.vs_transformers_js,
-    latency_1_client_vs_naive: ratios.latency_1_client_vs_naive,
-    vs_naive_bound: ratios.vs_naive_bound,
+    vs_ceiling: median(ratios.vs_ceiling),
+    vs_naive: median(ratios.vs_naive),
+    vs_transformers_js: median(ratios.vs_transformers_js),
+    latency_1_client_vs_naive: median(ratios.latency_1_client_vs_naive),
+    vs_naive_bound: median(ratios.vs_naive_bound),
+    spreads: {
+      vs_ceiling: ratios.vs_ceiling,
+      vs_naive: ratios.vs_naive,
+      vs_transformers_js: ratios.vs_transformers_js,
+      latency_1_client_vs_naive: ratios.latency_1_client_vs_naive,
+      vs_naive_bound: ratios.vs_naive_bound,
+      ceiling_tokens_per_s: ceilingSpread(primary.report),
+    },
     goals: GOALS,
     goals_met: {
       vs_ceiling: met(ratios.vs_ceiling, GOALS.vs_ceiling),
@@ -240,10 +334,10 @@ export function summaryJson(
     ...(large
       ? {
           large_model: large.report.model,
-          large_gflops_node: large.report.rows.find(
-            (r) => r.contender === 'node' && r.clients === large.ratios.clients,
-          )?.gflops,
-          large_gflops_ceiling: large.report.ceiling.best.gflops,
+          large_gflops_node: median(largeNode?.gflops ?? null),
+          large_gflops_ceiling: median(
+            spreadOf(large.report.ceilings.map((c) => c.best.gflops ?? NaN)),
+          ),
           large_gflops_matmul_peak: large.report.matmul?.best.gflops,
         }
       : {}),

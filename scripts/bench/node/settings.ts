@@ -25,34 +25,55 @@ function list(name: string, fallback: number[]): number[] {
 export interface BenchSettings {
   /** Concurrent clients per cell. */
   clients: number[]
-  /** Default model: each cell stops issuing requests after this many seconds or requests. */
+  /**
+   * Rounds per model: every contender and the ceiling are measured once per round, in an order
+   * that rotates, so drift in the machine's speed spreads over all of them (each figure is
+   * reported as min, median and max over rounds). The 0.6B shape's cells take minutes, so it
+   * has its own count.
+   */
+  rounds: number
+  largeRounds: number
+  /**
+   * Default model: each cell stops issuing requests after this many seconds or requests, in
+   * total over its rounds (each round gets its share).
+   */
   seconds: number
   requests: number
   /** Default model: requests still running this long after a cell stopped issuing are cut. */
   drainSeconds: number
-  /** 0.6B-shaped model: a cell sends at most max(clients, largeRequests) requests, issued within largeSeconds. */
+  /**
+   * 0.6B-shaped model: a cell sends at most max(clients, largeRequests / largeRounds) requests
+   * per round, issued within largeSeconds / largeRounds.
+   */
   largeRequests: number
   largeSeconds: number
-  /** 0.6B-shaped model: requests still running this long after a cell began are cut. */
+  /** 0.6B-shaped model: requests still running this long after a cell's round began are cut. */
   largeDeadlineSeconds: number
   /** Skip the 0.6B-shaped model entirely (a quick run on the default model only). */
   skipLarge: boolean
   /** Unmeasured load before each server's cells, so no cell pays for first-run costs. */
   warmupSeconds: number
-  /** Per batch size, how long the ceiling and the MatMul probe run. */
+  /** Per batch size and round, how long the ceiling runs; per size, the MatMul probe (once). */
   ceilingSeconds: number
   /** The same on the 0.6B-shaped model, where one batch may take seconds. */
   largeCeilingSeconds: number
   /** One request may take this long before it counts as an error. */
   requestTimeoutMs: number
-  /** onnxruntime threads for the node and every baseline alike; 0 = onnxruntime's own choice. */
+  /**
+   * onnxruntime settings for the node and every baseline alike (session-options.ts): intra-op
+   * threads (0 = the node's default, every core), inter-op threads (0 = onnxruntime's choice)
+   * and whether idle intra-op threads spin (off, the node's default).
+   */
   intraOpThreads: number
   interOpThreads: number
+  intraOpSpinning: boolean
 }
 
 export function readSettings(): BenchSettings {
   return {
     clients: list('BENCH_CLIENTS', [1, 8, 64]),
+    rounds: Math.max(1, Math.round(positive('BENCH_ROUNDS', 3))),
+    largeRounds: Math.max(1, Math.round(positive('BENCH_LARGE_ROUNDS', 2))),
     seconds: positive('BENCH_SECONDS', 6),
     requests: positive('BENCH_REQUESTS', 10_000),
     drainSeconds: positive('BENCH_DRAIN_SECONDS', 30),
@@ -66,6 +87,7 @@ export function readSettings(): BenchSettings {
     requestTimeoutMs: positive('BENCH_REQUEST_TIMEOUT_MS', 300_000),
     intraOpThreads: positive('BENCH_INTRA_OP_THREADS', 0),
     interOpThreads: positive('BENCH_INTER_OP_THREADS', 0),
+    intraOpSpinning: process.env.BENCH_INTRA_OP_SPINNING === '1',
   }
 }
 

@@ -92,11 +92,12 @@ export function workloadText(index: number): string {
 }
 
 /**
- * Where each use of the stream starts, so the node never sees a text twice in one run: each load
- * level gets its own million indices, the same for every contender (they all embed the same texts).
+ * Where each use of the stream starts, so the node never sees a text twice in one run: each
+ * round's load level gets its own million indices, the same for every contender (they all embed
+ * the same texts in a round); up to 16 levels and 50 rounds.
  */
 export const STREAM = {
-  level: (levelIndex: number) => (levelIndex + 1) * 1_000_000,
+  cell: (round: number, levelIndex: number) => 100_000_000 + (round * 16 + levelIndex) * 1_000_000,
   warmup: 50_000_000,
   probe: 60_000_000,
   ceiling: 70_000_000,
