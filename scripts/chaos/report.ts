@@ -3,6 +3,7 @@
  * tenant would call a failure, and every one should be 0. Printed as a table,
  * then as one JSON line.
  */
+import { describeProvenance, provenance, type Provenance } from '../bench/provenance.ts'
 import type { Answer } from './client.ts'
 import type { VectorVerdict } from './verify.ts'
 
@@ -18,6 +19,7 @@ export interface Outcome extends Answer {
 }
 
 export interface ChaosReport {
+  provenance: Provenance
   requests: number
   byStatus: Record<string, number>
   goals: Record<string, number>
@@ -105,6 +107,7 @@ export function tally(
       vectors: vectors.examples,
     },
     goalsMet: Object.values(goals).every((count) => count === 0),
+    provenance: provenance(),
   }
 }
 
@@ -122,7 +125,8 @@ export function printReport(report: ChaosReport): void {
     ]),
   ]
   const width = Math.max(...rows.map(([name]) => name.length))
-  console.log(`\nrequests: ${report.requests}; by status: ${JSON.stringify(report.byStatus)}`)
+  console.log(`\nmeasured ${describeProvenance(report.provenance)}`)
+  console.log(`requests: ${report.requests}; by status: ${JSON.stringify(report.byStatus)}`)
   console.log(
     '(two nodes, the edge and this load generator share the 2 cores: latencies are relative)',
   )
@@ -132,6 +136,7 @@ export function printReport(report: ChaosReport): void {
     if (lines.length > 0) console.log(`${name}:\n  ${lines.join('\n  ')}`)
   console.log(
     JSON.stringify({
+      provenance: report.provenance,
       chaos: {
         requests: report.requests,
         by_status: report.byStatus,

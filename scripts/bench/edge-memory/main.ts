@@ -22,6 +22,7 @@ import { startInferenceNode } from '../../../test/support/inference-node-process
 import { ensureDefaultModel } from '../../default-model/prepare.ts'
 import { freePort } from '../../dev/service-process.ts'
 import { procStat, statusKb } from '../proc.ts'
+import { describeProvenance, provenance } from '../provenance.ts'
 import { watchIsolateHeap } from './isolate-heap.ts'
 
 const MODEL = 'use-lite-en'
@@ -54,6 +55,8 @@ function workerdPids(): number[] {
     .map(([pid]) => pid)
 }
 
+const stamp = provenance()
+console.log(`measured ${describeProvenance(stamp)}`)
 const modelDir = await ensureDefaultModel(path.join(REPO_ROOT, 'models'), { log: () => {} })
 const secret = randomBytes(24).toString('hex')
 const inspectorPort = await freePort()
@@ -114,7 +117,7 @@ try {
       "edge isolate, sampled every 5 ms through the inspector, without array buffers' backing " +
       'stores; the RSS rise is the whole workerd process, an upper bound)',
   )
-  console.log(JSON.stringify({ edge_memory: rows }))
+  console.log(JSON.stringify({ provenance: stamp, edge_memory: rows }))
 } finally {
   await edge.stop()
   await node.stop()

@@ -9,6 +9,7 @@ import { execFileSync } from 'node:child_process'
 import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { REPO_ROOT } from '../../../gpu-node/config.ts'
+import { describeProvenance, provenance } from '../provenance.ts'
 
 const { values, positionals } = parseArgs({
   options: {
@@ -21,6 +22,8 @@ const { values, positionals } = parseArgs({
 const dir = positionals[0]
 if (!dir) throw new Error('usage: npm run bench:long -- DIR [--variant V] [--tokens N,N]')
 
+const stamp = provenance()
+console.log(`measured ${describeProvenance(stamp)}`)
 const rows: object[] = []
 for (const tokens of values.tokens.split(',').map(Number)) {
   const out = execFileSync(
@@ -44,4 +47,4 @@ for (const tokens of values.tokens.split(',').map(Number)) {
   console.log(JSON.stringify(row))
   rows.push(row)
 }
-console.log(JSON.stringify({ folder: path.basename(path.resolve(dir)), rows }))
+console.log(JSON.stringify({ provenance: stamp, folder: path.basename(path.resolve(dir)), rows }))
