@@ -4,7 +4,7 @@
  * as it must for an English-only model, the report has its structure and pictures, and a bad
  * endpoint, key or model is one line and exit 1.
  */
-import { execFile } from 'node:child_process'
+import { execFile, execFileSync } from 'node:child_process'
 import { mkdtemp, readFile, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
@@ -90,6 +90,14 @@ describe('npm run eval on the default model', () => {
       model: 'use-lite-en',
       cross_lingual: { passed: false },
     })
+    // Every figure names the commit it came from, in the report, its summary and its pictures.
+    let head = 'unknown' // outside a git checkout
+    try {
+      head = execFileSync('git', ['rev-parse', '--short', 'HEAD'], { encoding: 'utf8' }).trim()
+    } catch {}
+    expect(saved.provenance.commit).toBe(head)
+    expect(summaryOf(saved, outDir).provenance).toEqual(saved.provenance)
+    expect(html).toContain(`commit ${head}`)
   })
 })
 

@@ -6,14 +6,15 @@
  *   npm run eval -- … --compare URL --compare-model M [--compare-api-key KEY]
  *   npm run eval -- --out DIR                      # default eval/reports/<time>
  *
- * Prints the report folder, a progress bar on stderr while it embeds, and last, one JSON line
- * with the verdicts. An unreachable endpoint, a refused key or an unknown model is one line on
+ * Prints the date and commit it measures at, the report folder, a progress bar on stderr while it
+ * embeds, and last, one JSON line with the verdicts and the same stamp. An unreachable endpoint, a refused key or an unknown model is one line on
  * stderr and exit 1.
  */
 import path from 'node:path'
 import { parseArgs } from 'node:util'
 import { SingleBar } from 'cli-progress'
 import { REPO_ROOT } from '../gpu-node/config.ts'
+import { describeProvenance, provenance } from '../scripts/bench/provenance.ts'
 import { startService, type RunningService } from '../scripts/dev/service-process.ts'
 import { EvalError, type Target } from './client.ts'
 import { runEval, summaryOf, TEXTS_PER_TARGET } from './run-eval.ts'
@@ -43,6 +44,8 @@ async function servedModel(baseUrl: string, apiKey: string): Promise<string> {
 }
 
 let service: RunningService | undefined
+const stamp = provenance()
+console.log(`measured ${describeProvenance(stamp)}`)
 try {
   let values: ReturnType<typeof parseArgs<{ options: typeof OPTIONS }>>['values']
   try {
@@ -90,9 +93,12 @@ try {
     format: '[eval] {bar} {value}/{total} texts',
   })
   bar.start(TEXTS_PER_TARGET * targets.length, 0)
-  const report = await runEval({ targets, outDir, onProgress: (n) => bar.increment(n) }).finally(
-    () => bar.stop(),
-  )
+  const report = await runEval({
+    targets,
+    outDir,
+    provenance: stamp,
+    onProgress: (n) => bar.increment(n),
+  }).finally(() => bar.stop())
   console.log(JSON.stringify(summaryOf(report, outDir)))
   await service?.stop()
   process.exit(0)

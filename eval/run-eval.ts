@@ -1,9 +1,11 @@
 /**
  * Runs every check against one or more endpoints and writes `report.json`, `report.html` and
- * its pictures (`pca.svg`, `matryoshka.svg`, `languages.svg`) into a folder. The CLI (main.ts) and the tests call this.
+ * its pictures (`pca.svg`, `matryoshka.svg`, `languages.svg`) into a folder, each stamped with
+ * the date and commit it was measured at. The CLI (main.ts) and the tests call this.
  */
 import { mkdir, writeFile } from 'node:fs/promises'
 import path from 'node:path'
+import { provenance, type Provenance } from '../scripts/bench/provenance.ts'
 import { checkCrossLingual } from './checks/cross-lingual.ts'
 import { checkInstructions } from './checks/instructions.ts'
 import { checkMatryoshka } from './checks/matryoshka.ts'
@@ -19,11 +21,14 @@ export interface EvalOptions {
   outDir: string
   /** Called with each batch of texts embedded (the CLI's progress bar). */
   onProgress?: (texts: number) => void
+  /** The stamp the CLI printed when it started; default: taken when the run starts. */
+  provenance?: Provenance
 }
 
 /** One line of JSON: each target's verdicts and headline figures. */
 export function summaryOf(report: EvalReport, outDir: string) {
   return {
+    provenance: report.provenance,
     report: outDir,
     targets: report.targets.map(({ target, checks }) => ({
       label: target.label,
@@ -62,6 +67,7 @@ const round = (x: number) => Math.round(x * 1000) / 1000
 const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length
 
 export async function runEval(options: EvalOptions): Promise<EvalReport> {
+  const stamp = options.provenance ?? provenance()
   const targets: TargetReport[] = []
   for (const target of options.targets) {
     const started = performance.now()
@@ -82,7 +88,7 @@ export async function runEval(options: EvalOptions): Promise<EvalReport> {
       seconds: (performance.now() - started) / 1000,
     })
   }
-  const report: EvalReport = { created: new Date().toISOString(), targets }
+  const report: EvalReport = { provenance: stamp, targets }
   await mkdir(options.outDir, { recursive: true })
   await writeFile(path.join(options.outDir, 'report.json'), `${JSON.stringify(report, null, 2)}\n`)
   const charts = await reportCharts(report)

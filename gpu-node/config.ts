@@ -43,8 +43,8 @@ export interface SessionConfig {
   interOpThreads: number
   /**
    * `INTRA_OP_SPINNING` (default 0): whether idle intra-op threads spin instead of sleeping.
-   * Spinning burns the cores that tokenization and HTTP need between batches (measured here:
-   * about 0.8 of a core while a session waits for its next batch), so it is off by default.
+   * Spinning burns the cores that tokenization and HTTP need between batches, so it is off by
+   * default.
    */
   intraOpSpinning: boolean
   /** `GRAPH_OPTIMIZATION_LEVEL`: disabled | basic | extended | all (default all). */

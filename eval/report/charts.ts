@@ -1,11 +1,13 @@
 /**
  * The report's pictures as SVG, drawn by Vega-Lite (compiled to Vega, rendered headless with
  * the `none` renderer: no browser, no canvas): the instruction PCA scatter, the Matryoshka
- * curve, and per-language bars.
+ * curve, and per-language bars. Each picture's subtitle says when and at which commit it was
+ * measured, so a copy in the docs still says where it came from.
  */
 import * as vega from 'vega'
 import { compile, type TopLevelSpec } from 'vega-lite'
-import type { TargetReport } from './report-types.ts'
+import { describeProvenance } from '../../scripts/bench/provenance.ts'
+import type { EvalReport, TargetReport } from './report-types.ts'
 
 async function svg(spec: TopLevelSpec): Promise<string> {
   const view = new vega.View(vega.parse(compile(spec).spec), { renderer: 'none' })
@@ -18,10 +20,10 @@ const base = {
   height: 260,
 } as const
 
-export function pcaChart(reports: TargetReport[]): Promise<string> {
+export function pcaChart(reports: TargetReport[], subtitle: string): Promise<string> {
   return svg({
     ...base,
-    title: 'The same texts under four instructions (2-D PCA, Qwen3 form)',
+    title: { text: 'The same texts under four instructions (2-D PCA, Qwen3 form)', subtitle },
     data: {
       values: reports.flatMap((r) =>
         r.checks.instructions.pca.map((p) => ({ ...p, target: r.target.label })),
@@ -37,10 +39,10 @@ export function pcaChart(reports: TargetReport[]): Promise<string> {
   } as TopLevelSpec)
 }
 
-export function matryoshkaChart(reports: TargetReport[]): Promise<string> {
+export function matryoshkaChart(reports: TargetReport[], subtitle: string): Promise<string> {
   return svg({
     ...base,
-    title: 'Matryoshka: share of full-size retrieval quality kept',
+    title: { text: 'Matryoshka: share of full-size retrieval quality kept', subtitle },
     data: {
       values: reports.flatMap((r) =>
         r.checks.matryoshka.points.map((p) => ({ ...p, target: r.target.label })),
@@ -65,7 +67,7 @@ export function matryoshkaChart(reports: TargetReport[]): Promise<string> {
   } as TopLevelSpec)
 }
 
-export function languageChart(reports: TargetReport[]): Promise<string> {
+export function languageChart(reports: TargetReport[], subtitle: string): Promise<string> {
   const values = reports.flatMap((r) => [
     ...Object.entries(r.checks.similarity.languages).map(([language, l]) => ({
       target: r.target.label,
@@ -82,7 +84,7 @@ export function languageChart(reports: TargetReport[]): Promise<string> {
   ])
   return svg({
     $schema: base.$schema,
-    title: 'Per language',
+    title: { text: 'Per language', subtitle },
     data: { values },
     facet: { row: { field: 'check', type: 'nominal', title: null } },
     spec: {
@@ -106,11 +108,12 @@ export interface ReportCharts {
   languages: string
 }
 
-export async function reportCharts(report: { targets: TargetReport[] }): Promise<ReportCharts> {
+export async function reportCharts(report: EvalReport): Promise<ReportCharts> {
+  const subtitle = `measured ${describeProvenance(report.provenance)}`
   const [pca, matryoshka, languages] = await Promise.all([
-    pcaChart(report.targets),
-    matryoshkaChart(report.targets),
-    languageChart(report.targets),
+    pcaChart(report.targets, subtitle),
+    matryoshkaChart(report.targets, subtitle),
+    languageChart(report.targets, subtitle),
   ])
   return { pca, matryoshka, languages }
 }

@@ -1,4 +1,5 @@
 /** report.html: one self-contained page (the SVGs inline) with the pictures and every figure. */
+import { describeProvenance } from '../../scripts/bench/provenance.ts'
 import type { ReportCharts } from './charts.ts'
 import type { EvalReport, TargetReport } from './report-types.ts'
 
@@ -47,7 +48,7 @@ export function reportHtml(
 th,td{border:1px solid #ccc;padding:.3em .6em;text-align:left}.pass{color:#1a7f37}.fail{color:#cf222e}figure{margin:1.5em 0}</style>
 </head><body>
 <h1>Embedding quality report</h1>
-<p>${escape(report.created)}. How to read it: docs/quality.md in the project.</p>
+<p>Measured ${escape(describeProvenance(report.provenance))}. How to read it: docs/quality.md in the project.</p>
 ${table(report.targets)}
 <figure>${pca}<figcaption>Each point is one text under one instruction. An instruction-aware model separates the colours; a model that ignores instructions puts them on top of each other.</figcaption></figure>
 <figure>${matryoshka}<figcaption>Retrieval quality kept when the vector is cut to its first <i>d</i> components and renormalized.</figcaption></figure>

@@ -1,4 +1,5 @@
 /** What `npm run eval` writes to report.json, per endpoint evaluated. */
+import type { Provenance } from '../../scripts/bench/provenance.ts'
 import type { Target } from '../client.ts'
 import type { CrossLingualResult } from '../checks/cross-lingual.ts'
 import type { InstructionResult } from '../checks/instructions.ts'
@@ -21,6 +22,7 @@ export interface TargetReport {
 }
 
 export interface EvalReport {
-  created: string
+  /** When, and at which commit, the figures were measured. */
+  provenance: Provenance
   targets: TargetReport[]
 }
