@@ -127,8 +127,8 @@ export interface MonitorConfig {
   baselineFile: string | undefined
   /**
    * `MONITOR_MAX_PROBE_DISTANCE` (0.02): the largest cosine distance a probe may move. fp16
-   * against fp32 of the same weights moved 4e-7 here, q8 3e-5 (docs/monitoring.md), another
-   * model ~1.
+   * against fp32 of the same weights stays under 1e-4 and other weights pass 0.02
+   * (gpu-node/monitor/drift.test.ts; docs/monitoring.md).
    */
   maxProbeDistance: number
   /** `MONITOR_MAX_NORM_SHIFT` (3): how far the probes' mean norm may move, in baseline sds. */

@@ -1,7 +1,7 @@
 /**
  * The JSON text of one embedding in a response, kept for the vectors asked for again and
- * again. Writing 512 floats as JSON costs about 300 µs (float32-json.ts), more than the rest of
- * a cached request together; the same popular query would pay it on every hit.
+ * again. Writing floats as short JSON is JavaScript work per digit (float32-json.ts), the
+ * largest part of a cached request's own cost; the same popular query would pay it on every hit.
  *
  * Entries are keyed by cache key, dimensions and encoding, and hold the vector they were
  * written from: text is reused only for that very vector object (the one the isolate tier
