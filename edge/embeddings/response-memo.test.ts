@@ -1,12 +1,21 @@
 /**
  * Answers remembered by request body (response-memo.ts): the same bytes as the full path, and
- * never once the answer the full path would give has changed.
+ * never once the answer the full path would give has changed; bodies over 64 KiB are not
+ * remembered.
  */
 import { describe, expect, it } from 'vitest'
 import type { CreatedKey } from '../admin/api-types.ts'
 import { admin, tenantWithKey } from '../../test/support/admin-harness.ts'
-import { DEFAULT_MODEL, postEmbeddings } from '../../test/support/edge-harness.ts'
-import { clearIsolateCache } from '../cache/isolate-tier.ts'
+import {
+  DEFAULT_MODEL,
+  env,
+  postEmbeddings,
+  type EmbeddingsBody,
+} from '../../test/support/edge-harness.ts'
+import { freshEntry } from '../cache/cache-entry.ts'
+import { clearIsolateCache, writeIsolate } from '../cache/isolate-tier.ts'
+import { TenantSchema } from '../tenants/tenant.ts'
+import { recallAnswer, rememberAnswer } from './response-memo.ts'
 
 async function post(key: string, body: string) {
   const response = await postEmbeddings(body, { key })
@@ -67,5 +76,87 @@ describe('a request body answered again', () => {
     // Answered from a lower tier (and promoted again), with the same vector.
     expect(response.headers.get('server-timing')).toMatch(/cache/)
     expect(await response.text()).toBe(first.text)
+  })
+})
+
+const KIB = 1024
+
+/**
+ * A request body of exactly `length` characters: one input many times over (computed once),
+ * and one input whose length makes up the rest. At 64 dimensions the answer stays under 1 MiB:
+ * a larger one would be streamed, and a streamed answer is never remembered, whatever the body.
+ */
+function bodyOfLength(length: number): { body: string; inputs: number } {
+  const input = 'memo: the same input, many times over, in a long body'
+  const bodyWith = (count: number, padding = '') =>
+    JSON.stringify({
+      model: DEFAULT_MODEL,
+      dimensions: 64,
+      input: [...Array<string>(count).fill(input), `memo: padding${padding}`],
+    })
+  // Each repeat adds the input, its quotes and a comma.
+  const count = Math.floor((length - bodyWith(0).length) / (input.length + 3))
+  const body = bodyWith(count, '.'.repeat(length - bodyWith(count).length))
+  expect(body).toHaveLength(length)
+  return { body, inputs: count + 1 }
+}
+
+describe('a body past 64 KiB', () => {
+  it('is answered in full each time, with the same answer, where one of 64 KiB is answered from memory', async () => {
+    const { key } = await tenantWithKey({ id: 'memo-long-body' })
+    const atLimit = bodyOfLength(64 * KIB)
+    const remembered = await post(key, atLimit.body)
+    expect(await post(key, atLimit.body)).toEqual({
+      text: remembered.text,
+      cache: 'hit',
+      lookedUp: false,
+    })
+
+    const past = bodyOfLength(64 * KIB + 1)
+    const first = await post(key, past.body)
+    expect(first.lookedUp).toBe(true)
+    expect(await post(key, past.body)).toEqual({ text: first.text, cache: 'hit', lookedUp: true })
+    const { data } = JSON.parse(first.text) as EmbeddingsBody
+    expect(data.map((d) => d.index)).toEqual([...Array(past.inputs).keys()])
+    // The repeated input gets its one vector at every position, as in the body of 64 KiB.
+    const repeated = (JSON.parse(remembered.text) as EmbeddingsBody).data[0].embedding as number[]
+    expect(repeated).toHaveLength(64)
+    expect(Math.hypot(...repeated)).toBeCloseTo(1, 5)
+    for (const { embedding } of data.slice(0, -1)) expect(embedding).toEqual(repeated)
+  })
+})
+
+describe('the memo past 64 KiB of body', () => {
+  const tenant = TenantSchema.parse({ id: 'memo-unit' })
+  const revisionOf = async () => 'r1'
+  /** An answer over one vector that the isolate tier holds, so it is recallable while kept. */
+  function answerOver(cacheKey: string, json: string) {
+    const entry = freshEntry(new Float32Array([0.6, 0.8]), 3, 3600)
+    writeIsolate(env, cacheKey, entry)
+    const vectors = new Map([[cacheKey, entry.vector]])
+    return { tenant, model: DEFAULT_MODEL, revision: 'r1', vectors, json, tokens: 3 }
+  }
+
+  it('remembers and recalls the answer to a body of 64 KiB, not to a longer one', async () => {
+    const atLimit = 'a'.repeat(64 * KIB)
+    rememberAnswer(atLimit, answerOver('memo-unit:at-limit', '{"answer":"at the limit"}'))
+    expect(await recallAnswer(env, tenant, atLimit, revisionOf)).toEqual({
+      json: '{"answer":"at the limit"}',
+      usage: { tokens: 3, cacheHits: 1, cacheMisses: 0 },
+    })
+    const past = 'a'.repeat(64 * KIB + 1)
+    rememberAnswer(past, answerOver('memo-unit:past', '{"answer":"past the limit"}'))
+    expect(await recallAnswer(env, tenant, past, revisionOf)).toBeNull()
+  })
+
+  it('keeps the answers to short bodies however many long ones are answered', async () => {
+    const short = '{"input":"memo: short"}'
+    rememberAnswer(short, answerOver('memo-unit:short', '{"answer":"short"}'))
+    // 16 MiB of long bodies, twice what the memo holds: remembered, they would push it out.
+    const long = answerOver('memo-unit:long', '{"answer":"long"}')
+    for (let i = 0; i < 256; i++) rememberAnswer(`${i}:${'b'.repeat(64 * KIB)}`, long)
+    expect(await recallAnswer(env, tenant, short, revisionOf)).toMatchObject({
+      json: '{"answer":"short"}',
+    })
   })
 })
