@@ -30,7 +30,13 @@ async function embed(
     { key: options.apiKey ?? key, overrides: options.overrides },
   )
   const text = await response.text()
-  return { response, status: response.status, cache: response.headers.get('x-cache'), text }
+  return {
+    response,
+    status: response.status,
+    cache: response.headers.get('x-cache'),
+    tier: response.headers.get('x-cache-tier'),
+    text,
+  }
 }
 
 /** A tenant's KV entries (its scope is `t-{id}`). */
@@ -48,10 +54,15 @@ const namesOf = async (tenantId: string) => new Set((await kvKeysOf(tenantId)).m
 
 describe('cache tiers', () => {
   it('answers an isolate-LRU hit without touching KV', async () => {
-    expect((await embed('tiers: lru only')).cache).toBe('miss')
+    const first = await embed('tiers: lru only')
+    expect([first.cache, first.tier]).toEqual(['miss', 'node'])
     const { kv, calls } = countingKv(env.VECTOR_CACHE)
     const again = await embed('tiers: lru only', { overrides: { VECTOR_CACHE: kv } })
-    expect(again.cache).toBe('hit')
+    expect([again.cache, again.tier]).toEqual(['hit', 'memo'])
+    expect(calls.reads).toBe(0)
+    // A new body for the same input: the answer memo cannot replay it, the isolate tier answers.
+    const reordered = await embed(['tiers: lru only'], { overrides: { VECTOR_CACHE: kv } })
+    expect([reordered.cache, reordered.tier]).toEqual(['hit', 'isolate'])
     expect(calls.reads).toBe(0)
   })
 
@@ -64,7 +75,7 @@ describe('cache tiers', () => {
 
     const { kv, calls } = countingKv(env.VECTOR_CACHE)
     const fromKv = await embed('tiers: from kv', { overrides: { VECTOR_CACHE: kv } })
-    expect(fromKv.cache).toBe('hit')
+    expect([fromKv.cache, fromKv.tier]).toEqual(['hit', 'lower'])
     expect(calls.reads).toBe(1)
     expect(await cacheApi()!.match(cacheApiUrl(ORIGIN, cacheKey))).toBeDefined()
     const fromMemory = await embed('tiers: from kv', { overrides: { VECTOR_CACHE: kv } })
@@ -83,7 +94,7 @@ describe('cache tiers', () => {
 
     const { kv, calls } = countingKv(env.VECTOR_CACHE)
     const fromCacheApi = await embed('tiers: from cache api', { overrides: { VECTOR_CACHE: kv } })
-    expect(fromCacheApi.cache).toBe('hit')
+    expect([fromCacheApi.cache, fromCacheApi.tier]).toEqual(['hit', 'lower'])
     expect(calls.reads).toBe(0)
     await cacheApi()!.delete(cacheApiUrl(ORIGIN, cacheKey))
     const fromMemory = await embed('tiers: from cache api', { overrides: { VECTOR_CACHE: kv } })

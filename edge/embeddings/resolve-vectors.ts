@@ -36,6 +36,8 @@ export interface ResolvedVectors {
   misses: number
   /** False when a vector came from a drifted node: the whole answer must not be remembered. */
   cacheable: boolean
+  /** Where the distinct keys were found: this isolate's memory, the Cache API or KV, a node. */
+  tiers: Set<'isolate' | 'lower' | 'node'>
 }
 
 export interface Timing {
@@ -53,8 +55,10 @@ export async function resolveVectors(
   let hits = 0
   let misses = 0
   let cacheable = true
+  const tiers = new Set<'isolate' | 'lower' | 'node'>()
   const count = ({ source, cacheable: canCache }: Resolution) => {
     if (canCache === false) cacheable = false
+    tiers.add(source === 'cache' ? 'lower' : 'node')
     return source === 'cache' ? hits++ : misses++
   }
 
@@ -63,7 +67,7 @@ export async function resolveVectors(
     const computed = await compute(cache, request, request.items)
     timing.end('node')
     for (const [key, { entry }] of computed) entries.set(key, entry)
-    return { entries, hits: 0, misses: computed.size, cacheable: false }
+    return { entries, hits: 0, misses: computed.size, cacheable: false, tiers: new Set(['node']) }
   }
 
   // An entry at the model's maximum may have been cut to fit; a request that forbids cutting
@@ -78,6 +82,7 @@ export async function resolveVectors(
     if (usable(entry)) {
       entries.set(item.key, entry)
       hits++
+      tiers.add('isolate')
       continue
     }
     // Lookups that may or may not cut inputs are different work: they never join each other.
@@ -136,7 +141,7 @@ export async function resolveVectors(
     }
   }
   if (again.length > 0) await resolveOwned(again)
-  return { entries, hits, misses, cacheable }
+  return { entries, hits, misses, cacheable, tiers }
 
   function settle(key: string, resolution: Resolution): void {
     entries.set(key, resolution.entry)

@@ -94,6 +94,7 @@ embeddingsRoute.post('/', async (c) => {
     if (recalled) {
       c.set('usage', recalled.usage)
       c.header('x-cache', 'hit')
+      c.header('x-cache-tier', 'memo')
       return c.body(recalled.json, 200, jsonResponse)
     }
   }
@@ -120,7 +121,7 @@ embeddingsRoute.post('/', async (c) => {
     (key, index) => distinct.has(key) || distinct.set(key, { key, input: inputs[index], index }),
   )
 
-  const { entries, hits, misses, cacheable } = await resolveVectors(
+  const { entries, hits, misses, cacheable, tiers } = await resolveVectors(
     { env: c.env, origin: new URL(c.req.url).origin, waitUntil, kv: new KvBudget() },
     {
       model,
@@ -138,6 +139,7 @@ embeddingsRoute.post('/', async (c) => {
   for (const key of keys) tokens += entries.get(key)!.tokens
   c.set('usage', { tokens, cacheHits: hits, cacheMisses: misses })
   c.header('x-cache', misses === 0 ? 'hit' : hits === 0 ? 'miss' : 'partial')
+  c.header('x-cache-tier', [...tiers].join(', '))
   const jsonOf = (index: number) => {
     const key = keys[index]
     return embeddingJson(key, entries.get(key)!.vector, dimensions, request.encoding_format)
