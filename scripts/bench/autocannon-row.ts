@@ -35,6 +35,8 @@ export interface RowOptions {
     body?: string
   }
   nextBody?: () => string
+  /** Called with each successful response's headers, e.g. to tell which cache tier answered. */
+  onHeaders?: (headers: Record<string, string>) => void
 }
 
 function percentile(sorted: Float64Array, p: number): number {
@@ -68,8 +70,10 @@ async function run(options: RowOptions): Promise<Sample> {
         headers,
         body,
         ...(options.nextBody ? { setupRequest: (r) => ({ ...r, body: options.nextBody!() }) } : {}),
-        onResponse: (_status, _body, _context, responseHeaders) => {
-          if ((responseHeaders as Record<string, string>)['x-cache'] === 'hit') hits++
+        onResponse: (status, _body, _context, responseHeaders) => {
+          const received = responseHeaders as Record<string, string>
+          if (received['x-cache'] === 'hit') hits++
+          if (status >= 200 && status < 300) options.onHeaders?.(received)
         },
       },
     ],

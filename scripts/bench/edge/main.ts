@@ -15,32 +15,43 @@
  *   (c) hit-32 / memo-32   the same two with 32 cached inputs (varied / one fixed body)
  *       bare-dir / hit-1-dir   (a) and (b) again on the worker's own socket, without the entry
  *                worker Miniflare (and wrangler dev) put in front of it; their ratio is to bare-dir
- *   (d) zipf     single-input queries drawn Zipf(s≈1.1) from 10,000 distinct ones,
- *                cache on, then cache off (`x-embed-cache: bypass`: every input to the node)
- *       miss-on / miss-off   a new input every request, cache on / off: what a miss costs
- *                the edge (lookups, the KV write) on top of the node's work; context for (d)
+ *       miss-on / miss-off   a new input every request, cache on / off (`x-embed-cache:
+ *                bypass`: every input to the node): what a miss costs the edge (lookups,
+ *                the KV write) on top of the node's work; context for (d)
+ *   (d) zipf-on / zipf-off   single-input queries drawn Zipf(s≈1.1) from 10,000 distinct
+ *                ones, edge cache on, then off, with the node's own vector cache off;
+ *       zipf-on-nc / zipf-off-nc   the same with the node's cache on (a second node)
  *
  * (a)-(c) run at 1 connection (latency) and 8 (throughput), in turns: BENCH_ROUNDS rounds
  * of about a second per row, each row's figures over all its rounds; (d) at 8. Every row is
- * bounded in requests and seconds. Prints p50/p99 and requests/s per row, ratios to
- * (a), the Zipf hit ratio against the ideal (an unbounded cache over the same
- * requests) and the cache's throughput gain; the last line is one JSON object.
+ * bounded in requests and seconds. Prints the date and commit first, then p50/p99 and
+ * requests/s per row, ratios to (a), and for (d) (zipf-run.ts): the isolate tier's hit ratio
+ * against an LRU of the same capacity over the requests as sent (`zipf_hit_ratio_vs_ideal`,
+ * the figure that can fail), the whole edge's against an unbounded cache, and the cache's
+ * throughput gain; the last line is one JSON object, `provenance` included.
  *
- * The node's own vector cache is off (VECTOR_CACHE_BYTES=0) unless BENCH_NODE_CACHE=on, so
- * that "cache off" in (d) means no cache anywhere, not the node's cache in place of the edge's.
+ * (d) runs on edges of its own whose isolate tier holds ZIPF_ISOLATE_BYTES (256 KiB, about
+ * 110 vectors of 512 dimensions), so the queries' working set is many times its capacity
+ * (`zipf_working_set_vs_capacity`); (a)-(c) keep the default 32 MiB, which holds all they ask.
+ * Their node's own cache is off (VECTOR_CACHE_BYTES=0) unless BENCH_NODE_CACHE=on, so that
+ * "cache off" means no cache anywhere, not the node's cache in place of the edge's.
  *
  * Environment: BENCH_SECONDS (5, per (a)-(c) row), BENCH_ROUNDS (5), BENCH_REQUESTS (50000),
- * ZIPF_REQUESTS (20000), ZIPF_SECONDS (20), ZIPF_DISTINCT (10000), ZIPF_EXPONENT (1.1),
- * BENCH_NODE_CACHE (off).
+ * ZIPF_REQUESTS (20000), ZIPF_SECONDS (20, per (d) row), ZIPF_DISTINCT (10000),
+ * ZIPF_EXPONENT (1.1), ZIPF_ISOLATE_BYTES (262144), BENCH_NODE_CACHE (off).
  */
 import { randomBytes } from 'node:crypto'
 import path from 'node:path'
 import { REPO_ROOT } from '../../../gpu-node/config.ts'
-import { startInferenceNode } from '../../../test/support/inference-node-process.ts'
+import {
+  startInferenceNode,
+  type RunningNode,
+} from '../../../test/support/inference-node-process.ts'
 import { ensureDefaultModel } from '../../default-model/prepare.ts'
 import { startBundledEdge } from '../../../test/support/bundled-edge.ts'
 import { measure, measureInTurns, type Row, type RowOptions } from '../autocannon-row.ts'
-import { idealHitRatio, queryText, zipfSequence } from './zipf.ts'
+import { describeProvenance, provenance } from '../provenance.ts'
+import { describeZipf, runZipf } from './zipf-run.ts'
 
 const numberFrom = (name: string, fallback: number) => {
   const value = Number(process.env[name])
@@ -53,6 +64,7 @@ const ZIPF_REQUESTS = numberFrom('ZIPF_REQUESTS', 20_000)
 const ZIPF_SECONDS = numberFrom('ZIPF_SECONDS', 20)
 const ZIPF_DISTINCT = numberFrom('ZIPF_DISTINCT', 10_000)
 const ZIPF_EXPONENT = numberFrom('ZIPF_EXPONENT', 1.1)
+const ZIPF_ISOLATE_BYTES = numberFrom('ZIPF_ISOLATE_BYTES', 256 * 1024)
 const MODEL = 'use-lite-en'
 const THROUGHPUT_CONNECTIONS = 8
 const NODE_CACHE = process.env.BENCH_NODE_CACHE === 'on'
@@ -63,18 +75,30 @@ const started = performance.now()
 const log = (line: string) =>
   console.log(`[bench ${((performance.now() - started) / 1000).toFixed(0).padStart(4)} s] ${line}`)
 
+const stamp = provenance()
+log(`measured ${describeProvenance(stamp)}`)
 const secret = randomBytes(24).toString('hex')
 const apiKey = `sk-bench-${randomBytes(12).toString('hex')}`
 const limitedApiKey = `sk-bench-${randomBytes(12).toString('hex')}`
+const benchTenant = {
+  id: 'bench',
+  apiKey,
+  limits: { requests_per_minute: null, tokens_per_minute: null },
+}
 const modelDir = await ensureDefaultModel(path.join(REPO_ROOT, 'models'), { log: () => {} })
-log(`starting the inference node (${MODEL}, its own vector cache ${NODE_CACHE ? 'on' : 'off'})`)
-const node = await startInferenceNode({
+// Two nodes, with their own vector cache off and on: (d) is measured behind each, (a)-(c)
+// behind the one BENCH_NODE_CACHE names.
+log(`starting two inference nodes (${MODEL}), their own vector cache off and on`)
+const nodeCacheOff = await startInferenceNode({
   modelDir,
   secret,
-  env: NODE_CACHE ? {} : { VECTOR_CACHE_BYTES: '0' },
+  env: { VECTOR_CACHE_BYTES: '0' },
 })
+let nodeCacheOn: RunningNode | undefined
 let edge: Awaited<ReturnType<typeof startBundledEdge>> | undefined
 try {
+  nodeCacheOn = await startInferenceNode({ modelDir, secret })
+  const node = NODE_CACHE ? nodeCacheOn : nodeCacheOff
   log('bundling the edge with wrangler and starting it in workerd (Miniflare)')
   // `bench` has no limits; `bench-limited` has limits this machine cannot reach in a minute, so
   // both admission paths are measured (a tenant without limits has nothing to count) and
@@ -83,7 +107,7 @@ try {
     nodeUrls: [node.url],
     nodeSecret: secret,
     tenants: [
-      { id: 'bench', apiKey, limits: { requests_per_minute: null, tokens_per_minute: null } },
+      benchTenant,
       {
         id: 'bench-limited',
         apiKey: limitedApiKey,
@@ -191,28 +215,6 @@ try {
     }
   }
 
-  // (d): the same Zipf sequence with the cache on, then off; each run's queries are new texts
-  // (its own tag), so neither run finds the other's entries at the edge or at the node.
-  const sequence = zipfSequence(ZIPF_DISTINCT, ZIPF_EXPONENT, ZIPF_REQUESTS, 20250605)
-  const zipfRow = async (name: string, cacheOn: boolean) => {
-    let sent = 0
-    const tag = `${name}-${randomBytes(4).toString('hex')}`
-    const result = await row({
-      name,
-      connections: THROUGHPUT_CONNECTIONS,
-      maxRequests: ZIPF_REQUESTS,
-      maxSeconds: ZIPF_SECONDS,
-      request: {
-        method: 'POST',
-        path: '/v1/embeddings',
-        headers: cacheOn ? headers : { ...headers, 'x-embed-cache': 'bypass' },
-      },
-      nextBody: () => embedBody(queryText(tag, sequence[sent++ % sequence.length])),
-    })
-    return { result, sent: Math.min(sent, sequence.length) }
-  }
-  const on = await zipfRow('zipf-on', true)
-  const off = await zipfRow('zipf-off', false)
   for (const [name, extra] of [
     ['miss-on', {}],
     ['miss-off', { 'x-embed-cache': 'bypass' }],
@@ -226,22 +228,48 @@ try {
       nextBody: () => embedBody(`A question never asked before, ${tag} number ${unique++}`),
     })
   }
+  await edge.stop()
+  edge = undefined
+
+  // (d), behind each node in turn, on an edge of its own with a small isolate tier.
+  const zipfBehind = (zipfNode: RunningNode, nodeCache: boolean) =>
+    runZipf({
+      model: MODEL,
+      nodeUrl: zipfNode.url,
+      nodeSecret: secret,
+      nodeCache,
+      tenant: benchTenant,
+      settings: {
+        distinct: ZIPF_DISTINCT,
+        exponent: ZIPF_EXPONENT,
+        requests: ZIPF_REQUESTS,
+        seconds: ZIPF_SECONDS,
+        connections: THROUGHPUT_CONNECTIONS,
+        isolateBytes: ZIPF_ISOLATE_BYTES,
+      },
+      log,
+    })
+  const zipfOff = await zipfBehind(nodeCacheOff, false)
+  const zipfOn = await zipfBehind(nodeCacheOn, true)
+  rows.push(...zipfOff.rows, ...zipfOn.rows)
+  const zipf = { off: zipfOff.figures, on: zipfOn.figures }
 
   const pick = (name: string, connections: number) =>
     rows.find((r) => r.name === name && r.connections === connections)!
   console.log(
     `\nmodel ${MODEL}; (a)-(c): at most ${REQUESTS} requests or ${SECONDS} s per row; ` +
-      `(d): ${ZIPF_DISTINCT} distinct queries, s=${ZIPF_EXPONENT}, at most ${ZIPF_REQUESTS} requests or ${ZIPF_SECONDS} s; ` +
-      `the node's own cache ${NODE_CACHE ? 'on' : 'off'}; loopback\n`,
+      `the node's own cache ${NODE_CACHE ? 'on' : 'off'}; (d): ${ZIPF_DISTINCT} distinct queries, ` +
+      `s=${ZIPF_EXPONENT}, at most ${ZIPF_REQUESTS} requests or ${ZIPF_SECONDS} s per row, the ` +
+      `isolate tier ${ZIPF_ISOLATE_BYTES} bytes, the node's own cache off (-nc: on); loopback\n`,
   )
   console.log(
-    'row       conns   requests  errors     req/s   p50 ms   p99 ms  p50/bare  req/s/bare',
+    'row         conns   requests  errors     req/s   p50 ms   p99 ms  p50/bare  req/s/bare',
   )
   for (const r of rows) {
     const bare = pick(r.name.endsWith('-dir') ? 'bare-dir' : 'bare', r.connections)
     console.log(
       [
-        r.name.padEnd(9),
+        r.name.padEnd(11),
         String(r.connections).padStart(5),
         String(r.requests).padStart(10),
         String(r.errors).padStart(7),
@@ -253,17 +281,14 @@ try {
       ].join(' '),
     )
   }
-  const ideal = idealHitRatio(sequence.slice(0, on.sent))
-  const measured = on.result.requests === 0 ? 0 : on.result.hits / on.result.requests
-  const gain = on.result.rps / off.result.rps
+  console.log('')
+  for (const figures of [zipf.off, zipf.on])
+    for (const line of describeZipf(figures)) console.log(line)
   console.log(
-    `\nzipf, cache on: ${(measured * 100).toFixed(1)}% of ${on.result.requests} requests were hits; ` +
-      `an unbounded cache over the same ${on.sent} requests: ${(ideal * 100).toFixed(1)}% ` +
-      `(ratio ${(measured / ideal).toFixed(3)})`,
-  )
-  console.log(
-    `zipf throughput: ${on.result.rps.toFixed(0)} req/s with the cache, ${off.result.rps.toFixed(0)} without ` +
-      `(gain ×${gain.toFixed(2)}${NODE_CACHE ? "; without the edge cache the node's own cache answers repeats" : ''})`,
+    `  (${THROUGHPUT_CONNECTIONS} connections: the edge takes the requests in about, not exactly, the ` +
+      `order sent, and of two requests for an input the isolate tier lacks that overlap, the second ` +
+      `waits for the first's lookup and is not an isolate hit, where the LRU, one request at a ` +
+      `time, counts a hit: a ratio a little under 1 is expected)`,
   )
   const direct = { bare: pick('bare-dir', 1).p50, hit: pick('hit-1-dir', 1).p50 }
   console.log(
@@ -299,19 +324,29 @@ try {
       memo_hit32_p50_vs_bare: pick('memo-32', 1).p50 / pick('bare', 1).p50,
       hit_rps_vs_bare_8:
         pick('hit-1', THROUGHPUT_CONNECTIONS).rps / pick('bare', THROUGHPUT_CONNECTIONS).rps,
-      zipf_requests: on.result.requests,
-      zipf_hit_ratio: measured,
-      zipf_ideal_hit_ratio: ideal,
-      zipf_hit_ratio_vs_ideal: measured / ideal,
-      zipf_rps_cache_on: on.result.rps,
-      zipf_rps_cache_off: off.result.rps,
-      zipf_cache_throughput_gain: gain,
+      // (d) with the node's own cache off; the same figures with it on in zipf_node_cache_on.
+      zipf_requests: zipf.off.requests,
+      zipf_isolate_capacity_bytes: zipf.off.isolate_capacity_bytes,
+      zipf_working_set_bytes: zipf.off.working_set_bytes,
+      zipf_working_set_vs_capacity: zipf.off.working_set_vs_capacity,
+      zipf_isolate_hit_ratio: zipf.off.isolate_hit_ratio,
+      zipf_ideal_lru_hit_ratio: zipf.off.ideal_lru_hit_ratio,
+      zipf_hit_ratio_vs_ideal: zipf.off.hit_ratio_vs_ideal,
+      zipf_hit_ratio: zipf.off.hit_ratio,
+      zipf_unbounded_hit_ratio: zipf.off.unbounded_hit_ratio,
+      zipf_hit_ratio_vs_unbounded: zipf.off.hit_ratio_vs_unbounded,
+      zipf_rps_cache_on: zipf.off.rps_cache_on,
+      zipf_rps_cache_off: zipf.off.rps_cache_off,
+      zipf_cache_throughput_gain: zipf.off.cache_throughput_gain,
+      zipf_node_cache_off: zipf.off,
+      zipf_node_cache_on: zipf.on,
       miss_p50_cache_on_ms: pick('miss-on', 1).p50,
       miss_p50_cache_off_ms: pick('miss-off', 1).p50,
       errors: rows.reduce((sum, r) => sum + r.errors, 0),
+      provenance: stamp,
     }),
   )
 } finally {
   await edge?.stop()
-  await node.stop()
+  await Promise.all([nodeCacheOff.stop(), nodeCacheOn?.stop()])
 }

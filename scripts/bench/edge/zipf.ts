@@ -1,8 +1,8 @@
 /**
  * A Zipf workload: query ranks drawn with P(rank k) ∝ 1 / k^s from a fixed
  * number of distinct queries, from a seeded generator so every run sends the
- * same sequence. Also the ideal hit ratio of a sequence: what an unbounded
- * cache would hit (every repeat), 1 - distinct / total.
+ * same sequence. Also what an unbounded cache would hit on a sequence (every
+ * repeat), 1 - distinct / total; an LRU of a given size is ideal-lru.ts.
  */
 import { mulberry32 } from '../seeded-random.ts'
 
@@ -26,7 +26,7 @@ export function zipfSequence(distinct: number, s: number, count: number, seed = 
 }
 
 /** Hits an unbounded cache would score on `sequence`: all but the first sight of each item. */
-export function idealHitRatio(sequence: readonly number[]): number {
+export function unboundedHitRatio(sequence: readonly number[]): number {
   return sequence.length === 0 ? 0 : 1 - new Set(sequence).size / sequence.length
 }
 
