@@ -19,6 +19,8 @@ export interface Row {
   p99: number
   /** Responses carrying `x-cache: hit`, for the rows that count them. */
   hits: number
+  /** p50 of each round on its own (one for a row measured once), for ratios per round. */
+  roundP50s: number[]
 }
 
 export interface RowOptions {
@@ -106,6 +108,7 @@ function rowOf(options: RowOptions, samples: Sample[]): Row {
     p50: percentile(sorted, 50),
     p99: percentile(sorted, 99),
     hits: samples.reduce((sum, s) => sum + s.hits, 0),
+    roundP50s: samples.map((s) => percentile(Float64Array.from(s.latencies).sort(), 50)),
   }
 }
 
@@ -115,14 +118,17 @@ export async function measure(options: RowOptions): Promise<Row> {
 
 /**
  * Rows to compare with each other, measured in turns: `rounds` rounds, each running every row
- * for its share of `maxSeconds` and `maxRequests`, and each row's figures taken over all its
- * rounds. On a shared machine whose speed drifts over seconds, rows measured one after the
- * other would compare one moment with another; in turns, each row sees every moment alike.
+ * for its share of `maxSeconds` and `maxRequests`, starting one row later each round, and each
+ * row's figures taken over all its rounds (with each round's p50 kept for ratios per round). On
+ * a shared machine whose speed drifts over seconds, rows measured one after the other would
+ * compare one moment with another; in turns, each row sees every moment alike.
  */
 export async function measureInTurns(options: RowOptions[], rounds: number): Promise<Row[]> {
   const samples: Sample[][] = options.map(() => [])
   for (let round = 0; round < rounds; round++) {
-    for (const [i, row] of options.entries()) {
+    for (let turn = 0; turn < options.length; turn++) {
+      const i = (turn + round) % options.length
+      const row = options[i]
       samples[i].push(
         await run({
           ...row,

@@ -51,6 +51,7 @@ import { ensureDefaultModel } from '../../default-model/prepare.ts'
 import { startBundledEdge } from '../../../test/support/bundled-edge.ts'
 import { measure, measureInTurns, type Row, type RowOptions } from '../autocannon-row.ts'
 import { describeProvenance, provenance } from '../provenance.ts'
+import { describeSpread, spreadOf } from '../spread.ts'
 import { describeZipf, runZipf } from './zipf-run.ts'
 
 const numberFrom = (name: string, fallback: number) => {
@@ -256,6 +257,11 @@ try {
 
   const pick = (name: string, connections: number) =>
     rows.find((r) => r.name === name && r.connections === connections)!
+  /** p50 of one row over another's, round by round (both measured in the same turns). */
+  const p50Ratio = (name: string, base: string, connections = 1) => {
+    const [a, b] = [pick(name, connections), pick(base, connections)]
+    return spreadOf(a.roundP50s.map((p50, round) => p50 / b.roundP50s[round]))
+  }
   console.log(
     `\nmodel ${MODEL}; (a)-(c): at most ${REQUESTS} requests or ${SECONDS} s per row; ` +
       `the node's own cache ${NODE_CACHE ? 'on' : 'off'}; (d): ${ZIPF_DISTINCT} distinct queries, ` +
@@ -263,7 +269,7 @@ try {
       `isolate tier ${ZIPF_ISOLATE_BYTES} bytes, the node's own cache off (-nc: on); loopback\n`,
   )
   console.log(
-    'row         conns   requests  errors     req/s   p50 ms   p99 ms  p50/bare  req/s/bare',
+    'row         conns   requests  errors     req/s   p50 ms   p99 ms  p50/bare  req/s/bare  p50/bare per round: median (lowest–highest)',
   )
   for (const r of rows) {
     const bare = pick(r.name.endsWith('-dir') ? 'bare-dir' : 'bare', r.connections)
@@ -278,6 +284,9 @@ try {
         r.p99.toFixed(2).padStart(8),
         (r.p50 / bare.p50).toFixed(2).padStart(9),
         (r.rps / bare.rps).toFixed(3).padStart(11),
+        r.roundP50s.length > 1
+          ? ` ${describeSpread(p50Ratio(r.name, bare.name, r.connections))}`
+          : '',
       ].join(' '),
     )
   }
@@ -322,6 +331,16 @@ try {
       hit_limited_p50_vs_bare: pick('hit-1-lim', 1).p50 / pick('bare', 1).p50,
       hit32_p50_vs_bare: pick('hit-32', 1).p50 / pick('bare', 1).p50,
       memo_hit32_p50_vs_bare: pick('memo-32', 1).p50 / pick('bare', 1).p50,
+      // Each ratio above, taken within each round, then over rounds: {min, median, max, rounds}.
+      spreads: {
+        hit_p50_vs_bare: p50Ratio('hit-1', 'bare'),
+        memo_hit_p50_vs_bare: p50Ratio('memo-1', 'bare'),
+        hit_p50_vs_auth: p50Ratio('hit-1', 'auth'),
+        hit_p50_vs_bare_direct: p50Ratio('hit-1-dir', 'bare-dir'),
+        hit_limited_p50_vs_bare: p50Ratio('hit-1-lim', 'bare'),
+        hit32_p50_vs_bare: p50Ratio('hit-32', 'bare'),
+        memo_hit32_p50_vs_bare: p50Ratio('memo-32', 'bare'),
+      },
       hit_rps_vs_bare_8:
         pick('hit-1', THROUGHPUT_CONNECTIONS).rps / pick('bare', THROUGHPUT_CONNECTIONS).rps,
       // (d) with the node's own cache off; the same figures with it on in zipf_node_cache_on.
