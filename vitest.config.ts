@@ -1,10 +1,12 @@
 /**
- * Four test projects, by the runtime a part of the service runs in:
+ * Test projects, by the runtime a part of the service runs in:
  * - node:    shared/ and gpu-node/ units, and the model scripts, in Node;
  * - workerd-unit: pure units of the edge (and shared/ again) inside real
  *            workerd, with no model converted and no node started;
  * - workerd: the edge worker inside real workerd, calling real inference
  *            nodes started by the project's global setup;
+ * - workerd-short-window: the tenants' rate windows closing for real, in
+ *            windows of a second, with no node started;
  * - e2e:     `npm start`'s own orchestration (real node + wrangler dev) driven
  *            by the official `openai` client.
  */
@@ -22,6 +24,9 @@ const PURE_EDGE_TESTS = [
   'edge/origin/rendezvous.test.ts',
   'edge/origin/token-ledger.test.ts',
 ]
+
+/** Edge tests that watch a rate window close: they need windows short enough to wait for. */
+const SHORT_WINDOW_TESTS = ['edge/limits/window-rollover.test.ts']
 
 export default defineConfig({
   test: {
@@ -70,8 +75,15 @@ export default defineConfig({
                 // The harness waits for each request's waitUntil work: usage is sent at once, so
                 // a test reads it from the Durable Object right after its requests.
                 USAGE_FLUSH_MS: '0',
-                // ...and for each lease it got: a short lease keeps every test quick.
+                // ...and for each lease it got, until the lease ends and what it left is given
+                // back: a test's next request never finds the last one's lease, so what it counts
+                // does not depend on when a lease ends. A short lease keeps that wait short.
                 LEASE_TTL_MS: '100',
+                // An hour: no window a test opens closes before the test has filled it, whatever
+                // the machine's load. Tests close windows themselves
+                // (test/support/end-rate-window.ts); the workerd-short-window project watches
+                // them close on their own.
+                RATE_WINDOW_MS: '3600000',
               },
             },
           })),
@@ -79,10 +91,28 @@ export default defineConfig({
         test: {
           name: 'workerd',
           include: ['edge/**/*.test.ts'],
-          exclude: PURE_EDGE_TESTS,
+          exclude: [...PURE_EDGE_TESTS, ...SHORT_WINDOW_TESTS],
           globalSetup: ['test/setup/inference-node.ts'],
           testTimeout: 60_000,
           hookTimeout: 180_000,
+        },
+      },
+      {
+        plugins: [
+          cloudflareTest({
+            main: './edge/index.ts',
+            wrangler: { configPath: './wrangler.toml' },
+            miniflare: {
+              bindings: { NODE_SECRET: 'short-window-tests-start-no-node', RATE_WINDOW_MS: '1000' },
+            },
+          }),
+        ],
+        test: {
+          name: 'workerd-short-window',
+          include: SHORT_WINDOW_TESTS,
+          // Each wait is for a condition, capped far past the window: a loaded machine makes these
+          // tests slower, never wrong.
+          testTimeout: 60_000,
         },
       },
       {

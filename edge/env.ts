@@ -32,6 +32,11 @@ export interface Env {
   ISOLATE_CACHE_BYTES?: string
   /** How long an isolate admits on a lease before asking the tenant's object again (edge/limits/lease-policy.ts). */
   LEASE_TTL_MS?: string
+  /**
+   * Tests only: the rate window's length in milliseconds (default 60000); limits are per minute
+   * (edge/limits/rate-window.ts).
+   */
+  RATE_WINDOW_MS?: string
   /** How long usage is gathered in an isolate before one call sends it (edge/limits/usage-batch.ts). */
   USAGE_FLUSH_MS?: string
   /** Benchmarks and tests only: "true" honours `x-embed-cache: bypass` (edge/cache/cache-bypass.ts). */

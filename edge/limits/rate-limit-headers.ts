@@ -5,12 +5,17 @@
  */
 import type { RateLimitStatus } from './rate-window.ts'
 
-/** A duration as Go prints it, which is what OpenAI sends: 20ms, 1.5s, 1m0s. */
+/**
+ * A duration as Go prints it, which is what OpenAI sends: 20ms, 1.5s, 1m0s; and 1h0m0s, for the
+ * windows of an hour that tests use (rate-window.ts).
+ */
 export function formatDuration(ms: number): string {
   const whole = Math.max(0, Math.ceil(ms))
   if (whole < 1000) return `${whole}ms`
-  const minutes = Math.floor(whole / 60_000)
+  const hours = Math.floor(whole / 3_600_000)
+  const minutes = Math.floor((whole % 3_600_000) / 60_000)
   const seconds = Number(((whole % 60_000) / 1000).toFixed(3))
+  if (hours > 0) return `${hours}h${minutes}m${seconds}s`
   return minutes > 0 ? `${minutes}m${seconds}s` : `${seconds}s`
 }
 

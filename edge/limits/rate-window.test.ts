@@ -1,16 +1,33 @@
 import { describe, expect, it } from 'vitest'
 import { formatDuration, rateLimitHeaders, retryAfterSeconds } from './rate-limit-headers.ts'
-import { WINDOW_MS, exhausted, hasTokensFor, statusOf, windowAt } from './rate-window.ts'
+import {
+  DEFAULT_WINDOW_MS,
+  exhausted,
+  hasTokensFor,
+  rateWindowMs,
+  statusOf,
+  windowAt,
+} from './rate-window.ts'
 
 const limits = { requests_per_minute: 3, tokens_per_minute: 100 }
+const MINUTE = 60_000
 
 describe('the rate window', () => {
-  it('keeps a window for a minute from its first request, then opens a fresh one', () => {
-    const first = windowAt(null, 1_000)
+  it('is a minute unless a test sets another length; a bad value is a minute too', () => {
+    expect(DEFAULT_WINDOW_MS).toBe(MINUTE)
+    expect(rateWindowMs(undefined)).toBe(MINUTE)
+    expect(rateWindowMs('3600000')).toBe(3_600_000)
+    for (const bad of ['', '0', '-5', '1s', 'NaN']) expect(rateWindowMs(bad)).toBe(MINUTE)
+  })
+
+  it('keeps a window for its length from its first request, then opens a fresh one', () => {
+    const first = windowAt(null, 1_000, MINUTE)
     first.requests = 3
-    expect(windowAt(first, 1_000 + WINDOW_MS - 1)).toBe(first)
-    expect(windowAt(first, 1_000 + WINDOW_MS)).toEqual({
-      startedAt: 1_000 + WINDOW_MS,
+    expect(windowAt(first, 1_000 + MINUTE - 1, MINUTE)).toBe(first)
+    expect(windowAt(first, 1_000 + 999, 1_000)).toBe(first)
+    expect(windowAt(first, 1_000 + 1_000, 1_000)).not.toBe(first)
+    expect(windowAt(first, 1_000 + MINUTE, MINUTE)).toEqual({
+      startedAt: 1_000 + MINUTE,
       requests: 0,
       leased: 0,
       tokens: 0,
@@ -35,12 +52,15 @@ describe('the rate window', () => {
   })
 
   it('reports what is left and when the window closes, never below zero', () => {
-    const status = statusOf({ startedAt: 10_000, requests: 1, tokens: 250 }, limits, 25_000)
-    expect(status).toEqual({
+    const window = { startedAt: 10_000, requests: 1, tokens: 250 }
+    expect(statusOf(window, limits, 25_000, MINUTE)).toEqual({
       requests: { limit: 3, remaining: 2 },
       tokens: { limit: 100, remaining: 0 },
       resetMs: 45_000,
     })
+    // The window in force, whatever its length.
+    expect(statusOf(window, limits, 25_000, 3_600_000).resetMs).toBe(3_585_000)
+    expect(statusOf(window, limits, 25_000, 1_000).resetMs).toBe(0)
   })
 })
 
@@ -51,6 +71,9 @@ describe('x-ratelimit headers', () => {
     expect(formatDuration(1_000)).toBe('1s')
     expect(formatDuration(8_640)).toBe('8.64s')
     expect(formatDuration(60_000)).toBe('1m0s')
+    expect(formatDuration(3_599_999)).toBe('59m59.999s')
+    expect(formatDuration(3_600_000)).toBe('1h0m0s')
+    expect(formatDuration(3_661_500)).toBe('1h1m1.5s')
     expect(formatDuration(-5)).toBe('0ms')
   })
 

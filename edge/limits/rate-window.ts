@@ -1,15 +1,28 @@
 /**
- * The per-tenant rate window: a fixed minute that opens with the first
- * request after the previous one closed. Within it at most
- * `requests_per_minute` requests are admitted, and the tokens charged never
- * pass `tokens_per_minute`: a request reserves an upper bound of its tokens
- * before it does any work, and is settled to its real count after
- * (token-reservation.ts). Pure functions of the state and a clock, so the
- * Durable Object that owns the state stays thin.
+ * The per-tenant rate window: a fixed minute (another length only in tests:
+ * `rateWindowMs`) that opens with the first request after the previous one
+ * closed. Within it at most `requests_per_minute` requests are admitted, and
+ * the tokens charged never pass `tokens_per_minute`: a request reserves an
+ * upper bound of its tokens before it does any work, and is settled to its real
+ * count after (token-reservation.ts). Pure functions of the state, a clock and
+ * the window's length, so the Durable Object that owns the state stays thin.
  */
+import { positiveVar } from '../env-vars.ts'
 import type { Limits } from '../tenants/tenant.ts'
 
-export const WINDOW_MS = 60_000
+/** Limits are per minute, as OpenAI's are (RPM, TPM). */
+export const DEFAULT_WINDOW_MS = 60_000
+
+/**
+ * `RATE_WINDOW_MS` from the worker's variables, else a minute. A knob for tests, not for
+ * operators: the limits, the 429 message and the docs all say "per minute", so a deployment
+ * leaves it unset. Tests use a window too long to close while they fill it, or one short
+ * enough to watch close. The x-ratelimit-reset-* headers and Retry-After count down whichever
+ * window is in force.
+ */
+export function rateWindowMs(configured: string | undefined): number {
+  return positiveVar(configured, DEFAULT_WINDOW_MS)
+}
 
 export interface RateWindow {
   startedAt: number
@@ -40,9 +53,14 @@ export function committedTokens(window: RateWindow): number {
   return window.tokens + (window.tokensLeased ?? 0)
 }
 
+/** When `window` closes, for windows `windowMs` long. */
+export function windowEnd(window: RateWindow, windowMs: number): number {
+  return window.startedAt + windowMs
+}
+
 /** The window in force at `now`: the current one, or a fresh one if it closed. */
-export function windowAt(window: RateWindow | null, now: number): RateWindow {
-  return window !== null && now < window.startedAt + WINDOW_MS
+export function windowAt(window: RateWindow | null, now: number, windowMs: number): RateWindow {
+  return window !== null && now < windowEnd(window, windowMs)
     ? window
     : { startedAt: now, requests: 0, leased: 0, tokens: 0, tokensLeased: 0 }
 }
@@ -79,12 +97,17 @@ export interface RateLimitStatus {
   resetMs: number
 }
 
-export function statusOf(window: RateWindow, limits: Limits, now: number): RateLimitStatus {
+export function statusOf(
+  window: RateWindow,
+  limits: Limits,
+  now: number,
+  windowMs: number,
+): RateLimitStatus {
   const budget = (limit: number | null, used: number) =>
     limit === null ? null : { limit, remaining: Math.max(0, limit - used) }
   return {
     requests: budget(limits.requests_per_minute, committedRequests(window)),
     tokens: budget(limits.tokens_per_minute, committedTokens(window)),
-    resetMs: Math.max(0, window.startedAt + WINDOW_MS - now),
+    resetMs: Math.max(0, windowEnd(window, windowMs) - now),
   }
 }

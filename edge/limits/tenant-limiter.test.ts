@@ -40,7 +40,7 @@ describe("the tenant object's alarm", () => {
     const limiter = limiterFor(env, 'limiter-early-alarm')
     await limiter.admit(key, { requests_per_minute: 5, tokens_per_minute: null })
     await limiter.admit(key, { requests_per_minute: 5, tokens_per_minute: null })
-    // Run long before the minute is up, as a retried or late alarm of an earlier window would.
+    // Run long before the window is up, as a retried or late alarm of an earlier window would.
     expect(await runDurableObjectAlarm(limiter)).toBe(true)
     expect((await limiter.usageReport()).window).toMatchObject({ requests: 2 })
     // ...and the window still ends: its alarm is set again, and clears it once it has ended.

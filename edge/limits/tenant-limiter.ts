@@ -19,11 +19,12 @@ import { DurableObject } from 'cloudflare:workers'
 import type { Env } from '../env.ts'
 import type { Limits } from '../tenants/tenant.ts'
 import {
-  WINDOW_MS,
   exhausted,
   hasTokensFor,
+  rateWindowMs,
   statusOf,
   windowAt,
+  windowEnd,
   type RateLimitStatus,
   type RateWindow,
 } from './rate-window.ts'
@@ -93,9 +94,12 @@ export class TenantLimiter extends DurableObject<Env> {
   private revoked!: RevokedKeys
   private usage: UsageBook = { since: null, totals: emptyCounters(), keys: {} }
   private flushTimer: ReturnType<typeof setTimeout> | null = null
+  /** Read once: every window of the object's life is as long. */
+  private readonly windowMs: number
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env)
+    this.windowMs = rateWindowMs(env.RATE_WINDOW_MS)
     void ctx.blockConcurrencyWhile(async () => {
       const stored = await ctx.storage.get<unknown>(['window', 'usage'])
       this.window = (stored.get('window') as RateWindow | undefined) ?? null
@@ -122,21 +126,22 @@ export class TenantLimiter extends DurableObject<Env> {
     const window = this.windowAt(now)
     if (lease?.giveBack) this.takeBack(window, lease.giveBack)
     const refused = exhausted(window, limits)
-    if (refused) return { admitted: false, reason: refused, status: statusOf(window, limits, now) }
+    if (refused)
+      return { admitted: false, reason: refused, status: this.statusOf(window, limits, now) }
     window.requests += 1
     this.countRequests(key.id, now, 1)
     const size = lease ? leaseSize(window, limits) : null
     if (size?.requests) window.leased = (window.leased ?? 0) + size.requests
     if (size?.tokens) window.tokensLeased = (window.tokensLeased ?? 0) + size.tokens
     this.save()
-    const status = statusOf(window, limits, now)
+    const status = this.statusOf(window, limits, now)
     if (!lease || !size) return { admitted: true, status }
     return {
       admitted: true,
       status,
       lease: {
         ...size,
-        expiresAt: Math.min(now + leaseTtlMs(this.env.LEASE_TTL_MS), window.startedAt + WINDOW_MS),
+        expiresAt: Math.min(now + leaseTtlMs(this.env.LEASE_TTL_MS), this.endOf(window)),
         windowStartedAt: window.startedAt,
         // `?? 0`: an isolate still running the version before revocations were numbered.
         revoked: this.revoked.since(lease.revokedSince ?? 0),
@@ -160,13 +165,13 @@ export class TenantLimiter extends DurableObject<Env> {
     const window = this.windowAt(now)
     if (sentAlong.giveBack) this.takeBack(window, sentAlong.giveBack)
     if (!hasTokensFor(window, limits, tokens))
-      return { reserved: false, status: statusOf(window, limits, now) }
+      return { reserved: false, status: this.statusOf(window, limits, now) }
     window.tokens += tokens
     this.save()
     return {
       reserved: true,
       windowStartedAt: window.startedAt,
-      status: statusOf(window, limits, now),
+      status: this.statusOf(window, limits, now),
     }
   }
 
@@ -232,7 +237,7 @@ export class TenantLimiter extends DurableObject<Env> {
   }
 
   async usageReport(): Promise<UsageReport> {
-    const open = this.window !== null && Date.now() < this.window.startedAt + WINDOW_MS
+    const open = this.window !== null && Date.now() < this.endOf(this.window)
     return {
       ...this.usage,
       window: open
@@ -255,8 +260,8 @@ export class TenantLimiter extends DurableObject<Env> {
    */
   override async alarm(): Promise<void> {
     const window = this.window
-    if (window !== null && Date.now() < window.startedAt + WINDOW_MS) {
-      await this.ctx.storage.setAlarm(window.startedAt + WINDOW_MS)
+    if (window !== null && Date.now() < this.endOf(window)) {
+      await this.ctx.storage.setAlarm(this.endOf(window))
       return
     }
     this.window = null
@@ -264,13 +269,21 @@ export class TenantLimiter extends DurableObject<Env> {
   }
 
   private windowAt(now: number): RateWindow {
-    const window = windowAt(this.window, now)
+    const window = windowAt(this.window, now, this.windowMs)
     if (window !== this.window) {
       this.window = window
       // Not awaited: the output gate holds this call's reply until the alarm is stored.
-      void this.ctx.storage.setAlarm(window.startedAt + WINDOW_MS)
+      void this.ctx.storage.setAlarm(this.endOf(window))
     }
     return window
+  }
+
+  private endOf(window: RateWindow): number {
+    return windowEnd(window, this.windowMs)
+  }
+
+  private statusOf(window: RateWindow, limits: Limits, now: number): RateLimitStatus {
+    return statusOf(window, limits, now, this.windowMs)
   }
 
   private countersOf(keyId: string): UsageCounters {

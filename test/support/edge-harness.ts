@@ -20,14 +20,27 @@ export async function callEdge(
   init: RequestInit = {},
   overrides: Partial<Env> = {},
 ): Promise<Response> {
+  const { response, settled } = await startEdgeCall(path, init, overrides)
+  await settled
+  return response
+}
+
+/**
+ * The response alone, for a test that acts while the request's `waitUntil` work still runs
+ * (a lease it got still lives until its time is up); `settled` resolves when that work is done.
+ */
+export async function startEdgeCall(
+  path: string,
+  init: RequestInit = {},
+  overrides: Partial<Env> = {},
+): Promise<{ response: Response; settled: Promise<void> }> {
   const ctx = createExecutionContext()
   const response = await app.fetch(
     new Request(`http://edge.test${path}`, init),
     { ...env, ...overrides },
     ctx,
   )
-  await waitOnExecutionContext(ctx)
-  return response
+  return { response, settled: waitOnExecutionContext(ctx) }
 }
 
 export function postEmbeddings(
