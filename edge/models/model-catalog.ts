@@ -28,8 +28,11 @@ export async function modelCatalog(
 ): Promise<ModelInfo[]> {
   const pool = nodePool(env)
   pool.maintain(waitUntil)
-  if (pool.infoIsStale()) {
-    const refresh = pool.refreshInfo()
+  // A lookup that finds another's refresh under way joins it: the refresh marks the catalog
+  // fresh as it starts, so without this every lookup made during the isolate's first /info
+  // found no models and was refused.
+  const refresh = pool.infoIsStale() ? pool.refreshInfo() : pool.infoRefreshUnderWay()
+  if (refresh) {
     // With a catalog to serve meanwhile, nobody waits for the nodes.
     if (pool.models().length > 0) waitUntil(refresh)
     else await refresh

@@ -97,6 +97,11 @@ export class NodePool {
     return this.infoRefresh
   }
 
+  /** The refresh of /info under way, if any: a lookup with no catalog yet must wait for it. */
+  infoRefreshUnderWay(): Promise<void> | null {
+    return this.infoRefresh
+  }
+
   /** The next catalog lookup reads /info again. */
   markInfoStale(): void {
     this.infoRefreshedAt = 0
