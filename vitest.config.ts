@@ -11,6 +11,7 @@
  *            by the official `openai` client.
  */
 import { cloudflareTest } from '@cloudflare/vitest-pool-workers'
+import { availableParallelism } from 'node:os'
 import { defineConfig } from 'vitest/config'
 
 /** Edge tests that need no node, no KV and no Durable Object: pure functions and classes. */
@@ -30,6 +31,10 @@ const SHORT_WINDOW_TESTS = ['edge/limits/window-rollover.test.ts']
 
 export default defineConfig({
   test: {
+    // Vitest's default is one worker fewer than the cores: on a 2-core machine, one file at a
+    // time, and the suite then used about one core. Most files wait on nodes, workerd and
+    // sockets more than they compute, and every test waits on conditions, not clocks.
+    maxWorkers: Math.max(2, availableParallelism()),
     projects: [
       {
         test: {
