@@ -3,9 +3,8 @@
  * for that first read rather than find no models and be refused. This file's isolate has seen
  * no catalog (module state is per test file), and the control KV given to it holds no snapshot.
  */
-import { env } from 'cloudflare:test'
 import { describe, expect, it } from 'vitest'
-import { callEdge, seedTenant } from '../../test/support/edge-harness.ts'
+import { callEdge, env, seedTenant } from '../../test/support/edge-harness.ts'
 import type { Env } from '../env.ts'
 
 /** A control KV with the tenant's key and nothing else: no catalog snapshot to fall back on. */

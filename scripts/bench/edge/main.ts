@@ -77,6 +77,7 @@ const log = (line: string) =>
   console.log(`[bench ${((performance.now() - started) / 1000).toFixed(0).padStart(4)} s] ${line}`)
 
 const stamp = provenance()
+const GOALS = { hit_p50_vs_bare: 1.5, zipf_hit_ratio_vs_ideal: 0.95 }
 log(`measured ${describeProvenance(stamp)}`)
 const secret = randomBytes(24).toString('hex')
 const apiKey = `sk-bench-${randomBytes(12).toString('hex')}`
@@ -362,6 +363,16 @@ try {
       miss_p50_cache_on_ms: pick('miss-on', 1).p50,
       miss_p50_cache_off_ms: pick('miss-off', 1).p50,
       errors: rows.reduce((sum, r) => sum + r.errors, 0),
+      goals: GOALS,
+      goals_met: {
+        hit_p50_vs_bare: pick('hit-1', 1).p50 / pick('bare', 1).p50 <= GOALS.hit_p50_vs_bare,
+        // Below it, the isolate tier keeps less than an LRU of its size would: broken recency,
+        // entries sized wrong, or a copy per request.
+        zipf_hit_ratio_vs_ideal:
+          zipf.off.hit_ratio_vs_ideal === null
+            ? null
+            : zipf.off.hit_ratio_vs_ideal >= GOALS.zipf_hit_ratio_vs_ideal,
+      },
       provenance: stamp,
     }),
   )
