@@ -120,7 +120,8 @@ describe('graceful shutdown', () => {
     // Begun before the shutdown, finished during it: the node reads their heads long before.
     const readyDuringDrain = await begunRequest(node.url, '/ready')
     const embedDuringDrain = await begunEmbed(node.url, ['sent on an open connection'])
-    const texts = inputs(400)
+    // Long enough that the two begun requests are answered while it still runs, on a busy machine.
+    const texts = inputs(1600)
     const inFlight = fetch(
       `${node.url}${EMBED_PATH}`,
       await signedInit(textsBody('qwen3-tiny', texts)),

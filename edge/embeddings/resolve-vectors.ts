@@ -37,8 +37,14 @@ export interface ResolvedVectors {
   /** False when a vector came from a drifted node: the whole answer must not be remembered. */
   cacheable: boolean
   /** Where the distinct keys were found: this isolate's memory, the Cache API or KV, a node. */
-  tiers: Set<'isolate' | 'lower' | 'node'>
+  tiers: Set<CacheTier>
 }
+
+/** Where a vector was found: this isolate's memory, the Cache API or KV, a node. */
+export type CacheTier = 'isolate' | 'lower' | 'node'
+
+/** The order x-cache-tier names them in, nearest first, whatever order they were found in. */
+export const TIER_ORDER: readonly CacheTier[] = ['isolate', 'lower', 'node']
 
 export interface Timing {
   start: (name: 'cache' | 'node') => void
@@ -55,7 +61,7 @@ export async function resolveVectors(
   let hits = 0
   let misses = 0
   let cacheable = true
-  const tiers = new Set<'isolate' | 'lower' | 'node'>()
+  const tiers = new Set<CacheTier>()
   const count = ({ source, cacheable: canCache }: Resolution) => {
     if (canCache === false) cacheable = false
     tiers.add(source === 'cache' ? 'lower' : 'node')

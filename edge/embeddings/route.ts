@@ -26,7 +26,7 @@ import {
 } from './embedding-json.ts'
 import { finalInputs } from './final-inputs.ts'
 import { recallAnswer, rememberAnswer } from './response-memo.ts'
-import { resolveVectors } from './resolve-vectors.ts'
+import { TIER_ORDER, resolveVectors } from './resolve-vectors.ts'
 import { nodeCallsFor, requestTokenBounds } from './node-calls.ts'
 
 export const embeddingsRoute = new Hono<AppEnv>()
@@ -139,7 +139,7 @@ embeddingsRoute.post('/', async (c) => {
   for (const key of keys) tokens += entries.get(key)!.tokens
   c.set('usage', { tokens, cacheHits: hits, cacheMisses: misses })
   c.header('x-cache', misses === 0 ? 'hit' : hits === 0 ? 'miss' : 'partial')
-  c.header('x-cache-tier', [...tiers].join(', '))
+  c.header('x-cache-tier', TIER_ORDER.filter((tier) => tiers.has(tier)).join(', '))
   const jsonOf = (index: number) => {
     const key = keys[index]
     return embeddingJson(key, entries.get(key)!.vector, dimensions, request.encoding_format)

@@ -18,6 +18,9 @@ describe('the rate window', () => {
     expect(rateWindowMs(undefined)).toBe(MINUTE)
     expect(rateWindowMs('3600000')).toBe(3_600_000)
     for (const bad of ['', '0', '-5', '1s', 'NaN']) expect(rateWindowMs(bad)).toBe(MINUTE)
+    // Seconds given where milliseconds are meant would lift every limit: a minute instead.
+    expect(rateWindowMs('60')).toBe(MINUTE)
+    expect(rateWindowMs('1000')).toBe(1_000)
   })
 
   it('keeps a window for its length from its first request, then opens a fresh one', () => {

@@ -13,6 +13,9 @@ import type { Limits } from '../tenants/tenant.ts'
 /** Limits are per minute, as OpenAI's are (RPM, TPM). */
 export const DEFAULT_WINDOW_MS = 60_000
 
+/** The shortest window taken from RATE_WINDOW_MS; anything shorter falls back to a minute. */
+export const MIN_WINDOW_MS = 1000
+
 /**
  * `RATE_WINDOW_MS` from the worker's variables, else a minute. A knob for tests, not for
  * operators: the limits, the 429 message and the docs all say "per minute", so a deployment
@@ -21,7 +24,9 @@ export const DEFAULT_WINDOW_MS = 60_000
  * window is in force.
  */
 export function rateWindowMs(configured: string | undefined): number {
-  return positiveVar(configured, DEFAULT_WINDOW_MS)
+  const windowMs = positiveVar(configured, DEFAULT_WINDOW_MS)
+  // A value meant as seconds (60) would make windows of milliseconds and lift every limit.
+  return windowMs >= MIN_WINDOW_MS ? windowMs : DEFAULT_WINDOW_MS
 }
 
 export interface RateWindow {

@@ -33,9 +33,11 @@ export async function modelCatalog(
   // found no models and was refused.
   const refresh = pool.infoIsStale() ? pool.refreshInfo() : pool.infoRefreshUnderWay()
   if (refresh) {
+    // Kept alive past this request: others may be waiting on it, and a refresh cut short with a
+    // cancelled request would leave them, and every later lookup, waiting on a dead promise.
+    waitUntil(refresh)
     // With a catalog to serve meanwhile, nobody waits for the nodes.
-    if (pool.models().length > 0) waitUntil(refresh)
-    else await refresh
+    if (pool.models().length === 0) await refresh
   }
   const models = pool.models()
   if (models.length > 0) {

@@ -132,7 +132,7 @@ export async function measureInTurns(options: RowOptions[], rounds: number): Pro
       samples[i].push(
         await run({
           ...row,
-          maxSeconds: Math.max(1, Math.round(row.maxSeconds / rounds)),
+          maxSeconds: row.maxSeconds / rounds,
           maxRequests: Math.ceil(row.maxRequests / rounds),
         }),
       )

@@ -37,4 +37,10 @@ describe('the ideal LRU of the isolate tier', () => {
     expect(idealLruHitRatio(keys, workingSetBytes(keys, VECTOR_BYTES), VECTOR_BYTES)).toBe(4 / 7)
     expect(idealLruHitRatio(keys, 2 * ENTRY, VECTOR_BYTES)).toBe(0)
   })
+
+  it('counts, for the working set that eviction matters to, only inputs asked for again', () => {
+    const keys = ['a', 'b', 'a', 'c', 'd'].map(key)
+    expect(workingSetBytes(keys, VECTOR_BYTES)).toBe(4 * ENTRY)
+    expect(workingSetBytes(keys, VECTOR_BYTES, 2)).toBe(ENTRY)
+  })
 })

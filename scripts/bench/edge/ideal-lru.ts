@@ -20,10 +20,21 @@ export function isolateEntryBytes(key: string, vectorBytes: number): number {
   return vectorBytes + key.length + ISOLATE_ENTRY_OVERHEAD_BYTES
 }
 
-/** Bytes the distinct keys of `keys` would take in the isolate tier, all at once. */
-export function workingSetBytes(keys: readonly string[], vectorBytes: number): number {
+/**
+ * Bytes the distinct keys of `keys` would take in the isolate tier, all at once; with
+ * `minCount` 2, only the keys asked for more than once: a key asked for once is a miss in any
+ * cache, so those are the entries eviction can cost a hit.
+ */
+export function workingSetBytes(
+  keys: readonly string[],
+  vectorBytes: number,
+  minCount = 1,
+): number {
+  const counts = new Map<string, number>()
+  for (const key of keys) counts.set(key, (counts.get(key) ?? 0) + 1)
   let bytes = 0
-  for (const key of new Set(keys)) bytes += isolateEntryBytes(key, vectorBytes)
+  for (const [key, count] of counts)
+    if (count >= minCount) bytes += isolateEntryBytes(key, vectorBytes)
   return bytes
 }
 

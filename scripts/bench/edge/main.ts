@@ -59,7 +59,7 @@ const numberFrom = (name: string, fallback: number) => {
   return process.env[name] && Number.isFinite(value) && value > 0 ? value : fallback
 }
 const SECONDS = numberFrom('BENCH_SECONDS', 5)
-const ROUNDS = numberFrom('BENCH_ROUNDS', 5)
+const ROUNDS = Math.round(numberFrom('BENCH_ROUNDS', 5))
 const REQUESTS = numberFrom('BENCH_REQUESTS', 50_000)
 const ZIPF_REQUESTS = numberFrom('ZIPF_REQUESTS', 20_000)
 const ZIPF_SECONDS = numberFrom('ZIPF_SECONDS', 20)
@@ -349,6 +349,7 @@ try {
       zipf_isolate_capacity_bytes: zipf.off.isolate_capacity_bytes,
       zipf_working_set_bytes: zipf.off.working_set_bytes,
       zipf_working_set_vs_capacity: zipf.off.working_set_vs_capacity,
+      zipf_repeated_working_set_vs_capacity: zipf.off.repeated_working_set_vs_capacity,
       zipf_isolate_hit_ratio: zipf.off.isolate_hit_ratio,
       zipf_ideal_lru_hit_ratio: zipf.off.ideal_lru_hit_ratio,
       zipf_hit_ratio_vs_ideal: zipf.off.hit_ratio_vs_ideal,

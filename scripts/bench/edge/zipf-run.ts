@@ -51,6 +51,9 @@ export interface ZipfFigures {
   /** Every distinct input the cache-on run sent, sized so. */
   working_set_bytes: number
   working_set_vs_capacity: number
+  /** The same over the inputs asked for more than once: the entries eviction can cost a hit. */
+  repeated_working_set_bytes: number
+  repeated_working_set_vs_capacity: number
   /** Share of answers from the isolate's memory (TIER_HEADER); null if the edge does not say. */
   isolate_hit_ratio: number | null
   /** An LRU of the tier's capacity over the sequence as sent, one request at a time. */
@@ -158,6 +161,7 @@ export async function runZipf(options: {
     const vectorBytes = 4 * served.dimensions
     const capacity = Math.min(Math.floor(settings.isolateBytes), ISOLATE_MAX_BYTES)
     const workingSet = workingSetBytes(keys, vectorBytes)
+    const repeatedWorkingSet = workingSetBytes(keys, vectorBytes, 2)
     const idealLru = idealLruHitRatio(keys, capacity, vectorBytes)
     const unbounded = unboundedHitRatio(on.ranks)
     const answered = Math.max(1, on.result.requests)
@@ -175,6 +179,8 @@ export async function runZipf(options: {
       entry_bytes: isolateEntryBytes(keys[0] ?? '', vectorBytes),
       working_set_bytes: workingSet,
       working_set_vs_capacity: workingSet / capacity,
+      repeated_working_set_bytes: repeatedWorkingSet,
+      repeated_working_set_vs_capacity: repeatedWorkingSet / capacity,
       isolate_hit_ratio: isolateHitRatio,
       ideal_lru_hit_ratio: idealLru,
       hit_ratio_vs_ideal: isolateHitRatio === null ? null : isolateHitRatio / idealLru,
@@ -201,7 +207,8 @@ export function describeZipf(f: ZipfFigures): string[] {
     `zipf, ${nodeCache}: working set ${(f.working_set_bytes / 1024).toFixed(0)} KiB ` +
       `(${Math.round(f.working_set_bytes / f.entry_bytes)} distinct inputs of ${f.entry_bytes} bytes ` +
       `as the isolate tier sizes them) = ${f.working_set_vs_capacity.toFixed(1)}× its ` +
-      `${(f.isolate_capacity_bytes / 1024).toFixed(0)} KiB` +
+      `${(f.isolate_capacity_bytes / 1024).toFixed(0)} KiB; the inputs asked for more than once ` +
+      `${f.repeated_working_set_vs_capacity.toFixed(1)}×` +
       (f.working_set_vs_capacity < 5
         ? ' — under 5×, eviction barely matters: raise ZIPF_SECONDS or lower ZIPF_ISOLATE_BYTES'
         : ''),

@@ -52,6 +52,10 @@ export function nodeEnv(settings: BenchSessionSettings): Record<string, string> 
     INTRA_OP_THREADS: String(settings.intraOpThreads),
     INTER_OP_THREADS: String(settings.interOpThreads),
     INTRA_OP_SPINNING: settings.intraOpSpinning ? '1' : '0',
+    // The drift monitor re-embeds its probe texts every few minutes; the node stays up through
+    // every round, so a probe batch would land in another contender's turn. It still checks at
+    // warm-up.
+    MONITOR_PROBE_INTERVAL_S: '0',
   }
 }
 

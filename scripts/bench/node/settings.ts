@@ -70,7 +70,7 @@ export interface BenchSettings {
 }
 
 export function readSettings(): BenchSettings {
-  return {
+  const settings: BenchSettings = {
     clients: list('BENCH_CLIENTS', [1, 8, 64]),
     rounds: Math.max(1, Math.round(positive('BENCH_ROUNDS', 3))),
     largeRounds: Math.max(1, Math.round(positive('BENCH_LARGE_ROUNDS', 2))),
@@ -89,6 +89,14 @@ export function readSettings(): BenchSettings {
     interOpThreads: positive('BENCH_INTER_OP_THREADS', 0),
     intraOpSpinning: process.env.BENCH_INTRA_OP_SPINNING === '1',
   }
+  // workload.ts gives each round's client count its own million texts, for up to 16 counts
+  // and 50 rounds; past that a cell would send texts another already sent, and the node's
+  // vector cache would answer them.
+  if (settings.clients.length > 16) throw new Error('BENCH_CLIENTS: at most 16 client counts')
+  if (Math.max(settings.rounds, settings.largeRounds) > 50)
+    throw new Error('BENCH_ROUNDS and BENCH_LARGE_ROUNDS: at most 50')
+  if (settings.requests > 1_000_000) throw new Error('BENCH_REQUESTS: at most 1,000,000')
+  return settings
 }
 
 /** Cores the machine reports, printed next to the figures (they mean little without it). */
