@@ -179,8 +179,9 @@ const num = (value: number | null | undefined, digits = 0, width = 9) =>
     value === null || value === undefined || !Number.isFinite(value) ? '-' : value.toFixed(digits),
     width,
   )
+/** Always at least two spaces before it: a spread wider than its column must not run into the last. */
 const spread = (value: Spread | null, digits = 0, width = 9) =>
-  pad(describeSpread(value, digits).replace('n/a', '-'), width)
+  pad(`  ${describeSpread(value, digits).replace('n/a', '-')}`, width)
 
 export function printTable(report: ModelReport, ratios: Ratios): void {
   const withFlops = report.matmul !== null
