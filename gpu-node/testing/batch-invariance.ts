@@ -2,6 +2,12 @@
  * Embeds one text twice through a node's real queue: alone in its batch, then
  * in one batch with a shorter and a longer neighbour (a gated session holds
  * the queue still while they line up, so they are sure to share the batch).
+ *
+ * The queue puts them in one batch only if that costs less than splitting them
+ * (queue.ts), and what a run costs is learned from timings (batch-cost.ts). Give
+ * neighbours within 16 tokens of each other: one batch is then the cheapest
+ * whatever overhead was learned, since it is never under 32 tokens. Neighbours far
+ * apart in length were split on a busy machine.
  */
 import { expect, vi } from 'vitest'
 import { decodeFrame } from '../../shared/vector-codec.ts'
