@@ -20,6 +20,11 @@ export interface Env {
   MAX_REQUEST_TOKENS?: string
   /** Several inference nodes, comma-separated; unset: NODE_URL alone (edge/origin/pool-config.ts). */
   NODE_URLS?: string
+  /**
+   * GPU regions as JSON, `[{"region", "lat", "lon", "urls": [...]}]`: misses go to the nearest
+   * region with a node that can take them (edge/origin/pool-config.ts); wins over NODE_URLS.
+   */
+  NODE_POOLS?: string | unknown[]
   /** "1": plain http to a non-loopback node is allowed (a private network); else https is required. */
   ALLOW_INSECURE_NODE_URLS?: string
   /** Consecutive failures that open a node's circuit breaker (default 3). */

@@ -14,6 +14,7 @@ import { readLowerTiers, storeComputed, type CacheContext } from '../cache/tiere
 import { forgetModelCatalog } from '../models/model-catalog.ts'
 import { embedOnPool, renumberInputs, type PoolItem } from '../origin/embed-on-pool.ts'
 import type { NodeCalls } from './node-calls.ts'
+import type { Place } from '../origin/place.ts'
 import { nodePool } from '../origin/node-pool.ts'
 
 export interface VectorRequest {
@@ -27,6 +28,8 @@ export interface VectorRequest {
   bypass: boolean
   /** What node calls carry besides the inputs: tags, token bounds. */
   calls: NodeCalls
+  /** Where the caller's colo is, so misses go to the nearest GPU region; null if unknown. */
+  from: Place | null
 }
 
 export interface ResolvedVectors {
@@ -166,7 +169,7 @@ async function compute(
   const { model, scope } = request
   const vectors = await embedOnPool(
     nodePool(cache.env),
-    { model: model.id, items, truncate: request.truncate, ...request.calls },
+    { model: model.id, items, truncate: request.truncate, ...request.calls, from: request.from },
     cache.waitUntil,
   )
   const computed = new Map<string, Resolution>()

@@ -16,6 +16,7 @@ import { KvBudget } from '../cache/kv-budget.ts'
 import type { AppEnv } from '../env.ts'
 import { positiveVar } from '../env-vars.ts'
 import { findModel, modelCatalog } from '../models/model-catalog.ts'
+import { callerPlace } from '../origin/place.ts'
 import type { PoolItem } from '../origin/embed-on-pool.ts'
 import { dimensionsFor } from '../tenants/dimensions-policy.ts'
 import { cacheScopeOf, type Tenant } from '../tenants/tenant.ts'
@@ -131,6 +132,7 @@ embeddingsRoute.post('/', async (c) => {
       ttlSeconds: tenant.cache_ttl_seconds,
       bypass,
       calls: await nodeCallsFor(tenant, model, request.truncate, bounds, maxRequestTokens),
+      from: callerPlace(c.req.raw),
     },
     { start: (name) => startTime(c, name), end: (name) => endTime(c, name) },
   )

@@ -21,6 +21,7 @@ import {
 } from './node-client.ts'
 import type { NodePool, PoolNode } from './node-pool.ts'
 import type { TokenLedger } from './token-ledger.ts'
+import type { Place } from './place.ts'
 
 /** Tries per input: its first node and up to two others. */
 const MAX_ATTEMPTS = 3
@@ -75,6 +76,8 @@ export interface PoolRequest {
   tokensAtMost: (item: PoolItem) => number
   /** The request's MAX_REQUEST_TOKENS, shared out among its calls as they go. */
   tokens: TokenLedger
+  /** The caller's colo: regions are tried nearest first (nearest-regions.ts); null if unknown. */
+  from: Place | null
 }
 
 /** A node's MAX_BATCH_TOKENS when its /info has not said (the node's own default). */
@@ -134,7 +137,9 @@ export async function embedOnPool(
     const unplaced: PoolItem[] = []
     for (const item of pending) {
       const seen = tried.get(item.key) ?? new Set()
-      const node = pool.candidates(model, item.key).find((n) => !seen.has(n))
+      const node = pool
+        .candidates(model, item.key, Date.now(), request.from)
+        .find((n) => !seen.has(n))
       if (!node) unplaced.push(item)
       else if (groups.has(node)) groups.get(node)!.push(item)
       else groups.set(node, [item])

@@ -14,7 +14,9 @@ import type { ModelInfo } from '../../shared/node-protocol.ts'
 import type { Env } from '../env.ts'
 import { CircuitBreaker } from './circuit-breaker.ts'
 import { fetchNodeInfo, isNodeReady } from './node-client.ts'
-import { poolConfig, poolConfigKey, type PoolConfig } from './pool-config.ts'
+import { nearestRegions } from './nearest-regions.ts'
+import type { Place } from './place.ts'
+import { poolConfig, poolConfigKey, type PoolConfig, type PoolRegion } from './pool-config.ts'
 import { hash32, rendezvousOrder } from './rendezvous.ts'
 
 /** /info is re-read this often; between reads the pool routes on what it last saw. */
@@ -30,6 +32,8 @@ const MIN_BATCH_TOKENS = 1024
 
 export interface PoolNode {
   url: string
+  /** The GPU region it is in (pool-config.ts): misses try the caller's nearest region first. */
+  region: PoolRegion
   /** Its identity for rendezvous hashing. */
   seed: number
   breaker: CircuitBreaker
@@ -53,16 +57,19 @@ export class NodePool {
   private infoRefresh: Promise<void> | null = null
 
   constructor(readonly config: PoolConfig) {
-    this.nodes = config.urls.map((url) => ({
-      url,
-      seed: hash32(url),
-      breaker: new CircuitBreaker(config.breakerFailures, config.breakerCooldownMs),
-      models: null,
-      maxBatchTokens: null,
-      infoReadAt: 0,
-      restUntil: 0,
-      probe: null,
-    }))
+    this.nodes = config.regions.flatMap((region) =>
+      region.urls.map((url) => ({
+        url,
+        region,
+        seed: hash32(url),
+        breaker: new CircuitBreaker(config.breakerFailures, config.breakerCooldownMs),
+        models: null,
+        maxBatchTokens: null,
+        infoReadAt: 0,
+        restUntil: 0,
+        probe: null,
+      })),
+    )
   }
 
   /** Probes get no more time than a request's node calls. */
@@ -133,16 +140,34 @@ export class NodePool {
   }
 
   /**
-   * Nodes that may take traffic for `modelId` now, best first for `key`: those
-   * whose /info lists the model, then those never heard from (they may serve
-   * it; a single-node deployment relies on that when /info was not yet read).
+   * Nodes that may take traffic for `modelId` now, best first for `key` from a caller at
+   * `from`: region by region, nearest first (nearest-regions.ts), and in each region those
+   * whose /info lists the model, then those never heard from (they may serve it; a
+   * single-node deployment relies on that when /info was not yet read), each in the key's
+   * rendezvous order.
    */
-  candidates(modelId: string, key: string, now = Date.now()): PoolNode[] {
-    const unknown = this.nodes.filter((node) => node.models === null)
-    return [
-      ...rendezvousOrder(this.serving(modelId), key),
-      ...rendezvousOrder(unknown, key),
-    ].filter((node) => NodePool.takesTraffic(node, now))
+  candidates(
+    modelId: string,
+    key: string,
+    now = Date.now(),
+    from: Place | null = null,
+  ): PoolNode[] {
+    const serving = new Set(this.serving(modelId))
+    const ordered: PoolNode[] = []
+    for (const region of nearestRegions(this.config.regions, from)) {
+      const inRegion = this.nodes.filter((node) => node.region === region)
+      ordered.push(
+        ...rendezvousOrder(
+          inRegion.filter((node) => serving.has(node)),
+          key,
+        ),
+        ...rendezvousOrder(
+          inRegion.filter((node) => node.models === null),
+          key,
+        ),
+      )
+    }
+    return ordered.filter((node) => NodePool.takesTraffic(node, now))
   }
 
   /** True when at least one node serving `modelId` may take traffic now. */

@@ -1,14 +1,25 @@
 /**
  * The origin pool's settings, read from the worker's bindings with a default
- * for each. NODE_URLS lists the inference nodes (comma- or space-separated);
- * without it the pool is NODE_URL alone, as a single-node deployment has it.
+ * for each. NODE_POOLS lays the inference nodes out in GPU regions, each with
+ * its place; without it, NODE_URLS lists them (comma- or space-separated) as
+ * one region with no place, and without that the pool is NODE_URL alone, as a
+ * single-node deployment has it.
  */
+import { z } from 'zod'
 import { ApiError } from '../../shared/errors.ts'
 import type { Env } from '../env.ts'
 import { positiveVar } from '../env-vars.ts'
+import type { Place } from './place.ts'
+
+/** A GPU region: its nodes, and where it is (null: NODE_URLS, which says nothing of place). */
+export interface PoolRegion {
+  name: string
+  place: Place | null
+  urls: string[]
+}
 
 export interface PoolConfig {
-  urls: string[]
+  regions: PoolRegion[]
   secret: string
   /** Budget for one request's node calls, retries included; past it the client gets 504. */
   timeoutMs: number
@@ -40,24 +51,74 @@ function urlProblem(url: string, allowInsecure: boolean): string | null {
   )
 }
 
-function nodeUrls(env: Env): string[] {
+const RegionsSchema = z
+  .array(
+    z.strictObject({
+      region: z.string().min(1).max(64),
+      lat: z.number().min(-90).max(90),
+      lon: z.number().min(-180).max(180),
+      urls: z.array(z.string()).min(1),
+    }),
+  )
+  .min(1)
+
+function misconfigured(variable: string, problem: string, bad?: string): never {
+  console.error(`${variable}: ${problem}${bad ? ` ('${bad}')` : ''}`)
+  throw new ApiError(503, `no usable inference node is configured: ${problem}`, {
+    code: 'origin_misconfigured',
+  })
+}
+
+/** Whether NODE_POOLS is set: a JSON string, or (a TOML array in wrangler.toml) already parsed. */
+function poolsDeclared(env: Env): boolean {
+  const pools = env.NODE_POOLS
+  return typeof pools === 'string' ? pools.trim() !== '' : pools !== undefined && pools !== null
+}
+
+/** NODE_POOLS as regions, or null when it is not set. */
+function declaredRegions(env: Env): PoolRegion[] | null {
+  if (!poolsDeclared(env)) return null
+  let json: unknown = env.NODE_POOLS
+  if (typeof json === 'string') {
+    try {
+      json = JSON.parse(json)
+    } catch {
+      misconfigured('NODE_POOLS', 'NODE_POOLS is not JSON')
+    }
+  }
+  const parsed = RegionsSchema.safeParse(json)
+  if (!parsed.success) {
+    const issue = parsed.error.issues[0]
+    misconfigured('NODE_POOLS', `NODE_POOLS ${issue.path.join('.') || '(top)'}: ${issue.message}`)
+  }
+  const names = parsed.data.map((region) => region.region)
+  const twice = names.find((name, i) => names.indexOf(name) !== i)
+  if (twice) misconfigured('NODE_POOLS', 'NODE_POOLS names a region twice', twice)
+  return parsed.data.map((region) => ({
+    name: region.region,
+    place: { lat: region.lat, lon: region.lon },
+    urls: region.urls,
+  }))
+}
+
+function poolRegions(env: Env): PoolRegion[] {
   const listed = (env.NODE_URLS?.trim() || env.NODE_URL || '').split(/[\s,]+/).filter(Boolean)
-  const urls = [...new Set(listed)]
+  const regions = declaredRegions(env) ?? [{ name: 'default', place: null, urls: listed }]
+  const variable = poolsDeclared(env) ? 'NODE_POOLS' : 'NODE_URLS / NODE_URL'
+  const urls = regions.flatMap((region) => region.urls)
+  if (urls.length === 0) misconfigured(variable, 'no node URL is set')
+  // A node is one node: listed in two regions, its breaker and share would be counted twice.
+  const twice = urls.find((url, i) => urls.indexOf(url) !== i)
+  if (twice && poolsDeclared(env)) misconfigured(variable, 'a node URL is listed twice', twice)
   const allowInsecure = env.ALLOW_INSECURE_NODE_URLS === '1'
   const bad = urls.find((url) => urlProblem(url, allowInsecure) !== null)
-  const problem = urls.length === 0 ? 'no node URL is set' : bad && urlProblem(bad, allowInsecure)
-  if (problem) {
-    console.error(`NODE_URLS / NODE_URL: ${problem}${bad ? ` ('${bad}')` : ''}`)
-    throw new ApiError(503, `no usable inference node is configured: ${problem}`, {
-      code: 'origin_misconfigured',
-    })
-  }
-  return urls
+  if (bad) misconfigured(variable, urlProblem(bad, allowInsecure)!, bad)
+  return regions.map((region) => ({ ...region, urls: [...new Set(region.urls)] }))
 }
 
 export function poolConfig(env: Env): PoolConfig {
   return {
-    urls: nodeUrls(env),
+    regions: poolRegions(env),
     secret: env.NODE_SECRET,
     timeoutMs: positiveVar(env.NODE_TIMEOUT_MS, 30_000),
     breakerFailures: Math.floor(positiveVar(env.NODE_BREAKER_FAILURES, 3)),
@@ -73,6 +134,7 @@ export function poolConfig(env: Env): PoolConfig {
  */
 export function poolConfigKey(env: Env): string {
   return JSON.stringify([
+    env.NODE_POOLS,
     env.NODE_URLS,
     env.NODE_URL,
     env.ALLOW_INSECURE_NODE_URLS,

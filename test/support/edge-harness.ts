@@ -45,12 +45,19 @@ export async function startEdgeCall(
 
 export function postEmbeddings(
   body: unknown,
-  options: { key?: string; overrides?: Partial<Env>; headers?: Record<string, string> } = {},
+  options: {
+    key?: string
+    overrides?: Partial<Env>
+    headers?: Record<string, string>
+    /** What Cloudflare says of the request, e.g. the colo's `latitude` and `longitude`. */
+    cf?: Record<string, unknown>
+  } = {},
 ): Promise<Response> {
   return callEdge(
     '/v1/embeddings',
     {
       method: 'POST',
+      ...(options.cf ? { cf: options.cf } : {}),
       headers: {
         'content-type': 'application/json',
         ...(options.key ? { authorization: `Bearer ${options.key}` } : {}),
