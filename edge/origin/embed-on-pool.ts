@@ -23,7 +23,11 @@ import type { NodePool, PoolNode } from './node-pool.ts'
 import type { TokenLedger } from './token-ledger.ts'
 import type { Place } from './place.ts'
 
-/** Tries per input: its first node and up to two others. */
+/**
+ * Tries per input in each GPU region: its first node there and up to two others. An input
+ * that has had them all in one region moves on to the next nearest, so a region of many
+ * nodes that is down or full cannot use up its tries before another region is asked.
+ */
 const MAX_ATTEMPTS = 3
 
 export interface PoolItem {
@@ -131,15 +135,17 @@ export async function embedOnPool(
   /** The first failure of each kind, to tell the client the most useful one. */
   const failures = new Map<FailureKind, NodeFailure>()
 
-  for (let attempt = 0; attempt < MAX_ATTEMPTS && pending.length > 0; attempt++) {
+  const maxAttempts = MAX_ATTEMPTS * pool.config.regions.length
+  for (let attempt = 0; attempt < maxAttempts && pending.length > 0; attempt++) {
     if (!pool.canServe(model)) await pool.probeRecovering(model, waitUntil)
     const groups = new Map<PoolNode, PoolItem[]>()
     const unplaced: PoolItem[] = []
     for (const item of pending) {
       const seen = tried.get(item.key) ?? new Set()
+      const triesIn = (node: PoolNode) => [...seen].filter((n) => n.region === node.region).length
       const node = pool
         .candidates(model, item.key, Date.now(), request.from)
-        .find((n) => !seen.has(n))
+        .find((n) => !seen.has(n) && triesIn(n) < MAX_ATTEMPTS)
       if (!node) unplaced.push(item)
       else if (groups.has(node)) groups.get(node)!.push(item)
       else groups.set(node, [item])

@@ -57,5 +57,9 @@ describe('the nearest GPU region', () => {
     expect(placeOf('91', '0')).toBeNull()
     expect(placeOf('north', '0')).toBeNull()
     expect(placeOf(undefined, '0')).toBeNull()
+    // A blank coordinate is none, not the equator or the meridian.
+    expect(placeOf('10', '')).toBeNull()
+    expect(placeOf(' ', '10')).toBeNull()
+    expect(placeOf('0', '0')).toEqual({ lat: 0, lon: 0 })
   })
 })

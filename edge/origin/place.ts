@@ -1,7 +1,8 @@
 /**
  * Where a caller or a GPU region is on the globe, and how far apart two places are. The edge
- * learns its own place from `request.cf` (the colo that took the request); an operator gives
- * each region's in NODE_POOLS.
+ * takes a request's place from `request.cf`, which geolocates the client; the colo that took
+ * the request is nearly always near it (a roaming client or a VPN is the exception). An
+ * operator gives each region's place in NODE_POOLS.
  */
 
 export interface Place {
@@ -22,19 +23,23 @@ export function greatCircleKm(a: Place, b: Place): number {
   return 2 * EARTH_RADIUS_KM * Math.asin(Math.min(1, Math.sqrt(h)))
 }
 
+/** A coordinate given as a number or a numeric string; NaN for anything else (blank included). */
+function coordinate(value: unknown): number {
+  if (typeof value === 'number') return value
+  return typeof value === 'string' && value.trim() !== '' ? Number(value) : NaN
+}
+
 /** A latitude and longitude in range, or null. */
 export function placeOf(lat: unknown, lon: unknown): Place | null {
-  const [latitude, longitude] = [Number(lat), Number(lon)]
-  if (lat === undefined || lat === null || lat === '' || lon === undefined || lon === null)
-    return null
+  const [latitude, longitude] = [coordinate(lat), coordinate(lon)]
   if (!Number.isFinite(latitude) || !Number.isFinite(longitude)) return null
   if (Math.abs(latitude) > 90 || Math.abs(longitude) > 180) return null
   return { lat: latitude, lon: longitude }
 }
 
 /**
- * The place of the colo that took this request, from `request.cf` (Cloudflare gives latitude
- * and longitude as strings); null where there is none, as under `wrangler dev` without `cf`.
+ * The request's place, from `request.cf` (Cloudflare gives latitude and longitude as strings);
+ * null where it has none. Local runs have one too: Miniflare fills `cf` in.
  */
 export function callerPlace(request: Request): Place | null {
   const cf = (request as { cf?: { latitude?: unknown; longitude?: unknown } }).cf

@@ -107,7 +107,8 @@ function poolRegions(env: Env): PoolRegion[] {
   const variable = poolsDeclared(env) ? 'NODE_POOLS' : 'NODE_URLS / NODE_URL'
   const urls = regions.flatMap((region) => region.urls)
   if (urls.length === 0) misconfigured(variable, 'no node URL is set')
-  // A node is one node: listed in two regions, its breaker and share would be counted twice.
+  // A node is one node: listed twice (in one region or two), its breaker and share would be
+  // counted twice. NODE_URLS, which has always dropped repeats, still does.
   const twice = urls.find((url, i) => urls.indexOf(url) !== i)
   if (twice && poolsDeclared(env)) misconfigured(variable, 'a node URL is listed twice', twice)
   const allowInsecure = env.ALLOW_INSECURE_NODE_URLS === '1'

@@ -6,7 +6,13 @@
 import { beforeAll, describe, expect, it } from 'vitest'
 import type { Env } from '../env.ts'
 import { DEFAULT_MODEL, postEmbeddings, seedTenant } from '../../test/support/edge-harness.ts'
-import { killNode, nodeStats, resetNodeStats, startNode } from '../../test/support/node-control.ts'
+import {
+  fillNode,
+  killNode,
+  nodeStats,
+  resetNodeStats,
+  startNode,
+} from '../../test/support/node-control.ts'
 import { poolOverrides } from '../../test/support/pool-overrides.ts'
 
 const key = 'sk-test-regions-0001'
@@ -27,11 +33,16 @@ beforeAll(async () => {
   }
 })
 
-/** Sends 12 new inputs as from `cf`; resolves with the status and each node's embed calls. */
-async function missesFrom(cf: Record<string, string>, label: string, overrides = pools) {
+/** Sends `count` new inputs as from `cf`; resolves with the status and each node's embed calls. */
+async function missesFrom(
+  cf: Record<string, string>,
+  label: string,
+  overrides = pools,
+  count = 12,
+) {
   await resetNodeStats(asia, europe)
   const input = Array.from(
-    { length: 12 },
+    { length: count },
     (_, i) => `regions: ${label} ${i} ${crypto.randomUUID()}`,
   )
   const response = await postEmbeddings({ model: DEFAULT_MODEL, input }, { key, overrides, cf })
@@ -62,6 +73,36 @@ describe('GPU regions', () => {
       true,
       0,
     ])
+  })
+
+  it('spills over to the next region when every node of the nearest one is full, however many it has', async () => {
+    // Three full nodes (429): as many as the tries an input gets in one region.
+    const full = ['regions-asia-full-1', 'regions-asia-full-2', 'regions-asia-full-3']
+    const fullUrls = await Promise.all(full.map((name) => startNode(name)))
+    const europeUrl = JSON.parse(pools.NODE_POOLS as string)[0].urls[0] as string
+    const overrides = {
+      ...pools,
+      NODE_POOLS: JSON.stringify([
+        { region: 'ap-southeast', lat: 1.35, lon: 103.82, urls: fullUrls },
+        { region: 'eu-central', lat: 50.11, lon: 8.68, urls: [europeUrl] },
+      ]),
+    }
+    // The pool reads every node's /info first, so all three are known to serve the model.
+    await missesFrom(FRANKFURT, 'frankfurt, warming the pool', overrides)
+    await Promise.all(full.map((name) => fillNode(name, 30)))
+    try {
+      await resetNodeStats(...full)
+      // One input: it alone must try all three before it may move on.
+      const fromSydney = await missesFrom(SYDNEY, 'sydney, near region full', overrides, 1)
+      expect(fromSydney.status, fromSydney.body).toBe(200)
+      expect(fromSydney.europe).toBeGreaterThan(0)
+      // Each full node was asked and said 429 before the input moved on.
+      const asked = await Promise.all(full.map(async (name) => (await nodeStats(name)).embedCalls))
+      expect(asked.every((calls) => calls > 0)).toBe(true)
+    } finally {
+      await Promise.all(full.map((name) => fillNode(name, null)))
+      await Promise.all(full.map((name) => killNode(name)))
+    }
   })
 
   it('fails over to the next nearest region when the nearest is down, with no failed request', async () => {
