@@ -5,7 +5,12 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest'
 import { DEFAULT_MODEL, postEmbeddings, seedTenant } from '../../test/support/edge-harness.ts'
-import { nodeStats, resetNodeStats, startNode } from '../../test/support/node-control.ts'
+import {
+  holdNodeEmbeds,
+  nodeStats,
+  resetNodeStats,
+  startNode,
+} from '../../test/support/node-control.ts'
 import { poolOverrides } from '../../test/support/pool-overrides.ts'
 import { utf8Length } from '../embeddings/token-bounds.ts'
 
@@ -101,13 +106,20 @@ describe('a timeout on a healthy node', () => {
       NODE_BREAKER_COOLDOWN_MS: '60000',
     }
     expect((await embed({ input: 'calls: warm the slow node' }, pool)).response.status).toBe(200)
-    const tight = { ...pool, NODE_TIMEOUT_MS: '50' }
-    for (let round = 0; round < 4; round++) {
-      const big = Array.from({ length: 1024 }, (_, i) => `calls: round ${round}, big input ${i}`)
-      const { response } = await embed({ input: big }, tight)
-      expect(response.status).toBe(504)
+    // Its embeds take longer than the request's budget, as large work would; its /ready still
+    // answers at once. (A budget of a few ms and real large work made /ready itself miss the
+    // budget on a busy machine: the probe shares it.)
+    await holdNodeEmbeds('calls-slow-but-ready', 'forever')
+    const tight = { ...pool, NODE_TIMEOUT_MS: '1000' }
+    try {
+      for (let round = 0; round < 4; round++) {
+        const { response } = await embed({ input: `calls: round ${round}, slow work` }, tight)
+        expect(response.status).toBe(504)
+      }
+    } finally {
+      await holdNodeEmbeds('calls-slow-but-ready', 0)
     }
-    // The node was never at fault: a small request (with time to spare) is served by it.
+    // The node was never at fault: the next request is served by it.
     const small = await embed({ input: 'calls: small after the timeouts' }, pool)
     expect(small.response.status).toBe(200)
   })
