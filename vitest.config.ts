@@ -22,7 +22,7 @@ const PURE_EDGE_TESTS = [
   'edge/limits/rate-window.test.ts',
   'edge/limits/usage-batch.test.ts',
   'edge/origin/circuit-breaker.test.ts',
-  'edge/origin/nearest-regions.test.ts',
+  'edge/origin/region-order.test.ts',
   'edge/origin/rendezvous.test.ts',
   'edge/origin/token-ledger.test.ts',
 ]

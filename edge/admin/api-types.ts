@@ -48,3 +48,45 @@ export interface UsageView {
   /** The rate window in force, with what is out on admission leases (edge/limits/lease-policy.ts). */
   window: UsageReport['window']
 }
+
+/** One inference node in `GET /admin/pool`, as the isolate that answered sees it. */
+export interface PoolNodeView {
+  id: string
+  url: string
+  /** `closed` takes traffic; `open` is resting after failures; `half-open` awaits its probe. */
+  breaker: 'closed' | 'open' | 'half-open'
+  /** It answered 429/503: no traffic before this time (ISO), or null. */
+  resting_until: string | null
+  /** True when it may take traffic now: breaker closed and not resting. */
+  takes_traffic: boolean
+  /** Its round trip from this isolate (median of recent calls and probes), or null if unmeasured. */
+  round_trip_ms: number | null
+  /** The models its last /info listed (null: not read yet). */
+  models: string[] | null
+  /** Inputs this isolate sent it, and their share of all it sent to the pool. */
+  inputs_sent: number
+  share: number
+}
+
+/** One GPU region in `GET /admin/pool`. */
+export interface PoolRegionView {
+  name: string
+  place: { lat: number; lon: number } | null
+  /** Great-circle distance from this request's place (request.cf), or null. */
+  distance_km: number | null
+  /** Its measured round trip (mean over nodes taking traffic), or null. */
+  round_trip_ms: number | null
+  /** What a miss from this request's place expects (region-order.ts): ranks the regions. */
+  expected_round_trip_ms: number | null
+  nodes: PoolNodeView[]
+}
+
+export interface PoolView {
+  /** Everything here is one isolate's view: each isolate measures and counts for itself. */
+  scope: 'isolate'
+  /** Where this request came from (request.cf), which the order below is for. */
+  from: { colo: string | null; lat: number; lon: number } | null
+  /** Region names in the order a miss from here tries them. */
+  order: string[]
+  regions: PoolRegionView[]
+}

@@ -15,7 +15,7 @@ import { forgetModelCatalog } from '../models/model-catalog.ts'
 import { embedOnPool, renumberInputs, type PoolItem } from '../origin/embed-on-pool.ts'
 import type { NodeCalls } from './node-calls.ts'
 import type { Place } from '../origin/place.ts'
-import { nodePool } from '../origin/node-pool.ts'
+import { nodePool, type PoolNode } from '../origin/node-pool.ts'
 
 export interface VectorRequest {
   model: ModelInfo
@@ -52,6 +52,8 @@ export const TIER_ORDER: readonly CacheTier[] = ['isolate', 'lower', 'node']
 export interface Timing {
   start: (name: 'cache' | 'node') => void
   end: (name: 'cache' | 'node') => void
+  /** A node of the pool computed some of the misses; its longest call took `ms`. */
+  servedBy: (node: PoolNode, ms: number) => void
 }
 
 export async function resolveVectors(
@@ -73,7 +75,7 @@ export async function resolveVectors(
 
   if (request.bypass) {
     timing.start('node')
-    const computed = await compute(cache, request, request.items)
+    const computed = await compute(cache, request, request.items, timing)
     timing.end('node')
     for (const [key, { entry }] of computed) entries.set(key, entry)
     return { entries, hits: 0, misses: computed.size, cacheable: false, tiers: new Set(['node']) }
@@ -120,7 +122,7 @@ export async function resolveVectors(
       }
       if (missing.length > 0) {
         timing.start('node')
-        const computed = await compute(cache, request, missing)
+        const computed = await compute(cache, request, missing, timing)
         timing.end('node')
         for (const [key, resolution] of computed) settle(key, resolution)
       }
@@ -165,13 +167,15 @@ async function compute(
   cache: CacheContext,
   request: VectorRequest,
   items: PoolItem[],
+  timing: Timing,
 ): Promise<Map<string, Resolution>> {
   const { model, scope } = request
-  const vectors = await embedOnPool(
+  const { vectors, servedBy } = await embedOnPool(
     nodePool(cache.env),
     { model: model.id, items, truncate: request.truncate, ...request.calls, from: request.from },
     cache.waitUntil,
   )
+  for (const [node, ms] of servedBy) timing.servedBy(node, ms)
   const computed = new Map<string, Resolution>()
   for (const item of items) {
     const { vector, tokens, revision, cacheable } = vectors.get(item.key)!

@@ -6,7 +6,7 @@
  * encode.
  */
 import { Hono } from 'hono'
-import { endTime, startTime } from 'hono/timing'
+import { endTime, setMetric, startTime } from 'hono/timing'
 import { cacheKey } from '../../shared/cache-key.ts'
 import { parseEmbeddingsRequest, type EmbeddingsRequest } from '../../shared/embeddings-request.ts'
 import { ApiError, tooManyTokens } from '../../shared/errors.ts'
@@ -134,7 +134,13 @@ embeddingsRoute.post('/', async (c) => {
       calls: await nodeCallsFor(tenant, model, request.truncate, bounds, maxRequestTokens),
       from: callerPlace(c.req.raw),
     },
-    { start: (name) => startTime(c, name), end: (name) => endTime(c, name) },
+    {
+      start: (name) => startTime(c, name),
+      end: (name) => endTime(c, name),
+      // Which GPU region and node computed the misses: one entry per node.
+      servedBy: (node, ms) =>
+        setMetric(c, 'origin', ms, `region=${node.region.name} node=${node.id}`),
+    },
   )
 
   let tokens = 0

@@ -68,6 +68,13 @@ export function renumberInputs(
   })
 }
 
+/** A request's vectors, and the nodes that computed them. */
+export interface PoolAnswer {
+  vectors: Map<string, PoolVector>
+  /** Each node that answered a call, with its longest call in ms (for Server-Timing). */
+  servedBy: Map<PoolNode, number>
+}
+
 /** What a request's node calls carry besides its inputs. */
 export interface PoolRequest {
   model: string
@@ -80,7 +87,7 @@ export interface PoolRequest {
   tokensAtMost: (item: PoolItem) => number
   /** The request's MAX_REQUEST_TOKENS, shared out among its calls as they go. */
   tokens: TokenLedger
-  /** The caller's colo: regions are tried nearest first (nearest-regions.ts); null if unknown. */
+  /** Where the caller is: regions are tried in region-order.ts's order from there; null if unknown. */
   from: Place | null
 }
 
@@ -126,10 +133,11 @@ export async function embedOnPool(
   pool: NodePool,
   request: PoolRequest,
   waitUntil: (p: Promise<unknown>) => void,
-): Promise<Map<string, PoolVector>> {
+): Promise<PoolAnswer> {
   const { model, truncate } = request
   const deadline = Date.now() + pool.config.timeoutMs
   const results = new Map<string, PoolVector>()
+  const servedBy = new Map<PoolNode, number>()
   const tried = new Map<string, Set<PoolNode>>()
   let pending = request.items
   /** The first failure of each kind, to tell the client the most useful one. */
@@ -140,11 +148,13 @@ export async function embedOnPool(
     if (!pool.canServe(model)) await pool.probeRecovering(model, waitUntil)
     const groups = new Map<PoolNode, PoolItem[]>()
     const unplaced: PoolItem[] = []
+    // Once per attempt, not per input: it reads every node's estimate.
+    const regions = pool.regionsFor(request.from)
     for (const item of pending) {
       const seen = tried.get(item.key) ?? new Set()
       const triesIn = (node: PoolNode) => [...seen].filter((n) => n.region === node.region).length
       const node = pool
-        .candidates(model, item.key, Date.now(), request.from)
+        .candidates(model, item.key, Date.now(), regions)
         .find((n) => !seen.has(n) && triesIn(n) < MAX_ATTEMPTS)
       if (!node) unplaced.push(item)
       else if (groups.has(node)) groups.get(node)!.push(item)
@@ -162,6 +172,7 @@ export async function embedOnPool(
       // Throws the request's 400 when what is left of MAX_REQUEST_TOKENS cannot take this part.
       const ledger = request.tokens.open(items)
       let answer: NodeEmbedding
+      const started = performance.now()
       try {
         if (remainingMs <= 0) throw timeUp(pool.config.timeoutMs)
         answer = await embedOnNode(
@@ -196,7 +207,9 @@ export async function embedOnPool(
         return
       }
       ledger.close(answer.tokenCounts)
-      pool.recordSuccess(node)
+      const tookMs = performance.now() - started
+      servedBy.set(node, Math.max(servedBy.get(node) ?? 0, tookMs))
+      pool.recordSuccess(node, items.length, answer.nodeMs === null ? null : tookMs - answer.nodeMs)
       items.forEach((item, i) =>
         results.set(item.key, {
           vector: answer.vectors[i],
@@ -220,7 +233,7 @@ export async function embedOnPool(
     pending = [...failed, ...unplaced]
   }
 
-  if (pending.length === 0) return results
+  if (pending.length === 0) return { vectors: results, servedBy }
   throw finalError(model, failures, pool)
 }
 

@@ -60,6 +60,11 @@ export interface NodeEmbedding extends VectorFrame {
   revision: string
   /** The node says its vectors drifted from their baseline: answer with them, cache none. */
   drifted: boolean
+  /**
+   * The time the node spent on the call, in ms, by its own x-total-time (tokenizing, queueing
+   * and inference: the timing headers text-embeddings-inference also sends); null without one.
+   */
+  nodeMs: number | null
 }
 
 export const unavailable = (message: string, headers: Record<string, string> = {}) =>
@@ -197,7 +202,18 @@ export async function embedOnNode(
       }),
     )
   }
-  return { ...frame, revision, drifted: vectorsState === 'drifted' }
+  return {
+    ...frame,
+    revision,
+    drifted: vectorsState === 'drifted',
+    nodeMs: nodeMsOf(response.headers),
+  }
+}
+
+/** The node's x-total-time in ms; null when it sent none. */
+function nodeMsOf(headers: Headers): number | null {
+  const total = Number(headers.get('x-total-time') ?? NaN)
+  return Number.isFinite(total) && total >= 0 ? total : null
 }
 
 /** A signed GET of one of the node's reports (`/info`, `/monitor`). */

@@ -14,7 +14,8 @@ import type { ModelInfo } from '../../shared/node-protocol.ts'
 import type { Env } from '../env.ts'
 import { CircuitBreaker } from './circuit-breaker.ts'
 import { fetchNodeInfo, isNodeReady } from './node-client.ts'
-import { nearestRegions } from './nearest-regions.ts'
+import { regionOrder } from './region-order.ts'
+import { RoundTrip } from './round-trip.ts'
 import type { Place } from './place.ts'
 import { poolConfig, poolConfigKey, type PoolConfig, type PoolRegion } from './pool-config.ts'
 import { hash32, rendezvousOrder } from './rendezvous.ts'
@@ -34,6 +35,8 @@ export interface PoolNode {
   url: string
   /** The GPU region it is in (pool-config.ts): misses try the caller's nearest region first. */
   region: PoolRegion
+  /** Its name in Server-Timing and /admin/pool: the region's name and its place in the list. */
+  id: string
   /** Its identity for rendezvous hashing. */
   seed: number
   breaker: CircuitBreaker
@@ -46,6 +49,10 @@ export interface PoolNode {
   restUntil: number
   /** The probe in progress, shared by every request waiting on it. */
   probe: Promise<boolean> | null
+  /** Its round trip from this isolate, from calls and /ready probes (region-order.ts ranks by it). */
+  roundTrip: RoundTrip
+  /** Inputs this isolate sent it, for its share of traffic in /admin/pool. */
+  inputsSent: number
 }
 
 export class NodePool {
@@ -58,9 +65,10 @@ export class NodePool {
 
   constructor(readonly config: PoolConfig) {
     this.nodes = config.regions.flatMap((region) =>
-      region.urls.map((url) => ({
+      region.urls.map((url, index) => ({
         url,
         region,
+        id: `${region.name}-${index + 1}`,
         seed: hash32(url),
         breaker: new CircuitBreaker(config.breakerFailures, config.breakerCooldownMs),
         models: null,
@@ -68,6 +76,8 @@ export class NodePool {
         infoReadAt: 0,
         restUntil: 0,
         probe: null,
+        roundTrip: new RoundTrip(),
+        inputsSent: 0,
       })),
     )
   }
@@ -135,26 +145,44 @@ export class NodePool {
     return this.nodes.filter((node) => node.models?.some((m) => m.id === modelId))
   }
 
-  private static takesTraffic(node: PoolNode, now: number): boolean {
+  /** Breaker closed and not resting after a 429/503. */
+  takesTraffic(node: PoolNode, now = Date.now()): boolean {
     return node.breaker.state(now) === 'closed' && node.restUntil <= now
   }
 
   /**
-   * Nodes that may take traffic for `modelId` now, best first for `key` from a caller at
-   * `from`: region by region, nearest first (nearest-regions.ts), and in each region those
-   * whose /info lists the model, then those never heard from (they may serve it; a
-   * single-node deployment relies on that when /info was not yet read), each in the key's
-   * rendezvous order.
+   * A region's round trip as measured from this isolate: the mean of its nodes' estimates,
+   * over those that may take traffic (a node that is down says nothing of the others); null
+   * when none has been measured.
+   */
+  measuredRoundTripMs(region: PoolRegion, now = Date.now()): number | null {
+    const estimates = this.nodes
+      .filter((node) => node.region === region && this.takesTraffic(node, now))
+      .map((node) => node.roundTrip.estimateMs)
+      .filter((ms) => ms !== null)
+    return estimates.length === 0 ? null : estimates.reduce((a, b) => a + b, 0) / estimates.length
+  }
+
+  /** The regions in the order a miss from `from` tries them (region-order.ts). */
+  regionsFor(from: Place | null, now = Date.now()): PoolRegion[] {
+    return regionOrder(this.config.regions, from, (region) => this.measuredRoundTripMs(region, now))
+  }
+
+  /**
+   * Nodes that may take traffic for `modelId` now, best first for `key`: region by region in
+   * `regions`' order (regionsFor), and in each region those whose /info lists the model, then
+   * those never heard from (they may serve it; a single-node deployment relies on that when
+   * /info was not yet read), each in the key's rendezvous order.
    */
   candidates(
     modelId: string,
     key: string,
     now = Date.now(),
-    from: Place | null = null,
+    regions: PoolRegion[] = this.config.regions,
   ): PoolNode[] {
     const serving = new Set(this.serving(modelId))
     const ordered: PoolNode[] = []
-    for (const region of nearestRegions(this.config.regions, from)) {
+    for (const region of regions) {
       const inRegion = this.nodes.filter((node) => node.region === region)
       ordered.push(
         ...rendezvousOrder(
@@ -167,7 +195,7 @@ export class NodePool {
         ),
       )
     }
-    return ordered.filter((node) => NodePool.takesTraffic(node, now))
+    return ordered.filter((node) => this.takesTraffic(node, now))
   }
 
   /** True when at least one node serving `modelId` may take traffic now. */
@@ -175,7 +203,7 @@ export class NodePool {
     return this.nodes.some(
       (node) =>
         (node.models === null || node.models.some((m) => m.id === modelId)) &&
-        NodePool.takesTraffic(node, now),
+        this.takesTraffic(node, now),
     )
   }
 
@@ -198,8 +226,7 @@ export class NodePool {
 
   private startProbe(node: PoolNode): Promise<boolean> {
     const probe = (async () => {
-      const ready =
-        (await isNodeReady(node.url, this.probeTimeoutMs)) && (await this.readInfo(node))
+      const ready = (await this.isReady(node)) && (await this.readInfo(node))
       if (ready) node.breaker.recordSuccess()
       else node.breaker.recordFailure(Date.now())
       return ready
@@ -223,7 +250,7 @@ export class NodePool {
     this.healthCheck = Promise.all(
       this.nodes.map(async (node) => {
         if (node.breaker.state(now) !== 'closed') return
-        if (!(await isNodeReady(node.url, this.probeTimeoutMs))) {
+        if (!(await this.isReady(node))) {
           // Its own word that it cannot serve (loading, draining), or no answer: stop routing to it.
           node.breaker.open(Date.now())
         } else if (Date.now() - node.infoReadAt >= INFO_FRESH_MS) await this.readInfo(node)
@@ -234,8 +261,22 @@ export class NodePool {
     waitUntil(this.healthCheck)
   }
 
-  recordSuccess(node: PoolNode): void {
+  /** The node's /ready; the time a ready answer took is a round-trip sample. */
+  private async isReady(node: PoolNode): Promise<boolean> {
+    const started = performance.now()
+    const ready = await isNodeReady(node.url, this.probeTimeoutMs)
+    if (ready) node.roundTrip.record(performance.now() - started)
+    return ready
+  }
+
+  /**
+   * A call to `node` carried `inputs` and was answered: `networkMs` is its round trip less the
+   * node's own compute.
+   */
+  recordSuccess(node: PoolNode, inputs = 0, networkMs: number | null = null): void {
     node.breaker.recordSuccess()
+    node.inputsSent += inputs
+    if (networkMs !== null) node.roundTrip.record(networkMs)
   }
 
   /**

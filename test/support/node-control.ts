@@ -65,6 +65,14 @@ export async function holdNodeEmbeds(name: string, ms: number | 'forever'): Prom
 }
 
 /**
+ * Every request to the node `name` (embed calls, /ready, /info) waits `ms` before it goes on,
+ * as a node that far away would answer later (0: a node next door).
+ */
+export async function setNodeDistance(name: string, ms: number): Promise<void> {
+  await control(`/nodes/${name}/distance?ms=${ms}`)
+}
+
+/**
  * While set, embed calls to the node `name` are answered 429 with `Retry-After: retryAfterSeconds`,
  * as a node at capacity answers (null: off).
  */

@@ -14,6 +14,7 @@
  *   POST /nodes/:name/unready?on=true|false            → {}   (/ready answers 503)
  *   POST /nodes/:name/hold?ms=N|forever                → {}   (embed calls wait; 0: off)
  *   POST /nodes/:name/full?retry_after=N               → {}   (embed calls get 429; absent: off)
+ *   POST /nodes/:name/distance?ms=N                    → {}   (every request waits N ms: a far node)
  *   POST /nodes/:name/env?env={json}                   → {}   (its env from its next start on)
  */
 import { serve } from '@hono/node-server'
@@ -124,6 +125,12 @@ export async function startNodeFleet(secret: string): Promise<NodeFleet> {
     const ms = c.req.query('ms') === 'forever' ? Infinity : Number(c.req.query('ms') ?? 0)
     if (!(ms >= 0)) throw new Error(`hold: ms must be a number of milliseconds or 'forever'`)
     known(c.req.param('name')).gate.holdMs = ms
+    return c.json({})
+  })
+  app.post('/nodes/:name/distance', (c) => {
+    const ms = Number(c.req.query('ms') ?? 0)
+    if (!(ms >= 0 && ms < 60_000)) throw new Error('distance: ms must be from 0 to 60000')
+    known(c.req.param('name')).gate.distanceMs = ms
     return c.json({})
   })
   app.post('/nodes/:name/full', (c) => {

@@ -19,6 +19,9 @@
  * - `fullRetryAfter`: each embed call is answered 429 with that Retry-After,
  *   in the node's own error shape, as a node at capacity answers (the real
  *   node always says 1 s, too short to tell apart from the edge's default).
+ *
+ * And one for place: `distanceMs` delays every request (embed calls, /ready, /info) by
+ * that much before it goes on, as a node in a region that far away answers later.
  */
 import http from 'node:http'
 import type { Socket } from 'node:net'
@@ -51,6 +54,8 @@ export class NodeGate {
   holdMs = 0
   /** When set, embed calls get 429 with this Retry-After (seconds) instead of reaching the node. */
   fullRetryAfter: number | null = null
+  /** Milliseconds every request waits before it is handled: the round trip to a far region. */
+  distanceMs = 0
 
   constructor(readonly port: number) {}
 
@@ -108,31 +113,36 @@ export class NodeGate {
     const chunks: Buffer[] = []
     req.on('data', (chunk: Buffer) => chunks.push(chunk))
     req.on('end', () => {
-      const upstream = this.upstream
-      // The node went away while this request was arriving: drop it as a dead node would.
-      if (!upstream) return void req.socket.destroy()
-      const body = Buffer.concat(chunks)
-      if (this.unready && req.url === '/ready') {
-        res.writeHead(503, { 'content-type': 'application/json' })
-        return void res.end(JSON.stringify({ status: 'loading' }))
-      }
-      if (req.method !== 'POST' || req.url !== EMBED_PATH) return this.send(req, res, body)
-      this.record(body)
-      const answer = () => {
-        if (res.destroyed || req.socket.destroyed) return // the edge gave up waiting
-        if (this.fullRetryAfter === null) return this.send(req, res, body)
-        const full = new ApiError(429, 'the node is at capacity (node gate)', {
-          code: 'node_overloaded',
-          headers: { 'retry-after': String(this.fullRetryAfter) },
-        })
-        res.writeHead(full.status, { 'content-type': 'application/json', ...full.headers })
-        res.end(JSON.stringify(full.toBody()))
-      }
-      if (this.holdMs === 0) return answer()
-      if (this.holdMs === Infinity) return // held until the edge or the gate closes the connection
-      const timer = setTimeout(answer, this.holdMs)
+      if (this.distanceMs === 0) return this.handle(req, res, Buffer.concat(chunks))
+      const timer = setTimeout(() => this.handle(req, res, Buffer.concat(chunks)), this.distanceMs)
       res.once('close', () => clearTimeout(timer))
     })
+  }
+
+  private handle(req: http.IncomingMessage, res: http.ServerResponse, body: Buffer): void {
+    const upstream = this.upstream
+    // The node went away while this request was arriving: drop it as a dead node would.
+    if (!upstream) return void req.socket.destroy()
+    if (this.unready && req.url === '/ready') {
+      res.writeHead(503, { 'content-type': 'application/json' })
+      return void res.end(JSON.stringify({ status: 'loading' }))
+    }
+    if (req.method !== 'POST' || req.url !== EMBED_PATH) return this.send(req, res, body)
+    this.record(body)
+    const answer = () => {
+      if (res.destroyed || req.socket.destroyed) return // the edge gave up waiting
+      if (this.fullRetryAfter === null) return this.send(req, res, body)
+      const full = new ApiError(429, 'the node is at capacity (node gate)', {
+        code: 'node_overloaded',
+        headers: { 'retry-after': String(this.fullRetryAfter) },
+      })
+      res.writeHead(full.status, { 'content-type': 'application/json', ...full.headers })
+      res.end(JSON.stringify(full.toBody()))
+    }
+    if (this.holdMs === 0) return answer()
+    if (this.holdMs === Infinity) return // held until the edge or the gate closes the connection
+    const timer = setTimeout(answer, this.holdMs)
+    res.once('close', () => clearTimeout(timer))
   }
 
   /** Forwards one request to the node as it came, and its answer back. */

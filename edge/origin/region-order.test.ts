@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest'
-import { nearestRegions } from './nearest-regions.ts'
+import { regionOrder } from './region-order.ts'
+import { RoundTrip } from './round-trip.ts'
 import { callerPlace, greatCircleKm, placeOf } from './place.ts'
 import type { PoolRegion } from './pool-config.ts'
 
@@ -15,7 +16,7 @@ const asia = region('ap-southeast', 1.35, 103.82)
 const america = region('us-east', 39.04, -77.49)
 const names = (regions: PoolRegion[]) => regions.map((r) => r.name)
 
-describe('the nearest GPU region', () => {
+describe('the order of GPU regions', () => {
   it('measures great-circle distance', () => {
     expect(greatCircleKm(SYDNEY, SYDNEY)).toBe(0)
     // Sydney to Singapore is about 6,300 km; to Frankfurt about 16,500 km.
@@ -28,24 +29,57 @@ describe('the nearest GPU region', () => {
   it('orders regions nearest first from where the caller is', () => {
     const regions = [europe, america, asia]
     // From Sydney: Singapore about 6,300 km, Virginia about 15,700, Frankfurt about 16,500.
-    expect(names(nearestRegions(regions, SYDNEY))).toEqual([
-      'ap-southeast',
-      'us-east',
-      'eu-central',
-    ])
-    expect(names(nearestRegions(regions, FRANKFURT))).toEqual([
+    expect(names(regionOrder(regions, SYDNEY))).toEqual(['ap-southeast', 'us-east', 'eu-central'])
+    expect(names(regionOrder(regions, FRANKFURT))).toEqual([
       'eu-central',
       'us-east',
       'ap-southeast',
     ])
-    expect(names(nearestRegions(regions, { lat: 40.71, lon: -74.0 }))[0]).toBe('us-east')
+    expect(names(regionOrder(regions, { lat: 40.71, lon: -74.0 }))[0]).toBe('us-east')
   })
 
   it('keeps the configured order for a caller with no place, and puts unplaced regions last', () => {
     const regions = [europe, america, asia]
-    expect(names(nearestRegions(regions, null))).toEqual(['eu-central', 'us-east', 'ap-southeast'])
+    expect(names(regionOrder(regions, null))).toEqual(['eu-central', 'us-east', 'ap-southeast'])
     const unplaced: PoolRegion = { name: 'default', place: null, urls: ['https://x.example'] }
-    expect(names(nearestRegions([unplaced, asia], SYDNEY))).toEqual(['ap-southeast', 'default'])
+    expect(names(regionOrder([unplaced, asia], SYDNEY))).toEqual(['ap-southeast', 'default'])
+  })
+
+  it('ranks a near region that measured slow behind a healthy one farther away', () => {
+    const regions = [europe, america, asia]
+    // From Sydney the floors are about 63 ms (Singapore), 157 (Virginia) and 165 (Frankfurt).
+    const slowAsia = (region: PoolRegion) => (region === asia ? 400 : 1)
+    expect(names(regionOrder(regions, SYDNEY, slowAsia))).toEqual([
+      'us-east',
+      'eu-central',
+      'ap-southeast',
+    ])
+    // Measured faster than light allows (loopback, a wrong place): the distance still ranks.
+    expect(names(regionOrder(regions, SYDNEY, () => 1))[0]).toBe('ap-southeast')
+    // Slower than the distance explains, but still the least: it stays first.
+    expect(names(regionOrder(regions, SYDNEY, (r) => (r === asia ? 120 : null)))[0]).toBe(
+      'ap-southeast',
+    )
+    // A caller with no place: what was measured ranks, the unmeasured go last.
+    expect(names(regionOrder(regions, null, (r) => (r === asia ? 30 : null)))).toEqual([
+      'ap-southeast',
+      'eu-central',
+      'us-east',
+    ])
+  })
+
+  it('estimates a round trip by the median of recent samples: one outlier moves nothing', () => {
+    const roundTrip = new RoundTrip()
+    expect(roundTrip.estimateMs).toBeNull()
+    for (const ms of [10, 12, 11, 900, 10]) roundTrip.record(ms)
+    expect(roundTrip.estimateMs).toBe(11)
+    // A node that stays slow moves the estimate once most recent samples show it.
+    roundTrip.record(400)
+    expect(roundTrip.estimateMs).toBe(12)
+    roundTrip.record(400)
+    expect(roundTrip.estimateMs).toBe(400)
+    roundTrip.record(NaN)
+    expect(roundTrip.estimateMs).toBe(400)
   })
 
   it("reads the colo's place from request.cf, and nothing from a request without one", () => {

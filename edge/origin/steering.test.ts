@@ -1,0 +1,160 @@
+/**
+ * Steering by measured round trip (region-order.ts): a near region that turns slow loses its
+ * misses to a healthy one farther away within a few requests, and wins them back once its
+ * probes are fast again; each decision is visible in Server-Timing and in GET /admin/pool.
+ * Distance is simulated by the node gates (test/support/node-gate.ts), which hold every
+ * request to a "far" node for as long as its round trip would take.
+ */
+import { beforeAll, describe, expect, it } from 'vitest'
+import type { PoolView } from '../admin/api-types.ts'
+import type { Env } from '../env.ts'
+import { TEST_ADMIN_SECRET } from '../../test/support/admin-harness.ts'
+import {
+  DEFAULT_MODEL,
+  callEdge,
+  postEmbeddings,
+  seedTenant,
+} from '../../test/support/edge-harness.ts'
+import {
+  nodeStats,
+  resetNodeStats,
+  setNodeDistance,
+  startNode,
+} from '../../test/support/node-control.ts'
+import { eventually, poolOverrides } from '../../test/support/pool-overrides.ts'
+
+const key = 'sk-test-steering-0001'
+const SYDNEY = { latitude: '-33.86880', longitude: '151.20930', colo: 'SYD', continent: 'OC' }
+const [asia1, asia2, europe] = ['steering-asia-1', 'steering-asia-2', 'steering-europe']
+let urls: Record<string, string>
+
+beforeAll(async () => {
+  await seedTenant({ id: 'steering' }, key)
+  urls = Object.fromEntries(
+    await Promise.all([asia1, asia2, europe].map(async (name) => [name, await startNode(name)])),
+  )
+})
+
+/** A pool of its own (its own isolate state) with Asia's nodes `asiaNodes` and one in Europe. */
+function poolWith(asiaNodes: string[], label: string): Partial<Env> {
+  return {
+    ...poolOverrides([]),
+    // Only to tell this test's pool apart from the others: a pool is found by its settings.
+    NODE_TIMEOUT_MS: String(20_000 + label.length),
+    NODE_POOLS: JSON.stringify([
+      { region: 'eu-central', lat: 50.11, lon: 8.68, urls: [urls[europe]] },
+      { region: 'ap-southeast', lat: 1.35, lon: 103.82, urls: asiaNodes.map((n) => urls[n]) },
+    ]),
+  }
+}
+
+/** One request of `input` from Sydney, past every cache tier; its Server-Timing origin entries. */
+async function fromSydney(input: string[], overrides: Partial<Env>) {
+  const response = await postEmbeddings(
+    { model: DEFAULT_MODEL, input },
+    { key, overrides, cf: SYDNEY, headers: { 'x-embed-cache': 'bypass' } },
+  )
+  const body = await response.text()
+  expect(response.status, body).toBe(200)
+  const timing = response.headers.get('server-timing') ?? ''
+  const origins = [...timing.matchAll(/origin;dur=[\d.]+;desc="region=([^ ]+) node=([^"]+)"/g)]
+  return origins.map(([, region, node]) => ({ region, node }))
+}
+
+async function poolView(overrides: Partial<Env>): Promise<PoolView> {
+  const response = await callEdge(
+    '/admin/pool',
+    { cf: SYDNEY, headers: { authorization: `Bearer ${TEST_ADMIN_SECRET}` } } as RequestInit,
+    { ...overrides, ADMIN_SECRET: TEST_ADMIN_SECRET },
+  )
+  const text = await response.text()
+  expect(response.status, text).toBe(200)
+  return JSON.parse(text) as PoolView
+}
+
+describe('steering misses by measured round trip', () => {
+  it('names the region and node that computed the misses, and keeps each key on its node', async () => {
+    const overrides = poolWith([asia1, asia2], 'stable')
+    const input = Array.from({ length: 16 }, (_, i) => `steering: stable ${i}`)
+    await resetNodeStats(asia1, asia2, europe)
+    const first = await fromSydney(input, overrides)
+    expect(first.length).toBeGreaterThan(0)
+    expect(new Set(first.map((o) => o.region))).toEqual(new Set(['ap-southeast']))
+    const onNode = async () => ({
+      [asia1]: (await nodeStats(asia1)).inputs,
+      [asia2]: (await nodeStats(asia2)).inputs,
+    })
+    const before = await onNode()
+    // Sixteen keys over two nodes: both take some (rendezvous spreads them).
+    expect(before[asia1].length).toBeGreaterThan(0)
+    expect(before[asia2].length).toBeGreaterThan(0)
+    expect((await nodeStats(europe)).embedCalls).toBe(0)
+
+    // The same keys again, from a pool that lists Asia's nodes the other way round.
+    await resetNodeStats(asia1, asia2)
+    await fromSydney(input, poolWith([asia2, asia1], 'stable, listed the other way'))
+    const after = await onNode()
+    expect(new Set(after[asia1])).toEqual(new Set(before[asia1]))
+    expect(new Set(after[asia2])).toEqual(new Set(before[asia2]))
+  })
+
+  it('moves misses away from a near region that turns slow, and back once it is fast', async () => {
+    const overrides = poolWith([asia1], 'slow')
+    expect((await fromSydney(['steering: slow, warm-up'], overrides))[0].region).toBe(
+      'ap-southeast',
+    )
+    let view = await poolView(overrides)
+    expect(view.order).toEqual(['ap-southeast', 'eu-central'])
+
+    // Asia is now 600 ms away, far more than Frankfurt's 165 ms floor from Sydney.
+    await setNodeDistance(asia1, 600)
+    try {
+      const served: string[] = []
+      for (let i = 0; i < 8; i++) {
+        const [origin] = await fromSydney([`steering: slow ${i} ${crypto.randomUUID()}`], overrides)
+        served.push(origin.region)
+      }
+      // Within a bounded number of requests (the median of five samples flips after three
+      // slow ones; each request brings one call and, past the interval, one probe)...
+      const firstEurope = served.indexOf('eu-central')
+      expect(firstEurope, served.join(', ')).toBeGreaterThanOrEqual(0)
+      expect(firstEurope, served.join(', ')).toBeLessThanOrEqual(4)
+      // ...and it stays there: the slow region is not tried again while it is slow.
+      expect(served.slice(firstEurope), served.join(', ')).not.toContain('ap-southeast')
+      view = await poolView(overrides)
+      expect(view.order).toEqual(['eu-central', 'ap-southeast'])
+      const asiaView = view.regions.find((region) => region.name === 'ap-southeast')!
+      expect(asiaView.round_trip_ms).toBeGreaterThanOrEqual(500)
+      expect(asiaView.distance_km).toBeGreaterThan(6_000)
+      expect(asiaView.distance_km).toBeLessThan(6_600)
+    } finally {
+      await setNodeDistance(asia1, 0)
+    }
+
+    // Fast again: the background /ready probes (every 200 ms here) bring the estimate down.
+    const back = await eventually(async () => {
+      const [origin] = await fromSydney([`steering: back ${crypto.randomUUID()}`], overrides)
+      return origin.region === 'ap-southeast'
+    })
+    expect(back).toBe(true)
+    view = await poolView(overrides)
+    expect(view.scope).toBe('isolate')
+    expect(view.from?.colo).toBe('SYD')
+    const nodes = view.regions.flatMap((region) => region.nodes)
+    expect(nodes.every((node) => node.breaker === 'closed' && node.takes_traffic)).toBe(true)
+    expect(nodes.reduce((sum, node) => sum + node.share, 0)).toBeCloseTo(1, 5)
+    expect(nodes.every((node) => node.inputs_sent > 0)).toBe(true)
+  })
+
+  it('is for admins only', async () => {
+    const response = await callEdge(
+      '/admin/pool',
+      {},
+      {
+        ...poolWith([asia1], 'no secret'),
+        ADMIN_SECRET: TEST_ADMIN_SECRET,
+      },
+    )
+    expect(response.status).toBe(401)
+  })
+})
