@@ -10,6 +10,7 @@
  * worker's own socket without it, closer to how Cloudflare calls a deployed worker.
  */
 import { mkdtemp, rm } from 'node:fs/promises'
+import type { IncomingMessage, ServerResponse } from 'node:http'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import { Miniflare } from 'miniflare'
@@ -40,6 +41,13 @@ const offline = {
   CLOUDFLARE_CF_FETCH_ENABLED: 'false',
 }
 
+/** The worker as `wrangler deploy` would upload it, in a new temporary folder. */
+export async function bundleEdge(): Promise<{ dir: string; remove: () => Promise<void> }> {
+  const dir = await mkdtemp(path.join(tmpdir(), 'bundled-edge-'))
+  await run(wrangler, ['deploy', '--dry-run', '--outdir', dir], { cwd: REPO_ROOT, env: offline })
+  return { dir, remove: () => rm(dir, { recursive: true, force: true }) }
+}
+
 export async function startBundledEdge(options: {
   nodeUrls: string[]
   nodeSecret: string
@@ -48,9 +56,15 @@ export async function startBundledEdge(options: {
   vars?: Record<string, string>
   /** Opens workerd's V8 inspector here (Chrome DevTools Protocol), e.g. to read the heap. */
   inspectorPort?: number
+  /** A bundle from bundleEdge() to run (kept on stop); without it, one is made for this edge. */
+  bundleDir?: string
+  /** What every request's `request.cf` says (e.g. a colo's `colo`, `latitude`, `longitude`). */
+  cf?: Record<string, unknown>
+  /** Handles every fetch the worker makes to the network, e.g. a simulated WAN to the nodes. */
+  outbound?: (request: IncomingMessage, response: ServerResponse) => void
 }): Promise<BundledEdge> {
-  const outDir = await mkdtemp(path.join(tmpdir(), 'bundled-edge-'))
-  await run(wrangler, ['deploy', '--dry-run', '--outdir', outDir], { cwd: REPO_ROOT, env: offline })
+  const bundle = options.bundleDir ? null : await bundleEdge()
+  const outDir = options.bundleDir ?? bundle!.dir
   const { workerOptions } = unstable_getMiniflareWorkerOptions(
     path.join(REPO_ROOT, 'wrangler.toml'),
   )
@@ -72,6 +86,8 @@ export async function startBundledEdge(options: {
     },
     unsafeDirectSockets: [{ host: '127.0.0.1', port: directPort }],
     ...(options.inspectorPort ? { inspectorPort: options.inspectorPort } : {}),
+    ...(options.cf ? { cf: options.cf } : {}),
+    ...(options.outbound ? { outboundService: { node: options.outbound } } : {}),
     host: '127.0.0.1',
     port,
   })
@@ -87,7 +103,7 @@ export async function startBundledEdge(options: {
     directUrl: `http://127.0.0.1:${directPort}`,
     stop: async () => {
       await mf.dispose()
-      await rm(outDir, { recursive: true, force: true })
+      await bundle?.remove()
     },
   }
 }

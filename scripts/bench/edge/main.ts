@@ -21,6 +21,11 @@
  *   (d) zipf-on / zipf-off   single-input queries drawn Zipf(s≈1.1) from 10,000 distinct
  *                ones, edge cache on, then off, with the node's own vector cache off;
  *       zipf-on-nc / zipf-off-nc   the same with the node's cache on (a second node)
+ *   (e) geo      misses from clients in three colos to three GPU regions 5, 80 and 250 ms away
+ *                (simulated round trips; geo-run.ts): one list of every node (flat rendezvous)
+ *                against NODE_POOLS steering against each colo's nearest node alone (ideal),
+ *                in rounds; `geo_miss_p50_vs_ideal` and `geo_flat_vs_steered` are its goals,
+ *                and each region's node-cache hit ratio shows what splitting caches costs
  *
  * (a)-(c) run at 1 connection (latency) and 8 (throughput), in turns: BENCH_ROUNDS rounds
  * of about a second per row, each row's figures over all its rounds; (d) at 8. Every row is
@@ -38,7 +43,8 @@
  *
  * Environment: BENCH_SECONDS (5, per (a)-(c) row), BENCH_ROUNDS (5), BENCH_REQUESTS (50000),
  * ZIPF_REQUESTS (20000), ZIPF_SECONDS (20, per (d) row), ZIPF_DISTINCT (10000),
- * ZIPF_EXPONENT (1.1), ZIPF_ISOLATE_BYTES (262144), BENCH_NODE_CACHE (off).
+ * ZIPF_EXPONENT (1.1), ZIPF_ISOLATE_BYTES (262144), BENCH_NODE_CACHE (off), GEO_ROUNDS (3),
+ * GEO_REQUESTS (40, per colo per round and layout), GEO_SECONDS (60, per turn).
  */
 import { randomBytes } from 'node:crypto'
 import path from 'node:path'
@@ -53,6 +59,8 @@ import { measure, measureInTurns, type Row, type RowOptions } from '../autocanno
 import { describeProvenance, provenance } from '../provenance.ts'
 import { describeSpread, spreadOf } from '../spread.ts'
 import { describeZipf, runZipf } from './zipf-run.ts'
+import { GEO_REGIONS } from './geo-network.ts'
+import { describeGeo, runGeo, type GeoFigures } from './geo-run.ts'
 
 const numberFrom = (name: string, fallback: number) => {
   const value = Number(process.env[name])
@@ -66,6 +74,9 @@ const ZIPF_SECONDS = numberFrom('ZIPF_SECONDS', 20)
 const ZIPF_DISTINCT = numberFrom('ZIPF_DISTINCT', 10_000)
 const ZIPF_EXPONENT = numberFrom('ZIPF_EXPONENT', 1.1)
 const ZIPF_ISOLATE_BYTES = numberFrom('ZIPF_ISOLATE_BYTES', 256 * 1024)
+const GEO_ROUNDS = Math.round(numberFrom('GEO_ROUNDS', 3))
+const GEO_REQUESTS = Math.round(numberFrom('GEO_REQUESTS', 40))
+const GEO_SECONDS = numberFrom('GEO_SECONDS', 60)
 const MODEL = 'use-lite-en'
 const THROUGHPUT_CONNECTIONS = 8
 const NODE_CACHE = process.env.BENCH_NODE_CACHE === 'on'
@@ -77,7 +88,14 @@ const log = (line: string) =>
   console.log(`[bench ${((performance.now() - started) / 1000).toFixed(0).padStart(4)} s] ${line}`)
 
 const stamp = provenance()
-const GOALS = { hit_p50_vs_bare: 1.5, zipf_hit_ratio_vs_ideal: 0.95 }
+const GOALS = {
+  hit_p50_vs_bare: 1.5,
+  zipf_hit_ratio_vs_ideal: 0.95,
+  /** At most: steered misses against each colo's nearest node alone. */
+  geo_miss_p50_vs_ideal: 1.2,
+  /** At least: one flat list's misses against steered ones. */
+  geo_flat_vs_steered: 3,
+}
 log(`measured ${describeProvenance(stamp)}`)
 const secret = randomBytes(24).toString('hex')
 const apiKey = `sk-bench-${randomBytes(12).toString('hex')}`
@@ -256,6 +274,25 @@ try {
   rows.push(...zipfOff.rows, ...zipfOn.rows)
   const zipf = { off: zipfOff.figures, on: zipfOn.figures }
 
+  // (e), on three nodes of its own (one per simulated region), their own vector cache on.
+  log(`geo: starting ${GEO_REGIONS.length} inference nodes, one per simulated region`)
+  const geoNodes: RunningNode[] = []
+  let geo: GeoFigures
+  try {
+    for (let i = 0; i < GEO_REGIONS.length; i++)
+      geoNodes.push(await startInferenceNode({ modelDir, secret }))
+    geo = await runGeo({
+      model: MODEL,
+      nodes: Object.fromEntries(GEO_REGIONS.map((region, i) => [region.name, geoNodes[i]])),
+      nodeSecret: secret,
+      tenant: benchTenant,
+      settings: { rounds: GEO_ROUNDS, requests: GEO_REQUESTS, seconds: GEO_SECONDS },
+      log,
+    })
+  } finally {
+    await Promise.all(geoNodes.map((node) => node.stop()))
+  }
+
   const pick = (name: string, connections: number) =>
     rows.find((r) => r.name === name && r.connections === connections)!
   /** p50 of one row over another's, round by round (both measured in the same turns). */
@@ -300,6 +337,8 @@ try {
       `waits for the first's lookup and is not an isolate hit, where the LRU, one request at a ` +
       `time, counts a hit: a ratio a little under 1 is expected)`,
   )
+  console.log('')
+  for (const line of describeGeo(geo)) console.log(line)
   const direct = { bare: pick('bare-dir', 1).p50, hit: pick('hit-1-dir', 1).p50 }
   console.log(
     `without Miniflare's entry worker (the worker's own socket; wrangler dev, and the rows above, ` +
@@ -341,6 +380,8 @@ try {
         hit_limited_p50_vs_bare: p50Ratio('hit-1-lim', 'bare'),
         hit32_p50_vs_bare: p50Ratio('hit-32', 'bare'),
         memo_hit32_p50_vs_bare: p50Ratio('memo-32', 'bare'),
+        geo_miss_p50_vs_ideal: geo.miss_p50_vs_ideal_spread,
+        geo_flat_vs_steered: geo.flat_vs_steered_spread,
       },
       hit_rps_vs_bare_8:
         pick('hit-1', THROUGHPUT_CONNECTIONS).rps / pick('bare', THROUGHPUT_CONNECTIONS).rps,
@@ -361,9 +402,28 @@ try {
       zipf_cache_throughput_gain: zipf.off.cache_throughput_gain,
       zipf_node_cache_off: zipf.off,
       zipf_node_cache_on: zipf.on,
+      geo_miss_p50_vs_ideal: geo.miss_p50_vs_ideal,
+      geo_flat_vs_steered: geo.flat_vs_steered,
+      geo_miss_p50_ms: {
+        flat: geo.layouts.flat.p50_ms,
+        steered: geo.layouts.steered.p50_ms,
+        ideal: geo.layouts.ideal.p50_ms,
+      },
+      geo_miss_p99_ms: {
+        flat: geo.layouts.flat.p99_ms,
+        steered: geo.layouts.steered.p99_ms,
+        ideal: geo.layouts.ideal.p99_ms,
+      },
+      geo_node_cache_hit_ratio: {
+        flat: geo.layouts.flat.node_cache_hit_ratio,
+        steered: geo.layouts.steered.node_cache_hit_ratio,
+      },
+      geo,
       miss_p50_cache_on_ms: pick('miss-on', 1).p50,
       miss_p50_cache_off_ms: pick('miss-off', 1).p50,
-      errors: rows.reduce((sum, r) => sum + r.errors, 0),
+      errors:
+        rows.reduce((sum, r) => sum + r.errors, 0) +
+        Object.values(geo.layouts).reduce((sum, layout) => sum + layout.errors, 0),
       goals: GOALS,
       goals_met: {
         hit_p50_vs_bare: pick('hit-1', 1).p50 / pick('bare', 1).p50 <= GOALS.hit_p50_vs_bare,
@@ -373,6 +433,8 @@ try {
           zipf.off.hit_ratio_vs_ideal === null
             ? null
             : zipf.off.hit_ratio_vs_ideal >= GOALS.zipf_hit_ratio_vs_ideal,
+        geo_miss_p50_vs_ideal: geo.miss_p50_vs_ideal <= GOALS.geo_miss_p50_vs_ideal,
+        geo_flat_vs_steered: geo.flat_vs_steered >= GOALS.geo_flat_vs_steered,
       },
       provenance: stamp,
     }),

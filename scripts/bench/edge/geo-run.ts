@@ -1,0 +1,344 @@
+/**
+ * (e) of bench:edge, the geo rows: where misses go when clients in three colos share three GPU
+ * regions (geo-network.ts: 5, 80 and 250 ms round trips, simulated). Three ways to lay out the
+ * same nodes, each as one edge per colo, measured in the same rounds, in an order that rotates:
+ *
+ *   flat     NODE_URLS: every region's node in one list, rendezvous over all (before regions)
+ *   steered  NODE_POOLS: the regions with their places; the edge ranks them by distance from
+ *            its colo and by the round trips it measures (edge/origin/region-order.ts)
+ *   ideal    NODE_URLS: the colo's nearest region's node alone: each miss pays that round trip
+ *            plus the edge's and the node's own work, the least any layout can do
+ *
+ * In each round and layout, one client per colo (all three at once, one request at a time)
+ * asks for GEO_REQUESTS / 2 new single-input texts, then for the texts the next colo's client
+ * just asked: the second half misses that colo's edge (its own KV, as a colo that has not yet
+ * seen a key), and shows what each layout does to the nodes' own vector caches. Every answer
+ * must be an edge miss (`x-cache: miss`); the region each edge sent its calls to is counted on the
+ * simulated network. Latency is the client's, per request; the node cache hit ratio per region is
+ * from the nodes' own /metrics, before and after each layout's turn.
+ */
+import { randomBytes } from 'node:crypto'
+import { signedGetHeaders } from '../../../shared/signed-calls.ts'
+import {
+  bundleEdge,
+  startBundledEdge,
+  type BundledEdge,
+  type EdgeTenant,
+} from '../../../test/support/bundled-edge.ts'
+import type { RunningNode } from '../../../test/support/inference-node-process.ts'
+import { describeSpread, spreadOf, type Spread } from '../spread.ts'
+import {
+  GEO_COLOS,
+  GEO_REGIONS,
+  ROUND_TRIP_MS,
+  coloCf,
+  coloNetwork,
+  regionNodeUrl,
+  type ColoNetwork,
+  type GeoColo,
+} from './geo-network.ts'
+
+export const LAYOUTS = ['flat', 'steered', 'ideal'] as const
+export type Layout = (typeof LAYOUTS)[number]
+
+export interface GeoSettings {
+  rounds: number
+  /** Requests per colo's client per round and layout: half new texts, half the next colo's. */
+  requests: number
+  /** Each layout's turn in a round stops sending after this long. */
+  seconds: number
+}
+
+export interface LayoutFigures {
+  /** Answers that were edge misses, over all rounds; the percentiles are over these. */
+  misses: number
+  /** Failed requests, and answers that were not edge misses (either is left out of the figures). */
+  errors: number
+  not_misses: number
+  p50_ms: number
+  p99_ms: number
+  /** The p50 of each round. */
+  round_p50s_ms: number[]
+  /** Share of the edges' embed calls that went to their colo's nearest region (counted on the network). */
+  nearest_region_share: number
+  /** Per region: inputs its node answered from its own vector cache, over all it was sent. */
+  node_cache_hit_ratio: Record<string, number | null>
+}
+
+export interface GeoFigures {
+  settings: GeoSettings
+  round_trip_ms: Record<string, Record<string, number>>
+  layouts: Record<Layout, LayoutFigures>
+  /** steered p50 ÷ ideal p50 (goal ≤ 1.2), and per round. */
+  miss_p50_vs_ideal: number
+  miss_p50_vs_ideal_spread: Spread | null
+  /** flat p50 ÷ steered p50 (goal ≥ 3), and per round. */
+  flat_vs_steered: number
+  flat_vs_steered_spread: Spread | null
+}
+
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN
+  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]
+}
+
+/** The node's vector cache counters, from its signed /metrics. */
+async function nodeCacheCounters(node: RunningNode, secret: string) {
+  const path = '/metrics'
+  const response = await fetch(new URL(path, node.url), {
+    headers: await signedGetHeaders(path, secret),
+  })
+  const text = await response.text()
+  const sum = (metric: string) =>
+    text
+      .split('\n')
+      .filter((line) => new RegExp(`^${metric}(\\{[^}]*\\})? `).test(line))
+      .reduce((total, line) => total + Number(line.split(' ').at(-1)), 0)
+  return { hits: sum('te_embed_cache_hits'), misses: sum('te_embed_cache_misses') }
+}
+
+/** NODE_POOLS or NODE_URLS for `layout`, as seen from `colo`. */
+function layoutVars(layout: Layout, colo: GeoColo): Record<string, string> {
+  if (layout === 'steered') {
+    const pools = GEO_REGIONS.map((r) => ({
+      region: r.name,
+      lat: r.lat,
+      lon: r.lon,
+      urls: [regionNodeUrl(r.name)],
+    }))
+    return { NODE_POOLS: JSON.stringify(pools) }
+  }
+  const regions = layout === 'flat' ? GEO_REGIONS.map((r) => r.name) : [colo.home]
+  return { NODE_URLS: regions.map(regionNodeUrl).join(',') }
+}
+
+/** What one layout's turns gathered, over all rounds. */
+interface LayoutSamples {
+  /** Each edge miss's latency, as its client saw it. */
+  ms: number[]
+  roundP50s: number[]
+  errors: number
+  notMisses: number
+  /** Embed calls the edges sent, and those that went to their colo's nearest region. */
+  calls: number
+  nearest: number
+  /** Per region, the node's vector cache counters' increase. */
+  cache: Record<string, { hits: number; misses: number }>
+}
+
+const emptySamples = (): LayoutSamples => ({
+  ms: [],
+  roundP50s: [],
+  errors: 0,
+  notMisses: 0,
+  calls: 0,
+  nearest: 0,
+  cache: Object.fromEntries(GEO_REGIONS.map((r) => [r.name, { hits: 0, misses: 0 }])),
+})
+
+export async function runGeo(options: {
+  model: string
+  /** A real node per region, its own vector cache on. */
+  nodes: Record<string, RunningNode>
+  nodeSecret: string
+  tenant: EdgeTenant
+  settings: GeoSettings
+  log: (line: string) => void
+}): Promise<GeoFigures> {
+  const { model, nodes, nodeSecret, tenant, settings, log } = options
+  log(`geo: starting ${LAYOUTS.length * GEO_COLOS.length} edges (3 layouts × 3 colos)`)
+  const bundle = await bundleEdge()
+  const edges = new Map<string, BundledEdge>()
+  const networks = new Map<string, ColoNetwork>()
+  const edgeOf = (layout: Layout, colo: GeoColo) => edges.get(`${layout} ${colo.colo}`)!
+  const networkOf = (layout: Layout, colo: GeoColo) => networks.get(`${layout} ${colo.colo}`)!
+  try {
+    for (const layout of LAYOUTS)
+      for (const colo of GEO_COLOS) {
+        const network = coloNetwork(colo, (region) => nodes[region].url)
+        const edge = await startBundledEdge({
+          bundleDir: bundle.dir,
+          nodeUrls: [],
+          nodeSecret,
+          tenants: [tenant],
+          // The simulated nodes' names are plain http to another host, as no real one should be.
+          vars: { ...layoutVars(layout, colo), ALLOW_INSECURE_NODE_URLS: '1' },
+          cf: coloCf(colo),
+          outbound: network.handle,
+        })
+        edges.set(`${layout} ${colo.colo}`, edge)
+        networks.set(`${layout} ${colo.colo}`, network)
+      }
+
+    const headers = { authorization: `Bearer ${tenant.apiKey}`, 'content-type': 'application/json' }
+    const ask = async (edge: BundledEdge, text: string) => {
+      const started = performance.now()
+      try {
+        const response = await fetch(`${edge.url}/v1/embeddings`, {
+          method: 'POST',
+          headers,
+          body: JSON.stringify({ model, input: text }),
+        })
+        await response.arrayBuffer()
+        const ms = performance.now() - started
+        return {
+          ok: response.status === 200,
+          miss: response.headers.get('x-cache') === 'miss',
+          ms,
+        }
+      } catch {
+        return { ok: false, miss: false, ms: performance.now() - started }
+      }
+    }
+    // Each edge reads the catalog and /info, and takes a first miss, before anything counts.
+    for (const [name, edge] of edges) {
+      for (let i = 0; i < 3; i++) {
+        const warm = await ask(edge, `geo warm-up ${name} ${i} ${randomBytes(4).toString('hex')}`)
+        if (!warm.ok) throw new Error(`geo warm-up of ${name}: the request failed`)
+      }
+    }
+
+    const tag = randomBytes(4).toString('hex')
+    const samples = Object.fromEntries(LAYOUTS.map((layout) => [layout, emptySamples()])) as Record<
+      Layout,
+      LayoutSamples
+    >
+
+    const half = Math.max(1, Math.floor(settings.requests / 2))
+    for (let round = 0; round < settings.rounds; round++) {
+      const order = LAYOUTS.map((_, i) => LAYOUTS[(i + round) % LAYOUTS.length])
+      for (const layout of order) {
+        const into = samples[layout]
+        const before = await Promise.all(
+          GEO_REGIONS.map((r) => nodeCacheCounters(nodes[r.name], nodeSecret)),
+        )
+        const callsBefore = GEO_COLOS.map((colo) => ({ ...networkOf(layout, colo).embedCalls }))
+        const deadline = performance.now() + settings.seconds * 1000
+        const textsOf = (colo: GeoColo) =>
+          Array.from(
+            { length: half },
+            (_, i) => `geo ${tag} round ${round} ${layout} from ${colo.colo}: question ${i}`,
+          )
+        const roundMs: number[] = []
+        const client = async (colo: GeoColo, texts: string[]) => {
+          for (const text of texts) {
+            if (performance.now() > deadline) return
+            const answer = await ask(edgeOf(layout, colo), text)
+            if (!answer.ok) into.errors++
+            else if (!answer.miss) into.notMisses++
+            else roundMs.push(answer.ms)
+          }
+        }
+        // New texts from every colo, then each colo asks what the next one just asked.
+        await Promise.all(GEO_COLOS.map((colo) => client(colo, textsOf(colo))))
+        await Promise.all(
+          GEO_COLOS.map((colo, i) => client(colo, textsOf(GEO_COLOS[(i + 1) % GEO_COLOS.length]))),
+        )
+        const after = await Promise.all(
+          GEO_REGIONS.map((r) => nodeCacheCounters(nodes[r.name], nodeSecret)),
+        )
+        GEO_REGIONS.forEach((r, i) => {
+          into.cache[r.name].hits += after[i].hits - before[i].hits
+          into.cache[r.name].misses += after[i].misses - before[i].misses
+        })
+        GEO_COLOS.forEach((colo, i) => {
+          const calls = networkOf(layout, colo).embedCalls
+          for (const region of GEO_REGIONS) {
+            const sent = calls[region.name] - callsBefore[i][region.name]
+            into.calls += sent
+            if (region.name === colo.home) into.nearest += sent
+          }
+        })
+        into.ms.push(...roundMs)
+        into.roundP50s.push(
+          percentile(
+            [...roundMs].sort((a, b) => a - b),
+            50,
+          ),
+        )
+        log(
+          `geo round ${round + 1}/${settings.rounds} ${layout}: ${roundMs.length} misses, p50 ${into.roundP50s.at(-1)!.toFixed(1)} ms`,
+        )
+      }
+    }
+
+    const layouts = Object.fromEntries(
+      LAYOUTS.map((layout) => {
+        const s = samples[layout]
+        const sorted = [...s.ms].sort((a, b) => a - b)
+        const figures: LayoutFigures = {
+          misses: sorted.length,
+          errors: s.errors,
+          not_misses: s.notMisses,
+          p50_ms: percentile(sorted, 50),
+          p99_ms: percentile(sorted, 99),
+          round_p50s_ms: s.roundP50s,
+          nearest_region_share: s.nearest / Math.max(1, s.calls),
+          node_cache_hit_ratio: Object.fromEntries(
+            Object.entries(s.cache).map(([region, { hits, misses }]) => [
+              region,
+              hits + misses === 0 ? null : hits / (hits + misses),
+            ]),
+          ),
+        }
+        return [layout, figures]
+      }),
+    ) as Record<Layout, LayoutFigures>
+    const perRound = (a: Layout, b: Layout) =>
+      spreadOf(layouts[a].round_p50s_ms.map((p50, i) => p50 / layouts[b].round_p50s_ms[i]))
+    return {
+      settings,
+      round_trip_ms: ROUND_TRIP_MS,
+      layouts,
+      miss_p50_vs_ideal: layouts.steered.p50_ms / layouts.ideal.p50_ms,
+      miss_p50_vs_ideal_spread: perRound('steered', 'ideal'),
+      flat_vs_steered: layouts.flat.p50_ms / layouts.steered.p50_ms,
+      flat_vs_steered_spread: perRound('flat', 'steered'),
+    }
+  } finally {
+    await Promise.all([...edges.values()].map((edge) => edge.stop()))
+    await bundle.remove()
+  }
+}
+
+const ms = (value: number) => `${value.toFixed(1)} ms`
+const share = (ratio: number | null) => (ratio === null ? 'n/a' : `${(ratio * 100).toFixed(0)}%`)
+
+/** What runGeo measured, in a few lines. */
+export function describeGeo(g: GeoFigures): string[] {
+  const matrix = Object.entries(g.round_trip_ms)
+    .map(([colo, trips]) => `${colo} ${Object.values(trips).join('/')}`)
+    .join(', ')
+  const lines = [
+    `geo: ${GEO_COLOS.length} colos × ${GEO_REGIONS.length} regions (${GEO_REGIONS.map((r) => r.name).join('/')}), ` +
+      `simulated round trips ms: ${matrix}; ${g.settings.rounds} rounds of ${g.settings.requests} ` +
+      `single-input misses per colo and layout, half of them the next colo's texts; one client per ` +
+      `colo, all on this machine's two cores with the nodes and nine workerd processes`,
+    'layout     misses  errors   p50 ms   p99 ms  p50 per round        nearest region  node-cache hits per region',
+  ]
+  for (const layout of LAYOUTS) {
+    const f = g.layouts[layout]
+    lines.push(
+      [
+        layout.padEnd(9),
+        String(f.misses).padStart(7),
+        String(f.errors + f.not_misses).padStart(7),
+        f.p50_ms.toFixed(1).padStart(8),
+        f.p99_ms.toFixed(1).padStart(8),
+        ` ${f.round_p50s_ms.map((p) => p.toFixed(0)).join('/')}`.padEnd(20),
+        share(f.nearest_region_share).padStart(15),
+        ` ${Object.entries(f.node_cache_hit_ratio)
+          .map(([region, ratio]) => `${region} ${share(ratio)}`)
+          .join(', ')}`,
+      ].join(' '),
+    )
+  }
+  lines.push(
+    `  steered p50 / ideal p50: ${g.miss_p50_vs_ideal.toFixed(2)} (per round ${describeSpread(g.miss_p50_vs_ideal_spread)}; goal ≤ 1.2); ` +
+      `flat p50 / steered p50: ${g.flat_vs_steered.toFixed(2)} (per round ${describeSpread(g.flat_vs_steered_spread)}; goal ≥ 3)`,
+    `  the node-cache column is the price of regions: a text one colo asked is, from the next colo, ` +
+      `a hit in the flat layout's one node for it and a miss in steering's other region (${ms(g.layouts.flat.p50_ms - g.layouts.steered.p50_ms)} ` +
+      `of p50 is what steering saves)`,
+  )
+  return lines
+}
