@@ -38,10 +38,29 @@ export function placeOf(lat: unknown, lon: unknown): Place | null {
 }
 
 /**
- * The request's place, from `request.cf` (Cloudflare gives latitude and longitude as strings);
- * null where it has none. Local runs have one too: Miniflare fills `cf` in.
+ * A rough middle of each continent Cloudflare names in `request.cf.continent`: the place of a
+ * request that has a continent but no coordinates, so it still goes to a region on its side of
+ * the world rather than to the first one listed.
+ */
+const CONTINENT_PLACES: Record<string, Place> = {
+  AF: { lat: 2, lon: 21 },
+  AN: { lat: -80, lon: 0 },
+  AS: { lat: 30, lon: 100 },
+  EU: { lat: 50, lon: 10 },
+  NA: { lat: 40, lon: -95 },
+  OC: { lat: -25, lon: 140 },
+  SA: { lat: -15, lon: -60 },
+}
+
+/**
+ * The request's place, from `request.cf`: its latitude and longitude (Cloudflare gives them
+ * as strings), else the middle of its continent, else null. Local runs have one too:
+ * Miniflare fills `cf` in.
  */
 export function callerPlace(request: Request): Place | null {
-  const cf = (request as { cf?: { latitude?: unknown; longitude?: unknown } }).cf
-  return cf ? placeOf(cf.latitude, cf.longitude) : null
+  const cf = (request as { cf?: { latitude?: unknown; longitude?: unknown; continent?: unknown } })
+    .cf
+  if (!cf) return null
+  const continent = typeof cf.continent === 'string' ? cf.continent : ''
+  return placeOf(cf.latitude, cf.longitude) ?? CONTINENT_PLACES[continent] ?? null
 }

@@ -88,6 +88,13 @@ describe('the order of GPU regions', () => {
     } as RequestInit)
     expect(callerPlace(request)).toEqual({ lat: -33.8688, lon: 151.2093 })
     expect(callerPlace(new Request('https://edge.test/'))).toBeNull()
+    // No coordinates (Cloudflare could not place the client): its continent still says a side.
+    const inOceania = new Request('https://edge.test/', { cf: { continent: 'OC' } } as RequestInit)
+    expect(names(regionOrder([europe, america, asia], callerPlace(inOceania)))[0]).toBe(
+      'ap-southeast',
+    )
+    const nowhere = new Request('https://edge.test/', { cf: { continent: 'T1' } } as RequestInit)
+    expect(callerPlace(nowhere)).toBeNull()
     expect(placeOf('91', '0')).toBeNull()
     expect(placeOf('north', '0')).toBeNull()
     expect(placeOf(undefined, '0')).toBeNull()
