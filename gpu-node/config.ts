@@ -3,6 +3,7 @@
  * node reads is here, with its default and what it is for; the README's table
  * mirrors this file, so change both together.
  */
+import { devicePreset } from './backend/simulated-device.ts'
 import { availableParallelism, totalmem } from 'node:os'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
@@ -17,8 +18,15 @@ export const DEFAULT_NODE_MAX_BODY_BYTES = 16 * 1024 * 1024 + 2048 * 32 * 1024
 
 export const REPO_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..')
 
-/** One entry of EXECUTION_PROVIDERS: `cuda:1` is CUDA on device 1, `cpu` the CPU. */
-export type ProviderSpec = { name: 'cuda'; deviceId: number } | { name: 'cpu' }
+/**
+ * One entry of EXECUTION_PROVIDERS: `cuda:1` is CUDA on device 1, `cpu` the CPU, and
+ * `sim:<preset>` a SIMULATED device (backend/simulated-device.ts) that runs no model: each
+ * `sim:` entry is one more device, numbered in order.
+ */
+export type ProviderSpec =
+  | { name: 'cuda'; deviceId: number }
+  | { name: 'cpu' }
+  | { name: 'sim'; preset: string; deviceId: number }
 
 export const GRAPH_OPTIMIZATION_LEVELS = ['disabled', 'basic', 'extended', 'all'] as const
 export type GraphOptimizationLevel = (typeof GRAPH_OPTIMIZATION_LEVELS)[number]
@@ -179,15 +187,24 @@ function flagFrom(env: NodeJS.ProcessEnv, name: string, fallback: boolean): bool
   return raw === '1'
 }
 
-/** Parses `cuda:0,cuda:1,cpu`; a bare `cuda` takes `defaultDevice`. */
+/** Parses `cuda:0,cuda:1,cpu` or `sim:h100-qwen3-0.6b,sim:h100-qwen3-0.6b`; a bare `cuda` takes `defaultDevice`. */
 export function parseProviders(raw: string, defaultDevice: number): ProviderSpec[] {
+  let simulated = 0
   const specs = raw
     .split(',')
     .map((entry) => entry.trim().toLowerCase())
     .filter(Boolean)
     .map((entry): ProviderSpec => {
+      if (entry.startsWith('sim:')) {
+        const preset = devicePreset(entry.slice('sim:'.length)).name
+        return { name: 'sim', preset, deviceId: simulated++ }
+      }
       const match = /^(cuda|cpu)(?::(\d+))?$/.exec(entry)
-      if (!match) throw new Error(`EXECUTION_PROVIDERS: cannot read '${entry}' (e.g. cuda:0,cpu)`)
+      if (!match) {
+        throw new Error(
+          `EXECUTION_PROVIDERS: cannot read '${entry}' (e.g. cuda:0,cpu, or sim:h100-qwen3-0.6b)`,
+        )
+      }
       if (match[1] === 'cpu') {
         if (match[2] !== undefined) throw new Error(`EXECUTION_PROVIDERS: 'cpu' takes no device`)
         return { name: 'cpu' }
@@ -195,10 +212,15 @@ export function parseProviders(raw: string, defaultDevice: number): ProviderSpec
       return { name: 'cuda', deviceId: match[2] === undefined ? defaultDevice : Number(match[2]) }
     })
   if (specs.length === 0) throw new Error('EXECUTION_PROVIDERS is empty')
+  // A simulated device stands in for the GPUs and the CPU alike: mixing them would serve real
+  // and stand-in vectors under one revision.
+  if (simulated > 0 && simulated !== specs.length)
+    throw new Error('EXECUTION_PROVIDERS: sim: entries cannot be mixed with cuda or cpu')
   return specs
 }
 
 export function providerLabel(spec: ProviderSpec): string {
+  if (spec.name === 'sim') return `sim:${spec.preset}#${spec.deviceId}`
   return spec.name === 'cuda' ? `cuda:${spec.deviceId}` : 'cpu'
 }
 

@@ -90,7 +90,8 @@ export async function loadNode(settings: NodeSettings, options: LoadOptions = {}
   }
   // onnxruntime's CPU kernels compute a float16 graph's MatMul and Softmax in float32 (measured:
   // the fp16 tiny model peaked higher than the fp32 one at 8K tokens); a GPU keeps them in float16.
-  const onGpu = started.backends.some((backend) => backend.label.startsWith('cuda'))
+  // A simulated device stands in for a GPU.
+  const onGpu = started.backends.some((backend) => /^(cuda|sim):/.test(backend.label))
   const attention = new AttentionBudget(
     manifest.attention_heads ?? null,
     served.floatType === 'float16' && onGpu ? 2 : 4,

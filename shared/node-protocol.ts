@@ -68,4 +68,9 @@ export interface NodeInfo {
    * answers with them but caches none; `starting` before the baseline is taken.
    */
   vectors?: 'ok' | 'drifted' | 'starting'
+  /**
+   * Set when the node runs on a SIMULATED device (EXECUTION_PROVIDERS=sim:…): no model runs and
+   * its vectors are stand-ins, for measuring the host path. Names the presets.
+   */
+  simulated_device?: string
 }

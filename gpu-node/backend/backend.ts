@@ -11,6 +11,8 @@ export interface EmbeddedBatch {
   vectors: Float32Array[]
   /** The pooled vector's L2 norm; NaN when it had a NaN or infinite component. */
   norms: Float32Array
+  /** Milliseconds the device worked on the batch, when the backend knows (its thread's own time). */
+  busyMs?: number
 }
 
 export interface EmbeddingBackend {

@@ -14,11 +14,11 @@
  * none runs.
  */
 import type { ApiError } from '../../shared/errors.ts'
-import type { SessionConfig } from '../config.ts'
+import type { ProviderSpec, SessionConfig } from '../config.ts'
 import { providerLabel } from '../config.ts'
 import { serveVariant, type ModelFolder, type ServedModel } from '../model/model-folder.ts'
 import { chooseVariant, type ModelVariant } from '../model/variants.ts'
-import { cudaProviderInstalled } from './onnx-session.ts'
+import { cudaProviderInstalled, type SessionSettings } from './onnx-session.ts'
 import { retryable, type Supervision } from '../threads/restarting-thread.ts'
 import { SessionWorkerBackend } from './session-worker-backend.ts'
 
@@ -47,6 +47,9 @@ export async function startSessions(
     const choice = chooseVariant(folder.variants, device, requested)
     return { model: serveVariant(folder, choice.variant), fallback: choice.fallback }
   }
+  const simulated = config.executionProviders.filter((spec) => spec.name === 'sim')
+  if (simulated.length > 0)
+    return startSimulated(folder, requested, simulated, settings, supervision)
   const cudaSpecs = config.executionProviders.filter((spec) => spec.name === 'cuda')
   const failures: string[] = []
   // A GPU variant the folder cannot serve (say, model_fp16.onnx without its data file) must not
@@ -106,6 +109,44 @@ export async function startSessions(
       ).catch((err: Error) => {
         throw new Error(`${label(i)}: ${err.message}`, { cause: err })
       }),
+    ),
+  )
+  return { backends, model }
+}
+
+/**
+ * One session thread per `sim:` entry, each a SIMULATED device (simulated-device.ts) that runs
+ * no model. The folder still gives the manifest and tokenizer; the revision is marked, so the
+ * stand-in vectors are never cached as the model's own.
+ */
+async function startSimulated(
+  folder: ModelFolder,
+  requested: ModelVariant | undefined,
+  specs: Extract<ProviderSpec, { name: 'sim' }>[],
+  settings: SessionSettings,
+  supervision: Supervision,
+): Promise<StartedSessions> {
+  const served = serveVariant(folder, chooseVariant(folder.variants, 'gpu', requested).variant)
+  const presets = [...new Set(specs.map((spec) => spec.preset))].join('+')
+  const model: ServedModel = {
+    ...served,
+    manifest: { ...served.manifest, revision: `${served.manifest.revision}+sim-${presets}` },
+  }
+  supervision.log(
+    `[node] SIMULATED device${specs.length > 1 ? 's' : ''} (${specs.map(providerLabel).join(', ')}): ` +
+      'no model runs; each batch waits for the preset cost model and answers stand-in vectors ' +
+      `derived from token ids (revision ${model.manifest.revision}). For measuring the host path only.`,
+  )
+  const backends = await Promise.all(
+    specs.map((spec) =>
+      SessionWorkerBackend.start(
+        model.onnxPath,
+        model.manifest,
+        spec,
+        settings,
+        providerLabel(spec),
+        supervision,
+      ),
     ),
   )
   return { backends, model }

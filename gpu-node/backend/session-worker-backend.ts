@@ -74,7 +74,7 @@ export class SessionWorkerBackend implements EmbeddingBackend {
     const vectors: Float32Array[] = []
     for (let start = 0; start < result.vectors.length; start += result.width)
       vectors.push(result.vectors.subarray(start, start + result.width))
-    return { vectors, norms: result.norms }
+    return { vectors, norms: result.norms, busyMs: result.busyMs }
   }
 
   close(): Promise<void> {

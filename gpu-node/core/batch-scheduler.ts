@@ -203,6 +203,8 @@ export class BatchScheduler {
       })
       this.cost.observe(rows * seq, (finishedAt - startedAt) / 1000)
       this.recordBatch(backend.label, rows, seq, realTokens, (finishedAt - startedAt) / 1000)
+      if (embedded.busyMs !== undefined)
+        this.metrics?.deviceBusy.inc({ session: backend.label }, embedded.busyMs / 1000)
     } catch (err) {
       this.fail(slots, err as Error)
     } finally {

@@ -134,6 +134,12 @@ export class NodeMetrics {
     buckets: SECONDS,
     registers: [this.registry],
   })
+  readonly deviceBusy = new Counter({
+    name: 'te_device_busy_seconds',
+    help: "Seconds each session's device worked on batches (session.run, or a simulated device's cost); over wall time: how busy it is",
+    labelNames: ['session'] as const,
+    registers: [this.registry],
+  })
   readonly batchPaddingRatio = new Histogram({
     name: 'te_batch_padding_ratio',
     help: 'Share of a batch that is padding: 1 − real tokens / padded tokens',

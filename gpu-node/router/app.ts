@@ -99,6 +99,7 @@ export function createNodeApp(options: NodeAppOptions): Hono<SignedBodyEnv> {
     const status = state.status
     return c.json({ status }, status === 'ready' ? 200 : 503)
   })
+  const simulated = options.sessions.filter((session) => session.startsWith('sim:'))
   app.get(INFO_PATH, reader, (c) => {
     const info: NodeInfoWithSessions = {
       models: [options.model],
@@ -107,6 +108,11 @@ export function createNodeApp(options: NodeAppOptions): Hono<SignedBodyEnv> {
       max_batch_tokens: options.maxBatchTokens,
       vectors: options.monitor.state,
       sessions: options.sessions,
+      ...(simulated.length > 0
+        ? {
+            simulated_device: `SIMULATED (${simulated.join(', ')}): stand-in vectors, no model runs`,
+          }
+        : {}),
     }
     return c.json(info)
   })
