@@ -63,7 +63,7 @@ export interface PoolNodeView {
   round_trip_ms: number | null
   /** The models its last /info listed (null: not read yet). */
   models: string[] | null
-  /** Inputs this isolate sent it, and their share of all it sent to the pool. */
+  /** Inputs it computed for this isolate, and their share of all the pool computed for it. */
   inputs_sent: number
   share: number
 }
@@ -84,8 +84,10 @@ export interface PoolRegionView {
 export interface PoolView {
   /** Everything here is one isolate's view: each isolate measures and counts for itself. */
   scope: 'isolate'
-  /** Where this request came from (request.cf), which the order below is for. */
-  from: { colo: string | null; lat: number; lon: number } | null
+  /** The colo that took this request (request.cf.colo), or null. */
+  colo: string | null
+  /** Where this request came from (request.cf), which the order below is for; null if unknown. */
+  from: { lat: number; lon: number } | null
   /** Region names in the order a miss from here tries them. */
   order: string[]
   regions: PoolRegionView[]

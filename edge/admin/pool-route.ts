@@ -24,7 +24,8 @@ poolRoute.get('/pool', (c) => {
   const sent = pool.nodes.reduce((sum, node) => sum + node.inputsSent, 0)
   const view: PoolView = {
     scope: 'isolate',
-    from: from && { colo: typeof colo === 'string' ? colo : null, ...from },
+    colo: typeof colo === 'string' ? colo : null,
+    from,
     order: pool.regionsFor(from, now).map((region) => region.name),
     regions: pool.config.regions.map((region) => {
       const measured = pool.measuredRoundTripMs(region, now)
@@ -43,7 +44,7 @@ poolRoute.get('/pool', (c) => {
             breaker: node.breaker.state(now),
             resting_until: node.restUntil > now ? new Date(node.restUntil).toISOString() : null,
             takes_traffic: pool.takesTraffic(node, now),
-            round_trip_ms: rounded(node.roundTrip.estimateMs),
+            round_trip_ms: rounded(node.roundTrip.estimateMs(now)),
             models: node.models?.map((model) => model.id) ?? null,
             inputs_sent: node.inputsSent,
             share: sent === 0 ? 0 : node.inputsSent / sent,

@@ -209,7 +209,7 @@ export async function embedOnPool(
       ledger.close(answer.tokenCounts)
       const tookMs = performance.now() - started
       servedBy.set(node, Math.max(servedBy.get(node) ?? 0, tookMs))
-      pool.recordSuccess(node, items.length, answer.nodeMs === null ? null : tookMs - answer.nodeMs)
+      pool.recordSuccess(node, items.length, answer.networkMs)
       items.forEach((item, i) =>
         results.set(item.key, {
           vector: answer.vectors[i],

@@ -61,10 +61,11 @@ export interface NodeEmbedding extends VectorFrame {
   /** The node says its vectors drifted from their baseline: answer with them, cache none. */
   drifted: boolean
   /**
-   * The time the node spent on the call, in ms, by its own x-total-time (tokenizing, queueing
-   * and inference: the timing headers text-embeddings-inference also sends); null without one.
+   * The call's round trip in ms: from sending it to its response headers, less the time the
+   * node says it spent on it (its x-total-time: tokenizing, queueing and inference, the timing
+   * headers text-embeddings-inference also sends); null when the node sent no x-total-time.
    */
-  nodeMs: number | null
+  networkMs: number | null
 }
 
 export const unavailable = (message: string, headers: Record<string, string> = {}) =>
@@ -112,6 +113,7 @@ export async function embedOnNode(
 ): Promise<NodeEmbedding> {
   const body = new TextEncoder().encode(JSON.stringify(request))
   const signature = await signEmbed(secret, body)
+  const sentAt = performance.now()
   const response = await fetchWithDeadline(
     new URL(EMBED_PATH, baseUrl).href,
     {
@@ -121,6 +123,7 @@ export async function embedOnNode(
     },
     timeoutMs,
   )
+  const headersMs = performance.now() - sentAt
   const status = response.status
   if (status === 400 || status === 413 || status === 422) {
     // The node's verdict on the input itself (too long, unknown token id): the client's to fix.
@@ -206,14 +209,14 @@ export async function embedOnNode(
     ...frame,
     revision,
     drifted: vectorsState === 'drifted',
-    nodeMs: nodeMsOf(response.headers),
+    networkMs: networkMsOf(headersMs, response.headers),
   }
 }
 
-/** The node's x-total-time in ms; null when it sent none. */
-function nodeMsOf(headers: Headers): number | null {
+/** `headersMs` less the node's x-total-time; null when it sent none. */
+function networkMsOf(headersMs: number, headers: Headers): number | null {
   const total = Number(headers.get('x-total-time') ?? NaN)
-  return Number.isFinite(total) && total >= 0 ? total : null
+  return Number.isFinite(total) && total >= 0 ? Math.max(0, headersMs - total) : null
 }
 
 /** A signed GET of one of the node's reports (`/info`, `/monitor`). */

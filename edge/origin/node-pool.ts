@@ -14,7 +14,7 @@ import type { ModelInfo } from '../../shared/node-protocol.ts'
 import type { Env } from '../env.ts'
 import { CircuitBreaker } from './circuit-breaker.ts'
 import { fetchNodeInfo, isNodeReady } from './node-client.ts'
-import { regionOrder } from './region-order.ts'
+import { expectedRoundTripMs, keepLeader, regionOrder } from './region-order.ts'
 import { RoundTrip } from './round-trip.ts'
 import type { Place } from './place.ts'
 import { poolConfig, poolConfigKey, type PoolConfig, type PoolRegion } from './pool-config.ts'
@@ -62,6 +62,8 @@ export class NodePool {
   private healthCheck: Promise<void> | null = null
   private infoRefreshedAt = 0
   private infoRefresh: Promise<void> | null = null
+  /** The region misses went to first, per group of callers (regionsFor); one per region at most. */
+  private readonly leaders = new Map<string, PoolRegion>()
 
   constructor(readonly config: PoolConfig) {
     this.nodes = config.regions.flatMap((region) =>
@@ -158,14 +160,27 @@ export class NodePool {
   measuredRoundTripMs(region: PoolRegion, now = Date.now()): number | null {
     const estimates = this.nodes
       .filter((node) => node.region === region && this.takesTraffic(node, now))
-      .map((node) => node.roundTrip.estimateMs)
+      .map((node) => node.roundTrip.estimateMs(now))
       .filter((ms) => ms !== null)
     return estimates.length === 0 ? null : estimates.reduce((a, b) => a + b, 0) / estimates.length
   }
 
-  /** The regions in the order a miss from `from` tries them (region-order.ts). */
+  /**
+   * The regions in the order a miss from `from` tries them (region-order.ts): by expected round
+   * trip, except that the region first for callers near the same region last time stays first
+   * until another is clearly better (keepLeader).
+   */
   regionsFor(from: Place | null, now = Date.now()): PoolRegion[] {
-    return regionOrder(this.config.regions, from, (region) => this.measuredRoundTripMs(region, now))
+    const measured = (region: PoolRegion) => this.measuredRoundTripMs(region, now)
+    const order = regionOrder(this.config.regions, from, measured)
+    if (order.length < 2) return order
+    // Callers are grouped by the region nearest them by distance: one leader per region at most.
+    const group = regionOrder(this.config.regions, from)[0].name
+    const kept = keepLeader(order, this.leaders.get(group), (region) =>
+      expectedRoundTripMs(region, from, measured(region)),
+    )
+    this.leaders.set(group, kept[0])
+    return kept
   }
 
   /**

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { regionOrder } from './region-order.ts'
+import { keepLeader, regionOrder } from './region-order.ts'
 import { RoundTrip } from './round-trip.ts'
 import { callerPlace, greatCircleKm, placeOf } from './place.ts'
 import type { PoolRegion } from './pool-config.ts'
@@ -70,16 +70,44 @@ describe('the order of GPU regions', () => {
 
   it('estimates a round trip by the median of recent samples: one outlier moves nothing', () => {
     const roundTrip = new RoundTrip()
-    expect(roundTrip.estimateMs).toBeNull()
-    for (const ms of [10, 12, 11, 900, 10]) roundTrip.record(ms)
-    expect(roundTrip.estimateMs).toBe(11)
+    const t = 1_000_000
+    // Too few samples say nothing: a first call that set up a connection is not the node's speed.
+    roundTrip.record(900, t)
+    roundTrip.record(10, t)
+    expect(roundTrip.estimateMs(t)).toBeNull()
+    for (const ms of [12, 11, 10]) roundTrip.record(ms, t)
+    expect(roundTrip.estimateMs(t)).toBe(11)
     // A node that stays slow moves the estimate once most recent samples show it.
-    roundTrip.record(400)
-    expect(roundTrip.estimateMs).toBe(12)
-    roundTrip.record(400)
-    expect(roundTrip.estimateMs).toBe(400)
-    roundTrip.record(NaN)
-    expect(roundTrip.estimateMs).toBe(400)
+    roundTrip.record(400, t)
+    expect(roundTrip.estimateMs(t)).toBe(11)
+    roundTrip.record(400, t)
+    roundTrip.record(400, t)
+    expect(roundTrip.estimateMs(t)).toBe(400)
+    roundTrip.record(NaN, t)
+    expect(roundTrip.estimateMs(t)).toBe(400)
+    // Old samples age out: a node back after an outage is judged on what it does now.
+    expect(roundTrip.estimateMs(t + 61_000)).toBeNull()
+  })
+
+  it('keeps the region that leads until another is clearly better', () => {
+    const ms = new Map([
+      [europe, 30],
+      [america, 26],
+      [asia, 300],
+    ])
+    const expected = (region: PoolRegion) => ms.get(region)!
+    const byMeasure = [america, europe, asia]
+    // 26 against 30: not clearly better, so Europe stays first.
+    expect(names(keepLeader(byMeasure, europe, expected))).toEqual([
+      'eu-central',
+      'us-east',
+      'ap-southeast',
+    ])
+    // 12 against 30: clearly better (by more than a fifth and by more than 10 ms).
+    ms.set(america, 12)
+    expect(names(keepLeader(byMeasure, europe, expected))[0]).toBe('us-east')
+    // No leader yet, or the leader is first anyway: the order stands.
+    expect(keepLeader(byMeasure, undefined, expected)).toBe(byMeasure)
   })
 
   it("reads the colo's place from request.cf, and nothing from a request without one", () => {

@@ -53,3 +53,25 @@ export function regionOrder(
     .sort((a, b) => a.ms - b.ms || a.index - b.index)
     .map(({ region }) => region)
 }
+
+/**
+ * A region that is first for a caller stays first until another is clearly better: less than
+ * its expected round trip ÷ 1.2, and by more than 10 ms. Two regions about as near as each
+ * other would otherwise trade places with every sample, and each change sends the keys to
+ * another region's node caches.
+ */
+const KEEP_UNLESS_RATIO = 1.2
+const KEEP_UNLESS_MS = 10
+
+/** `order` with `previous` put back first, if it is in it and not clearly worse than order[0]. */
+export function keepLeader(
+  order: PoolRegion[],
+  previous: PoolRegion | undefined,
+  expectedMs: (region: PoolRegion) => number,
+): PoolRegion[] {
+  const best = order[0]
+  if (!previous || previous === best || !order.includes(previous)) return order
+  const [kept, challenger] = [expectedMs(previous), expectedMs(best)]
+  const clearlyBetter = challenger * KEEP_UNLESS_RATIO < kept && kept - challenger > KEEP_UNLESS_MS
+  return clearlyBetter ? order : [previous, ...order.filter((region) => region !== previous)]
+}

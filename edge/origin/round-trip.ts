@@ -1,30 +1,38 @@
 /**
- * One node's round trip as this isolate has measured it: the median of its last few samples,
- * each the time a call took less the time the node says it spent on it (so a large
- * batch, or one queued behind the request's own other parts, does not look like distance), or
- * the time a /ready probe took. A node that is full says so with 429 and Retry-After, which
- * spills misses over to the next region (embed-on-pool.ts) without waiting for an estimate. The median, not a mean: one call that
- * met a garbage-collection pause, or a busy machine, does not move a key to another region,
- * while a node that stays slow for most of the window does, within MEDIAN_OF / 2 + 1 samples.
+ * One node's round trip as this isolate has measured it: the median of its recent samples,
+ * each the time from sending a call to its response headers less the time the node says it
+ * spent on it (its x-total-time: tokenizing, queueing, inference), or the time a /ready probe
+ * took. Neither the edge's own work on the call (JSON, signatures) nor reading and checking a
+ * large answer is in it, so a large batch does not look like distance. A node that is full
+ * says so with 429 and Retry-After, which spills misses over to the next region
+ * (embed-on-pool.ts) without waiting for an estimate.
+ *
+ * The median, of at most MEDIAN_OF samples no older than MAX_AGE_MS, and none until there are
+ * MIN_SAMPLES: one call that met a pause, a busy machine or a new connection does not move a
+ * key to another region, while a node that stays slow for most of the window does.
  */
 
 /** Samples kept; the estimate follows a change once more than half of them show it. */
 const MEDIAN_OF = 5
+/** Fewer samples than this say nothing yet: the distance alone ranks the region. */
+const MIN_SAMPLES = 3
+/** Older samples are dropped: a node back from an outage is judged on how it is now. */
+const MAX_AGE_MS = 60_000
 
 export class RoundTrip {
-  private readonly samples: number[] = []
+  private samples: { ms: number; at: number }[] = []
 
-  record(ms: number): void {
+  record(ms: number, now = Date.now()): void {
     if (!Number.isFinite(ms)) return
-    this.samples.push(Math.max(0, ms))
+    this.samples.push({ ms: Math.max(0, ms), at: now })
     if (this.samples.length > MEDIAN_OF) this.samples.shift()
   }
 
-  /** The median of the samples kept, in ms; null before the first one. */
-  get estimateMs(): number | null {
-    if (this.samples.length === 0) return null
-    const sorted = [...this.samples].sort((a, b) => a - b)
-    const middle = sorted.length >> 1
-    return sorted.length % 2 === 1 ? sorted[middle] : (sorted[middle - 1] + sorted[middle]) / 2
+  /** The median of the recent samples in ms (the lower middle of an even count); null with too few. */
+  estimateMs(now = Date.now()): number | null {
+    this.samples = this.samples.filter((sample) => now - sample.at <= MAX_AGE_MS)
+    if (this.samples.length < MIN_SAMPLES) return null
+    const sorted = this.samples.map((sample) => sample.ms).sort((a, b) => a - b)
+    return sorted[(sorted.length - 1) >> 1]
   }
 }

@@ -35,12 +35,14 @@ beforeAll(async () => {
   )
 })
 
+let pools = 0
+
 /** A pool of its own (its own isolate state) with Asia's nodes `asiaNodes` and one in Europe. */
-function poolWith(asiaNodes: string[], label: string): Partial<Env> {
+function poolWith(asiaNodes: string[]): Partial<Env> {
   return {
     ...poolOverrides([]),
-    // Only to tell this test's pool apart from the others: a pool is found by its settings.
-    NODE_TIMEOUT_MS: String(20_000 + label.length),
+    // Only to tell this pool apart from the others: a pool is found by its settings.
+    NODE_TIMEOUT_MS: String(20_000 + pools++),
     NODE_POOLS: JSON.stringify([
       { region: 'eu-central', lat: 50.11, lon: 8.68, urls: [urls[europe]] },
       { region: 'ap-southeast', lat: 1.35, lon: 103.82, urls: asiaNodes.map((n) => urls[n]) },
@@ -74,7 +76,7 @@ async function poolView(overrides: Partial<Env>): Promise<PoolView> {
 
 describe('steering misses by measured round trip', () => {
   it('names the region and node that computed the misses, and keeps each key on its node', async () => {
-    const overrides = poolWith([asia1, asia2], 'stable')
+    const overrides = poolWith([asia1, asia2])
     const input = Array.from({ length: 16 }, (_, i) => `steering: stable ${i}`)
     await resetNodeStats(asia1, asia2, europe)
     const first = await fromSydney(input, overrides)
@@ -92,14 +94,14 @@ describe('steering misses by measured round trip', () => {
 
     // The same keys again, from a pool that lists Asia's nodes the other way round.
     await resetNodeStats(asia1, asia2)
-    await fromSydney(input, poolWith([asia2, asia1], 'stable, listed the other way'))
+    await fromSydney(input, poolWith([asia2, asia1]))
     const after = await onNode()
     expect(new Set(after[asia1])).toEqual(new Set(before[asia1]))
     expect(new Set(after[asia2])).toEqual(new Set(before[asia2]))
   })
 
   it('moves misses away from a near region that turns slow, and back once it is fast', async () => {
-    const overrides = poolWith([asia1], 'slow')
+    const overrides = poolWith([asia1])
     expect((await fromSydney(['steering: slow, warm-up'], overrides))[0].region).toBe(
       'ap-southeast',
     )
@@ -139,11 +141,66 @@ describe('steering misses by measured round trip', () => {
     expect(back).toBe(true)
     view = await poolView(overrides)
     expect(view.scope).toBe('isolate')
-    expect(view.from?.colo).toBe('SYD')
+    expect(view.colo).toBe('SYD')
     const nodes = view.regions.flatMap((region) => region.nodes)
     expect(nodes.every((node) => node.breaker === 'closed' && node.takes_traffic)).toBe(true)
     expect(nodes.reduce((sum, node) => sum + node.share, 0)).toBeCloseTo(1, 5)
     expect(nodes.every((node) => node.inputs_sent > 0)).toBe(true)
+  })
+
+  it('learns from the calls alone, and does not take a large batch for distance', async () => {
+    // From Singapore: Asia next door, the other region (Europe's node) placed in Hong Kong,
+    // about 2,600 km (a 26 ms floor) away. No background probes: only calls are measured.
+    const SINGAPORE = { latitude: '1.35', longitude: '103.99', colo: 'SIN', continent: 'AS' }
+    const overrides = {
+      ...poolWith([asia1]),
+      NODE_HEALTH_INTERVAL_MS: '3600000',
+      NODE_POOLS: JSON.stringify([
+        { region: 'ap-east', lat: 22.32, lon: 114.17, urls: [urls[europe]] },
+        { region: 'ap-southeast', lat: 1.35, lon: 103.82, urls: [urls[asia1]] },
+      ]),
+    }
+    const fromSingapore = async (input: string[]) => {
+      const response = await postEmbeddings(
+        { model: DEFAULT_MODEL, input },
+        { key, overrides, cf: SINGAPORE, headers: { 'x-embed-cache': 'bypass' } },
+      )
+      const body = await response.text()
+      expect(response.status, body).toBe(200)
+      const timing = response.headers.get('server-timing') ?? ''
+      return [...timing.matchAll(/origin;dur=([\d.]+);desc="region=([^ ]+) /g)].map(
+        ([, dur, region]) => ({ ms: Number(dur), region }),
+      )
+    }
+    // Three calls of about 14,000 tokens each: the node's own work, far more than 26 ms.
+    const long = (call: number) =>
+      Array.from(
+        { length: 110 },
+        (_, i) => `steering: long ${call} ${i} ${'a sentence of ordinary words '.repeat(24)}`,
+      )
+    for (let call = 0; call < 3; call++) {
+      const origins = await fromSingapore(long(call))
+      expect(origins.map((o) => o.region)).toEqual(['ap-southeast'])
+    }
+    // The node's time is taken out of each sample: Asia still leads.
+    expect((await fromSingapore(['steering: calls, after the long ones']))[0].region).toBe(
+      'ap-southeast',
+    )
+
+    // Now Asia's link is slow: the calls themselves show it within a few requests.
+    await setNodeDistance(asia1, 300)
+    try {
+      const served: string[] = []
+      for (let i = 0; i < 6; i++)
+        served.push(
+          (await fromSingapore([`steering: calls ${i} ${crypto.randomUUID()}`]))[0].region,
+        )
+      const moved = served.indexOf('ap-east')
+      expect(moved, served.join(', ')).toBeGreaterThanOrEqual(0)
+      expect(moved, served.join(', ')).toBeLessThanOrEqual(3)
+    } finally {
+      await setNodeDistance(asia1, 0)
+    }
   })
 
   it('is for admins only', async () => {
@@ -151,7 +208,7 @@ describe('steering misses by measured round trip', () => {
       '/admin/pool',
       {},
       {
-        ...poolWith([asia1], 'no secret'),
+        ...poolWith([asia1]),
         ADMIN_SECRET: TEST_ADMIN_SECRET,
       },
     )

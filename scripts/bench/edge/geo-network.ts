@@ -39,10 +39,13 @@ export const GEO_COLOS: GeoColo[] = [
   { colo: 'IAD', continent: 'NA', lat: 38.94, lon: -77.46, home: 'us-east' },
 ]
 
-/** Round trip in ms from each colo to each region: 5 next door, 80 one ocean away, 250 two. */
+/**
+ * Round trip in ms from each colo to each region: 5 next door, 80 across the Atlantic, 160 and
+ * 250 to Asia; never below what light in fibre needs for the distance (edge/origin/region-order.ts).
+ */
 export const ROUND_TRIP_MS: Record<string, Record<string, number>> = {
-  SIN: { 'ap-southeast': 5, 'eu-central': 250, 'us-east': 80 },
-  FRA: { 'ap-southeast': 250, 'eu-central': 5, 'us-east': 80 },
+  SIN: { 'ap-southeast': 5, 'eu-central': 160, 'us-east': 250 },
+  FRA: { 'ap-southeast': 160, 'eu-central': 5, 'us-east': 80 },
   IAD: { 'ap-southeast': 250, 'eu-central': 80, 'us-east': 5 },
 }
 
@@ -64,6 +67,8 @@ export interface ColoNetwork {
   handle: (request: IncomingMessage, response: ServerResponse) => void
   /** Embed calls the colo's edge sent to each region so far. */
   embedCalls: Record<string, number>
+  /** The round trip from this colo to `region` from now on (a degraded link), in ms. */
+  setRoundTrip: (region: string, ms: number) => void
 }
 
 /**
@@ -73,6 +78,7 @@ export interface ColoNetwork {
 export function coloNetwork(colo: GeoColo, nodeUrlOf: (region: string) => string): ColoNetwork {
   const agent = new http.Agent({ keepAlive: true })
   const embedCalls = Object.fromEntries(GEO_REGIONS.map((r) => [r.name, 0]))
+  const roundTrips = { ...ROUND_TRIP_MS[colo.colo] }
   const handle = (request: IncomingMessage, response: ServerResponse) => {
     const host = (request.headers.host ?? '').split(':')[0]
     const region = GEO_REGIONS.find((r) => new URL(regionNodeUrl(r.name)).hostname === host)
@@ -103,8 +109,12 @@ export function coloNetwork(colo: GeoColo, nodeUrlOf: (region: string) => string
         )
         call.on('error', () => response.destroy())
         call.end(Buffer.concat(chunks))
-      }, ROUND_TRIP_MS[colo.colo][region.name])
+      }, roundTrips[region.name])
     })
   }
-  return { handle, embedCalls }
+  return {
+    handle,
+    embedCalls,
+    setRoundTrip: (region, ms) => void (roundTrips[region] = ms),
+  }
 }

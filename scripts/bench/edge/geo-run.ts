@@ -1,6 +1,6 @@
 /**
  * (e) of bench:edge, the geo rows: where misses go when clients in three colos share three GPU
- * regions (geo-network.ts: 5, 80 and 250 ms round trips, simulated). Three ways to lay out the
+ * regions (geo-network.ts: round trips of 5 to 250 ms, simulated). Three ways to lay out the
  * same nodes, each as one edge per colo, measured in the same rounds, in an order that rotates:
  *
  *   flat     NODE_URLS: every region's node in one list, rendezvous over all (before regions)
@@ -75,7 +75,31 @@ export interface GeoFigures {
   /** flat p50 ÷ steered p50 (goal ≥ 3), and per round. */
   flat_vs_steered: number
   flat_vs_steered_spread: Spread | null
+  /** After the rounds: one colo's link to its own region degrades, and steering must notice. */
+  degraded: DegradedFigures
 }
+
+/**
+ * The degraded-link phase: SIN's round trip to its own region goes from 5 to DEGRADED_MS, and
+ * SIN's client sends DEGRADED_REQUESTS new texts, one at a time, to the steered edge. In the
+ * rounds the distance alone decides; here only what the edge measures can.
+ */
+export interface DegradedFigures {
+  colo: string
+  region: string
+  round_trip_ms: number
+  requests: number
+  /** How many requests still went to the degraded region before one went elsewhere (null: none did). */
+  requests_before_moving: number | null
+  /** Where the requests after that went, by region. */
+  regions_after_moving: Record<string, number>
+  /** p50 of the requests after moving, and the least the next region's round trip allows. */
+  p50_after_moving_ms: number | null
+  next_region_round_trip_ms: number
+}
+
+const DEGRADED_MS = 400
+const DEGRADED_REQUESTS = 20
 
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN
@@ -284,6 +308,13 @@ export async function runGeo(options: {
         return [layout, figures]
       }),
     ) as Record<Layout, LayoutFigures>
+    const degraded = await degradedLink(
+      edgeOf('steered', GEO_COLOS[0]),
+      networkOf('steered', GEO_COLOS[0]),
+      ask,
+      tag,
+      log,
+    )
     const perRound = (a: Layout, b: Layout) =>
       spreadOf(layouts[a].round_p50s_ms.map((p50, i) => p50 / layouts[b].round_p50s_ms[i]))
     return {
@@ -294,10 +325,56 @@ export async function runGeo(options: {
       miss_p50_vs_ideal_spread: perRound('steered', 'ideal'),
       flat_vs_steered: layouts.flat.p50_ms / layouts.steered.p50_ms,
       flat_vs_steered_spread: perRound('flat', 'steered'),
+      degraded,
     }
   } finally {
     await Promise.all([...edges.values()].map((edge) => edge.stop()))
     await bundle.remove()
+  }
+}
+
+/** The degraded-link phase (DegradedFigures), on the steered edge of GEO_COLOS[0]. */
+async function degradedLink(
+  edge: BundledEdge,
+  network: ColoNetwork,
+  ask: (edge: BundledEdge, text: string) => Promise<{ ok: boolean; ms: number }>,
+  tag: string,
+  log: (line: string) => void,
+): Promise<DegradedFigures> {
+  const colo = GEO_COLOS[0]
+  network.setRoundTrip(colo.home, DEGRADED_MS)
+  const went: string[] = []
+  const latencies: number[] = []
+  for (let i = 0; i < DEGRADED_REQUESTS; i++) {
+    const before = { ...network.embedCalls }
+    const answer = await ask(edge, `geo ${tag} degraded link from ${colo.colo}: question ${i}`)
+    const region = GEO_REGIONS.find((r) => network.embedCalls[r.name] > before[r.name])?.name
+    went.push(answer.ok ? (region ?? 'none') : 'error')
+    latencies.push(answer.ms)
+  }
+  network.setRoundTrip(colo.home, ROUND_TRIP_MS[colo.colo][colo.home])
+  const moved = went.findIndex((region) => region !== colo.home)
+  const after = moved < 0 ? [] : went.slice(moved)
+  const others = Object.entries(ROUND_TRIP_MS[colo.colo]).filter(([r]) => r !== colo.home)
+  log(`geo degraded link ${colo.colo} → ${colo.home} at ${DEGRADED_MS} ms: ${went.join(', ')}`)
+  return {
+    colo: colo.colo,
+    region: colo.home,
+    round_trip_ms: DEGRADED_MS,
+    requests: DEGRADED_REQUESTS,
+    requests_before_moving: moved < 0 ? null : moved,
+    regions_after_moving: after.reduce<Record<string, number>>(
+      (counts, region) => ({ ...counts, [region]: (counts[region] ?? 0) + 1 }),
+      {},
+    ),
+    p50_after_moving_ms:
+      moved < 0
+        ? null
+        : percentile(
+            [...latencies.slice(moved)].sort((a, b) => a - b),
+            50,
+          ),
+    next_region_round_trip_ms: Math.min(...others.map(([, ms]) => ms)),
   }
 }
 
@@ -336,6 +413,15 @@ export function describeGeo(g: GeoFigures): string[] {
   lines.push(
     `  steered p50 / ideal p50: ${g.miss_p50_vs_ideal.toFixed(2)} (per round ${describeSpread(g.miss_p50_vs_ideal_spread)}; goal ≤ 1.2); ` +
       `flat p50 / steered p50: ${g.flat_vs_steered.toFixed(2)} (per round ${describeSpread(g.flat_vs_steered_spread)}; goal ≥ 3)`,
+    `  degraded link: ${g.degraded.colo} → ${g.degraded.region} at ${g.degraded.round_trip_ms} ms; ` +
+      (g.degraded.requests_before_moving === null
+        ? `steering never moved in ${g.degraded.requests} requests`
+        : `steering moved after ${g.degraded.requests_before_moving} requests; after that, by region: ` +
+          `${Object.entries(g.degraded.regions_after_moving)
+            .map(([r, n]) => `${r} ${n}`)
+            .join(', ')}; ` +
+          `p50 ${g.degraded.p50_after_moving_ms!.toFixed(1)} ms against the next region's ` +
+          `${g.degraded.next_region_round_trip_ms} ms round trip`),
     `  the node-cache column is the price of regions: a text one colo asked is, from the next colo, ` +
       `a hit in the flat layout's one node for it and a miss in steering's other region (${ms(g.layouts.flat.p50_ms - g.layouts.steered.p50_ms)} ` +
       `of p50 is what steering saves)`,

@@ -21,7 +21,7 @@
  *   (d) zipf-on / zipf-off   single-input queries drawn Zipf(s≈1.1) from 10,000 distinct
  *                ones, edge cache on, then off, with the node's own vector cache off;
  *       zipf-on-nc / zipf-off-nc   the same with the node's cache on (a second node)
- *   (e) geo      misses from clients in three colos to three GPU regions 5, 80 and 250 ms away
+ *   (e) geo      misses from clients in three colos to three GPU regions 5 to 250 ms away
  *                (simulated round trips; geo-run.ts): one list of every node (flat rendezvous)
  *                against NODE_POOLS steering against each colo's nearest node alone (ideal),
  *                in rounds; `geo_miss_p50_vs_ideal` and `geo_flat_vs_steered` are its goals,
