@@ -4,6 +4,7 @@
  * nodes in one test process never share counters. The router serves them at
  * `/metrics`; the core records them where each thing happens.
  */
+import { performance } from 'node:perf_hooks'
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client'
 
 /** 0.5 ms … ~33 s: from a tiny model's batch to a long 0.6B-sized request on CPU. */
@@ -176,6 +177,15 @@ export class NodeMetrics {
     help: 'Worker threads started again after one died (each attempt counts), by kind: session or tokenizer',
     labelNames: ['kind'] as const,
     registers: [this.registry],
+  })
+
+  readonly mainThreadBusy = new Gauge({
+    name: 'te_main_thread_busy_seconds',
+    help: 'Seconds the main thread (HTTP, signatures, queue, framing) has been busy since start; its increase over wall time is how full the one event loop is',
+    registers: [this.registry],
+    collect() {
+      this.set(performance.eventLoopUtilization().active / 1000)
+    },
   })
 
   constructor(options: { processMetrics?: boolean } = {}) {

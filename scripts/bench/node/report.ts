@@ -258,6 +258,8 @@ export function summaryJson(
   large: { report: ModelReport; ratios: Ratios } | null,
   settings: object,
   stamp: Provenance,
+  /** The simulated-device section's `sim_*` fields (simulated.ts), or none when it was skipped. */
+  simulated: object = {},
 ): string {
   const median = (value: Spread | null) => value?.median ?? null
   const met = (value: Spread | null, goal: number, atMost = false) =>
@@ -332,6 +334,7 @@ export function summaryJson(
       ),
     },
     transformers_js_error: primary.report.transformersError,
+    ...simulated,
     ...(large
       ? {
           large_model: large.report.model,

@@ -32,7 +32,7 @@ const HERE = path.dirname(fileURLToPath(import.meta.url))
 
 export async function startBaselineServer(options: {
   label: string
-  script: 'naive-server.ts' | 'transformers-server.ts'
+  script: 'naive-server.ts' | 'transformers-server.ts' | 'naive-sim-server.ts'
   modelDir: string
   secret: string
   env: Record<string, string>

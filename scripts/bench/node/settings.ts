@@ -67,6 +67,15 @@ export interface BenchSettings {
   intraOpThreads: number
   interOpThreads: number
   intraOpSpinning: boolean
+  /**
+   * The simulated-device section (simulated.ts): its client counts, rounds, and per cell and
+   * round at most simSeconds or simRequests; skipSim leaves it out.
+   */
+  simClients: number[]
+  simRounds: number
+  simSeconds: number
+  simRequests: number
+  skipSim: boolean
 }
 
 export function readSettings(): BenchSettings {
@@ -88,12 +97,20 @@ export function readSettings(): BenchSettings {
     intraOpThreads: positive('BENCH_INTRA_OP_THREADS', 0),
     interOpThreads: positive('BENCH_INTER_OP_THREADS', 0),
     intraOpSpinning: process.env.BENCH_INTRA_OP_SPINNING === '1',
+    simClients: list('BENCH_SIM_CLIENTS', [1, 8, 64, 256]),
+    simRounds: Math.max(1, Math.round(positive('BENCH_SIM_ROUNDS', 2))),
+    simSeconds: positive('BENCH_SIM_SECONDS', 4),
+    simRequests: positive('BENCH_SIM_REQUESTS', 20_000),
+    skipSim: process.env.BENCH_SKIP_SIM === '1',
   }
   // workload.ts gives each round's client count its own million texts, for up to 16 counts
   // and 50 rounds; past that a cell would send texts another already sent, and the node's
   // vector cache would answer them.
   if (settings.clients.length > 16) throw new Error('BENCH_CLIENTS: at most 16 client counts')
-  if (Math.max(settings.rounds, settings.largeRounds) > 50)
+  if (settings.simClients.length > 16)
+    throw new Error('BENCH_SIM_CLIENTS: at most 16 client counts')
+  if (settings.simRequests > 1_000_000) throw new Error('BENCH_SIM_REQUESTS: at most 1,000,000')
+  if (Math.max(settings.rounds, settings.largeRounds, settings.simRounds) > 50)
     throw new Error('BENCH_ROUNDS and BENCH_LARGE_ROUNDS: at most 50')
   if (settings.requests > 1_000_000) throw new Error('BENCH_REQUESTS: at most 1,000,000')
   return settings

@@ -1,0 +1,176 @@
+/**
+ * bench:node's host-path ceiling: the node on `sim:zero`, a SIMULATED device that takes no time
+ * at all, so every request/s it sustains is what its host side allows on this machine: HTTP,
+ * the signature checks, JSON, cache keys, tokenization, the queue, padding and framing. Single
+ * short texts (the workload's search queries, each distinct) from many clients; the load
+ * generator shares the same two cores. Reports requests/s, p50/p99, the host CPU per request,
+ * how busy the node's main thread was, and where a request's time went by the node's own
+ * timing metrics (means over the cell).
+ */
+import { fetchSigned } from '../../../shared/signed-calls.ts'
+import { startInferenceNode } from '../../../test/support/inference-node-process.ts'
+import { embedText, type EmbedTarget } from './client.ts'
+import { meterCores } from './cpu-meter.ts'
+import { percentile, runLoad } from './load.ts'
+import { loadReferenceTokenizer } from './reference-tokenizer.ts'
+import { STREAM, workloadText } from './workload.ts'
+
+/** The issue's goal for the host path alone on this 2-core machine, load generator included. */
+export const HOST_PATH_GOAL_RPS = 2000
+
+export interface HostPathRow {
+  clients: number
+  requests: number
+  errors: number
+  requestsPerSecond: number
+  p50Ms: number
+  p99Ms: number
+  /** CPU time of the node's process (every thread) per request, in µs. */
+  hostCpuUsPerRequest: number | null
+  /** The node's main thread: busy seconds over wall seconds. */
+  mainThreadBusy: number
+  serverCores: number | null
+  clientCores: number
+  /** Mean ms per request of each stage, by the node's own histograms. */
+  stagesMs: { total: number; tokenization: number; queue: number; inference: number }
+}
+
+/** The i-th short query of the workload: its search queries alone, each text distinct. */
+function queryText(i: number): string {
+  // About half the stream is queries (workload.ts); they are its shortest texts.
+  return workloadText(STREAM.cell(49, 15) + i).slice(0, 120)
+}
+
+type Stage = 'total' | 'tokenization' | 'queue' | 'inference'
+type Sums = Record<Stage, { sum: number; count: number }> & { main: number }
+
+async function histogramSums(url: string, secret: string): Promise<Sums> {
+  const text = await (await fetchSigned(url, '/metrics', secret)).text()
+  const value = (name: string) =>
+    text
+      .split('\n')
+      .filter((line) => new RegExp(`^${name}(\\{[^}]*\\})? `).test(line))
+      .reduce((total, line) => total + Number(line.split(' ').at(-1)), 0)
+  const stage = (name: string) => ({ sum: value(`${name}_sum`), count: value(`${name}_count`) })
+  return {
+    total: stage('te_request_duration'),
+    tokenization: stage('te_request_tokenization_duration'),
+    queue: stage('te_request_queue_duration'),
+    inference: stage('te_request_inference_duration'),
+    main: value('te_main_thread_busy_seconds'),
+  }
+}
+
+export async function benchHostPath(options: {
+  modelDir: string
+  clients: number[]
+  seconds: number
+  secret: string
+  timeoutMs: number
+  log: (line: string) => void
+}): Promise<HostPathRow[]> {
+  const { modelDir, secret, log } = options
+  const { manifest } = (await loadReferenceTokenizer(modelDir)).model
+  log('host path: starting the node on sim:zero (a SIMULATED device that takes no time)')
+  const node = await startInferenceNode({
+    modelDir,
+    secret,
+    env: {
+      EXECUTION_PROVIDERS: 'sim:zero',
+      MAX_BATCH_REQUESTS: '256',
+      MONITOR_PROBE_INTERVAL_S: '0',
+    },
+  })
+  const target: EmbedTarget = {
+    url: node.url,
+    secret,
+    model: manifest.id,
+    timeoutMs: options.timeoutMs,
+  }
+  let next = 0
+  const send = async (_: number, signal: AbortSignal) =>
+    void (await embedText(target, queryText(next++), signal))
+  try {
+    await runLoad({ clients: 16, maxRequests: 2000, maxSeconds: 2, deadlineSeconds: 30 }, send)
+    const rows: HostPathRow[] = []
+    for (const clients of options.clients) {
+      const before = await histogramSums(node.url, secret)
+      const stopMeter = meterCores(node.process.pid!)
+      const result = await runLoad(
+        {
+          clients,
+          maxRequests: 1_000_000,
+          maxSeconds: options.seconds,
+          deadlineSeconds: options.seconds + 30,
+        },
+        send,
+      )
+      const cores = stopMeter()
+      const after = await histogramSums(node.url, secret)
+      const meanMs = (stage: Stage) => {
+        const count = after[stage].count - before[stage].count
+        return count === 0 ? NaN : ((after[stage].sum - before[stage].sum) / count) * 1000
+      }
+      const requests = result.completed.length
+      const row: HostPathRow = {
+        clients,
+        requests,
+        errors: result.errors,
+        requestsPerSecond: requests / result.seconds,
+        p50Ms: percentile(result.latenciesMs, 50),
+        p99Ms: percentile(result.latenciesMs, 99),
+        hostCpuUsPerRequest:
+          cores.server === null || requests === 0
+            ? null
+            : ((cores.server * result.seconds) / requests) * 1e6,
+        mainThreadBusy: (after.main - before.main) / result.seconds,
+        serverCores: cores.server,
+        clientCores: cores.client,
+        stagesMs: {
+          total: meanMs('total'),
+          tokenization: meanMs('tokenization'),
+          queue: meanMs('queue'),
+          inference: meanMs('inference'),
+        },
+      }
+      log(
+        `host path × ${clients}: ${row.requestsPerSecond.toFixed(0)} requests/s, p50 ${row.p50Ms.toFixed(1)} ms, ` +
+          `${row.hostCpuUsPerRequest?.toFixed(0) ?? 'n/a'} µs of node CPU per request, main thread ` +
+          `${(100 * row.mainThreadBusy).toFixed(0)}% busy` +
+          (row.errors ? `, ${row.errors} errors (first: ${result.firstError})` : ''),
+      )
+      rows.push(row)
+    }
+    return rows
+  } finally {
+    await node.stop()
+  }
+}
+
+/** The host-path rows as lines. */
+export function describeHostPath(rows: HostPathRow[]): string[] {
+  const lines = [
+    `host path on sim:zero (a SIMULATED device that takes no time; short single texts; goal ≥ ${HOST_PATH_GOAL_RPS} requests/s, load generator on the same cores)`,
+    'clients   req/s   p50 ms   p99 ms  node µs/req  main thread  server cores  client cores  node ms per request: total = tokenization + queue + inference (+ the rest)  errors',
+  ]
+  for (const r of rows) {
+    const s = r.stagesMs
+    lines.push(
+      [
+        String(r.clients).padStart(7),
+        r.requestsPerSecond.toFixed(0).padStart(7),
+        r.p50Ms.toFixed(2).padStart(8),
+        r.p99Ms.toFixed(2).padStart(8),
+        (r.hostCpuUsPerRequest?.toFixed(0) ?? 'n/a').padStart(12),
+        `${(100 * r.mainThreadBusy).toFixed(0)}%`.padStart(12),
+        (r.serverCores?.toFixed(2) ?? 'n/a').padStart(13),
+        r.clientCores.toFixed(2).padStart(13),
+        `  ${s.total.toFixed(2)} = ${s.tokenization.toFixed(2)} + ${s.queue.toFixed(2)} + ${s.inference.toFixed(2)}`.padEnd(
+          76,
+        ),
+        String(r.errors).padStart(6),
+      ].join(' '),
+    )
+  }
+  return lines
+}
