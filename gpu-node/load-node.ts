@@ -5,6 +5,8 @@
  * HTTP app (router/). main.ts serves the result; tests call `app.request` on
  * it directly.
  */
+import { useCryptoPrimitives } from '../shared/crypto-primitives.ts'
+import { nodeCrypto } from './node-crypto.ts'
 import type { ModelInfo } from '../shared/node-protocol.ts'
 import type { EmbeddingBackend } from './backend/backend.ts'
 import { padBatch } from './backend/padded-batch.ts'
@@ -54,6 +56,8 @@ export interface LoadOptions {
 
 export async function loadNode(settings: NodeSettings, options: LoadOptions = {}) {
   const log = options.log ?? console.log
+  // Signatures and cache keys without a thread-pool job per digest (shared/crypto-primitives.ts).
+  useCryptoPrimitives(nodeCrypto)
   const folder = readModelFolder(settings.modelDir, { modelId: settings.modelId })
   const metrics = new NodeMetrics({ processMetrics: options.processMetrics })
   // A session or tokenizer thread that dies is started again, and counted.

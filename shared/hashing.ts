@@ -1,22 +1,11 @@
-/** SHA-256 with WebCrypto, so the same digest is computed in workerd and in Node. */
+/** SHA-256 of text, as both tiers compute it (shared/crypto-primitives.ts). */
+import { cryptoPrimitives } from './crypto-primitives.ts'
+
+export { fromHex, toHex } from './hex.ts'
 
 const encoder = new TextEncoder()
 
-export function toHex(bytes: ArrayBuffer | Uint8Array): string {
-  const view = bytes instanceof Uint8Array ? bytes : new Uint8Array(bytes)
-  let hex = ''
-  for (const byte of view) hex += byte.toString(16).padStart(2, '0')
-  return hex
-}
-
-export function fromHex(hex: string): Uint8Array<ArrayBuffer> | null {
-  if (hex.length % 2 !== 0 || !/^[0-9a-f]*$/i.test(hex)) return null
-  const bytes = new Uint8Array(hex.length / 2)
-  for (let i = 0; i < bytes.length; i++) bytes[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16)
-  return bytes
-}
-
 /** Hex SHA-256 of a string's UTF-8 bytes. */
 export async function sha256Hex(text: string): Promise<string> {
-  return toHex(await crypto.subtle.digest('SHA-256', encoder.encode(text)))
+  return cryptoPrimitives().sha256Hex(encoder.encode(text))
 }

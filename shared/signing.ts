@@ -12,10 +12,11 @@
  * A response's signature covers the request's MAC, the status, the model
  * revision, the vectors' drift state and the digest of the body: the edge
  * checks it before anything is cached, so a vector forged on the way (or a
- * stale answer replayed) never reaches KV. `crypto.subtle.verify` compares in
- * constant time.
+ * stale answer replayed) never reaches KV. Verification compares in constant
+ * time; the primitives are shared/crypto-primitives.ts.
  */
-import { fromHex, toHex } from './hashing.ts'
+import { cryptoPrimitives } from './crypto-primitives.ts'
+import { toHex } from './hex.ts'
 
 export const SIGNATURE_HEADER = 'x-embed-signature'
 export const RESPONSE_SIGNATURE_HEADER = 'x-embed-response-signature'
@@ -25,30 +26,9 @@ export const DEFAULT_MAX_SKEW_MS = 60_000
 const encoder = new TextEncoder()
 const EMPTY = new Uint8Array(0)
 
-// Every request on both tiers signs or verifies with the same few secrets; importing the key
-// once per secret keeps importKey off the hot path. Bounded: a process sees one or two secrets.
-const MAX_CACHED_KEYS = 8
-const keys = new Map<string, Promise<CryptoKey>>()
-
-function hmacKey(secret: string): Promise<CryptoKey> {
-  let key = keys.get(secret)
-  if (!key) {
-    if (keys.size >= MAX_CACHED_KEYS) keys.clear()
-    key = crypto.subtle.importKey(
-      'raw',
-      encoder.encode(secret),
-      { name: 'HMAC', hash: 'SHA-256' },
-      false,
-      ['sign', 'verify'],
-    )
-    keys.set(secret, key)
-  }
-  return key
-}
-
 /** Hex SHA-256 of a body: what both signatures cover instead of the body itself. */
 export async function bodyDigest(body: Uint8Array = EMPTY): Promise<string> {
-  return toHex(await crypto.subtle.digest('SHA-256', body as Uint8Array<ArrayBuffer>))
+  return cryptoPrimitives().sha256Hex(body)
 }
 
 /** What a request signature covers, besides its timestamp and nonce. */
@@ -78,12 +58,8 @@ export async function signRequest(
 ): Promise<string> {
   const timestampMs = options.timestampMs ?? Date.now()
   const nonce = options.nonce ?? randomNonce()
-  const mac = await crypto.subtle.sign(
-    'HMAC',
-    await hmacKey(secret),
-    requestText(call, timestampMs, nonce) as Uint8Array<ArrayBuffer>,
-  )
-  return `t=${timestampMs},n=${nonce},v2=${toHex(mac)}`
+  const mac = await cryptoPrimitives().hmacSha256Hex(secret, requestText(call, timestampMs, nonce))
+  return `t=${timestampMs},n=${nonce},v2=${mac}`
 }
 
 /** A request signature header that is well-formed and fresh; not yet checked against the call. */
@@ -117,11 +93,10 @@ export async function verifyRequest(
   signature: ParsedSignature,
   call: SignedCall,
 ): Promise<boolean> {
-  return crypto.subtle.verify(
-    'HMAC',
-    await hmacKey(secret),
-    fromHex(signature.mac)! as Uint8Array<ArrayBuffer>,
-    requestText(call, signature.timestampMs, signature.nonce) as Uint8Array<ArrayBuffer>,
+  return cryptoPrimitives().hmacVerify(
+    secret,
+    signature.mac,
+    requestText(call, signature.timestampMs, signature.nonce),
   )
 }
 
@@ -144,8 +119,7 @@ function answerText(answer: SignedAnswer): Uint8Array<ArrayBuffer> {
 
 /** The response header value: `v2={hex hmac}`. */
 export async function signResponse(secret: string, answer: SignedAnswer): Promise<string> {
-  const mac = await crypto.subtle.sign('HMAC', await hmacKey(secret), answerText(answer))
-  return `v2=${toHex(mac)}`
+  return `v2=${await cryptoPrimitives().hmacSha256Hex(secret, answerText(answer))}`
 }
 
 export async function verifyResponse(
@@ -155,8 +129,7 @@ export async function verifyResponse(
 ): Promise<boolean> {
   const match = /^v2=([0-9a-f]{64})$/.exec(header ?? '')
   if (!match) return false
-  const mac = fromHex(match[1])! as Uint8Array<ArrayBuffer>
-  return crypto.subtle.verify('HMAC', await hmacKey(secret), mac, answerText(answer))
+  return cryptoPrimitives().hmacVerify(secret, match[1], answerText(answer))
 }
 
 /** The MAC part of a request header this side signed (the response signature covers it). */

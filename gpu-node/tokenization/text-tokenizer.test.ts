@@ -34,6 +34,54 @@ describe('TextTokenizer (Qwen3)', () => {
     expect(ids.slice(0, -1)).toEqual(plain.encode(text).ids)
   })
 
+  it("tokenizes a query's instruction once, and gives exactly the ids of tokenizing it whole", () => {
+    const instructions = [
+      'Given a web search query, retrieve relevant passages that answer the query',
+      'Represent the 日本語 sentence for retrieval:',
+      'trailing spaces   ',
+      'ends with a newline\n',
+      'digits 123, punctuation!? and an emoji 😀',
+      '',
+      'a newline\ninside, and a second\r\nkind',
+      "café, naïve, it's",
+      ' leading space',
+      'an instruction that says\nQuery: in the middle',
+    ]
+    const queries = [
+      'where is the capital of France?',
+      ' a leading space',
+      '\na newline first',
+      '123 numbers first',
+      'Ünïcode and 中文',
+      '',
+      "'s a contraction",
+      'words '.repeat(400),
+    ]
+    for (const max of [8192, 24]) {
+      const cached = tokenizerWithMax(max)
+      const whole = new TextTokenizer(
+        folder.tokenizerJson,
+        folder.tokenizerConfig,
+        { ...manifest, max_input_tokens: max },
+        { instructionCache: false },
+      )
+      // Twice: the second pass takes every instruction from the cache.
+      for (let pass = 0; pass < 2; pass++)
+        for (const instruction of instructions)
+          for (const query of queries) {
+            const text = `Instruct: ${instruction}\nQuery:${query}`
+            expect(cached.encode({ text }, true), JSON.stringify(text)).toEqual(
+              whole.encode({ text }, true),
+            )
+          }
+    }
+    // And both are the tokenizer's own ids.
+    const text = 'Instruct: Given a question, find the answer\nQuery:what is rope scaling?'
+    expect(tokenizerWithMax(8192).encode({ text }, true).slice(0, -1)).toEqual(
+      plain.encode(text).ids,
+    )
+  })
+
   it('keeps the final <|endoftext|> when it truncates', () => {
     const ids = tokenizerWithMax(16).encode({ text: 'many words '.repeat(100) }, true)
     expect(ids).toHaveLength(16)

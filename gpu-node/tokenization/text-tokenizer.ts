@@ -8,9 +8,17 @@
  * tokens around it: `@huggingface/tokenizers` has no truncation of its own, so
  * the text is tokenized without specials and they are put back around it.
  *
+ * A Qwen3 query, `Instruct: {instruction}\nQuery:{text}` (shared/templates.ts), repeats its
+ * instruction with every query; the ids of `Instruct: {instruction}\n` are kept (at most
+ * MAX_INSTRUCTIONS, least recently used out) and only the rest is tokenized. That gives the
+ * same ids: Qwen3's pre-tokenizer always ends a piece at a run of newlines, and BPE never
+ * merges across pieces. Each instruction is checked once anyway (its ids plus a probe's
+ * against the whole), and one whose split would change the ids is tokenized whole.
+ *
  * One instance per thread: tokenizing runs in worker threads (tokenizer-pool.ts).
  */
 import { Tokenizer } from '@huggingface/tokenizers'
+import { LRUCache } from 'lru-cache'
 import { ApiError } from '../../shared/errors.ts'
 import type { ModelInput } from '../../shared/node-protocol.ts'
 import type { ModelManifest } from '../model/manifest.ts'
@@ -20,6 +28,11 @@ const PROBE = 'probe'
 const CHARS_PER_TOKEN = 8
 /** Tokens past the ones used that a prefix must hold, so its cut cannot reach them. */
 const SLACK = 64
+/** A Qwen3 query's instruction ends with the newline before this (shared/templates.ts). */
+const QUERY_MARK = '\nQuery:'
+const INSTRUCT_MARK = 'Instruct: '
+/** Instructions whose ids are kept per tokenizer thread. */
+const MAX_INSTRUCTIONS = 256
 
 export class TextTokenizer {
   private readonly tokenizer: Tokenizer
@@ -29,11 +42,15 @@ export class TextTokenizer {
   private readonly suffix: number[]
   /** The manifest's EOS when the tokenizer's suffix does not already end with it. */
   private readonly eos: number[]
+  /** `Instruct: …\n` → its ids, or null for one that must be tokenized with its query. */
+  private readonly instructions: LRUCache<string, { ids: number[] | null }> | null
 
   constructor(
     tokenizerJson: object,
     tokenizerConfig: object,
     private readonly manifest: ModelManifest,
+    /** `instructionCache: false` tokenizes every query whole (to measure what the cache saves). */
+    options: { instructionCache?: boolean } = {},
   ) {
     this.tokenizer = new Tokenizer(tokenizerJson, tokenizerConfig)
     let largestId = 0
@@ -42,6 +59,10 @@ export class TextTokenizer {
     ;[this.prefix, this.suffix] = this.specialsAround()
     const eos = manifest.eos_token_id
     this.eos = eos === null || this.suffix.at(-1) === eos ? [] : [eos]
+    this.instructions =
+      manifest.instruction_format === 'qwen3' && options.instructionCache !== false
+        ? new LRUCache({ max: MAX_INSTRUCTIONS })
+        : null
   }
 
   /** Whether the tokenizer's own post-processor ends every input with the manifest's EOS. */
@@ -96,6 +117,38 @@ export class TextTokenizer {
     return [...this.prefix, ...body, ...this.suffix, ...eos]
   }
 
+  /** The text's ids without specials (wholeTextIds), a Qwen3 query's instruction from the cache. */
+  private textIds(text: string, needed: number): { ids: number[]; complete: boolean } {
+    const split =
+      this.instructions && text.startsWith(INSTRUCT_MARK) ? text.indexOf(QUERY_MARK) : -1
+    if (split > 0) {
+      const head = this.instructionIds(text.slice(0, split + 1))
+      if (head !== null && head.length < needed) {
+        const rest = this.wholeTextIds(text.slice(split + 1), needed - head.length)
+        return { ids: [...head, ...rest.ids], complete: rest.complete }
+      }
+    }
+    return this.wholeTextIds(text, needed)
+  }
+
+  /** The ids of `Instruct: …\n`, kept; null when its query must be tokenized with it. */
+  private instructionIds(instruction: string): number[] | null {
+    let entry = this.instructions!.get(instruction)
+    if (!entry) {
+      const encode = (part: string) =>
+        this.tokenizer.encode(part, { add_special_tokens: false }).ids
+      const ids = encode(instruction)
+      const probe = 'Query:probe'
+      const split = [...ids, ...encode(probe)]
+      const whole = encode(instruction + probe)
+      entry = {
+        ids: split.length === whole.length && split.every((id, i) => id === whole[i]) ? ids : null,
+      }
+      this.instructions!.set(instruction, entry)
+    }
+    return entry.ids
+  }
+
   /**
    * The text's ids without specials, or, for a text far longer than `needed` tokens, the ids of
    * a prefix that holds more than `needed` of them: a 12 MB text costs the node what its first
@@ -104,7 +157,7 @@ export class TextTokenizer {
    * the last word or two it falls in, which the slack keeps far from the ids that are used
    * (tested against full tokenization with the Qwen3 and the default model's tokenizers).
    */
-  private textIds(text: string, needed: number): { ids: number[]; complete: boolean } {
+  private wholeTextIds(text: string, needed: number): { ids: number[]; complete: boolean } {
     const encode = (part: string) => this.tokenizer.encode(part, { add_special_tokens: false }).ids
     for (let length = needed * CHARS_PER_TOKEN; length < text.length; length *= 4) {
       const ids = encode(text.slice(0, length))

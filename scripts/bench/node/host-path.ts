@@ -14,6 +14,9 @@ import { meterCores } from './cpu-meter.ts'
 import { percentile, runLoad } from './load.ts'
 import { loadReferenceTokenizer } from './reference-tokenizer.ts'
 import { STREAM, workloadText } from './workload.ts'
+import { openModel } from '../../../gpu-node/model/model-folder.ts'
+import { TextTokenizer } from '../../../gpu-node/tokenization/text-tokenizer.ts'
+import { spreadOf, type Spread } from '../spread.ts'
 
 /** The issue's goal for the host path alone on this 2-core machine, load generator included. */
 export const HOST_PATH_GOAL_RPS = 2000
@@ -173,4 +176,62 @@ export function describeHostPath(rows: HostPathRow[]): string[] {
     )
   }
   return lines
+}
+
+export interface InstructionCacheGain {
+  queries: number
+  /** ms to tokenize every query whole, and with the instruction's ids kept, per round. */
+  wholeMs: number[]
+  cachedMs: number[]
+  /** whole ÷ cached, within each round. */
+  gain: Spread | null
+  /** Every query got the same ids both ways. */
+  sameIds: boolean
+}
+
+const INSTRUCTION = 'Given a web search query, retrieve relevant passages that answer the query'
+
+/**
+ * What keeping a Qwen3 query's instruction ids saves (gpu-node/tokenization/text-tokenizer.ts):
+ * the workload's queries behind a typical instruction, tokenized whole and with the cache, in
+ * this process, in alternating rounds; every query's ids are compared.
+ */
+export function measureInstructionCache(modelDir: string, rounds = 3): InstructionCacheGain {
+  const { folder, manifest } = openModel(modelDir)
+  const make = (instructionCache: boolean) =>
+    new TextTokenizer(folder.tokenizerJson, folder.tokenizerConfig, manifest, {
+      instructionCache,
+    })
+  const [whole, cached] = [make(false), make(true)]
+  const texts = Array.from(
+    { length: 4000 },
+    (_, i) => `Instruct: ${INSTRUCTION}\nQuery:${queryText(i)}`,
+  )
+  const sameIds = texts.slice(0, 500).every((text) => {
+    const [a, b] = [whole.encode({ text }, true), cached.encode({ text }, true)]
+    return a.length === b.length && a.every((id, k) => id === b[k])
+  })
+  const time = (tokenizer: TextTokenizer) => {
+    const started = performance.now()
+    for (const text of texts) tokenizer.encode({ text }, true)
+    return performance.now() - started
+  }
+  const wholeMs: number[] = []
+  const cachedMs: number[] = []
+  for (let round = 0; round < rounds; round++) {
+    if (round % 2 === 0) {
+      wholeMs.push(time(whole))
+      cachedMs.push(time(cached))
+    } else {
+      cachedMs.push(time(cached))
+      wholeMs.push(time(whole))
+    }
+  }
+  return {
+    queries: texts.length,
+    wholeMs,
+    cachedMs,
+    gain: spreadOf(wholeMs.map((ms, round) => ms / cachedMs[round])),
+    sameIds,
+  }
 }

@@ -35,8 +35,11 @@ import {
   HOST_PATH_GOAL_RPS,
   benchHostPath,
   describeHostPath,
+  measureInstructionCache,
   type HostPathRow,
+  type InstructionCacheGain,
 } from './host-path.ts'
+import { describeSpread, spreadOf } from '../spread.ts'
 
 const started = performance.now()
 const log = (line: string) =>
@@ -184,15 +187,19 @@ else
 
 // The host path's own ceiling: the same node on a device that takes no time.
 let hostPath: HostPathRow[] = []
-if (!settings.skipSim)
+let instructionCache: InstructionCacheGain | null = null
+if (!settings.skipSim) {
+  const qwen3Dir = await ensureTinyQwen3(modelsDir, { preset: '0.6b', log })
   hostPath = await benchHostPath({
-    modelDir: await ensureTinyQwen3(modelsDir, { preset: '0.6b', log }),
+    modelDir: qwen3Dir,
     clients: [64, 256],
     seconds: settings.simSeconds * settings.simRounds,
     secret,
     timeoutMs: settings.requestTimeoutMs,
     log,
   })
+  instructionCache = measureInstructionCache(qwen3Dir)
+}
 
 log(`done in ${((performance.now() - started) / 1000).toFixed(0)} s`)
 printTable(primary.report, primary.ratios)
@@ -207,6 +214,14 @@ for (const report of simulated) {
 if (hostPath.length > 0) {
   console.log('')
   for (const line of describeHostPath(hostPath)) console.log(line)
+}
+if (instructionCache) {
+  const { queries, wholeMs, cachedMs, gain, sameIds } = instructionCache
+  console.log(
+    `tokenizing ${queries} Qwen3 queries behind one instruction, in this process: ` +
+      `${describeSpread(spreadOf(wholeMs), 0)} ms whole, ${describeSpread(spreadOf(cachedMs), 0)} ms with ` +
+      `the instruction's ids kept; gain ×${describeSpread(gain)} (per round); ids ${sameIds ? 'identical' : 'DIFFER'}`,
+  )
 }
 if (simulated.length > 0)
   console.log(
@@ -231,6 +246,7 @@ console.log(
           sim_zero_goal_met:
             Math.max(...hostPath.map((row) => row.requestsPerSecond)) >= HOST_PATH_GOAL_RPS,
           sim_zero: hostPath,
+          sim_instruction_cache: instructionCache,
         }
       : {},
   ),

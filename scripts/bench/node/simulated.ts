@@ -52,6 +52,9 @@ export interface SimCell {
   deviceBusy: number
   /** The same for the node's main thread (its one event loop); null for the naive server. */
   mainThreadBusy: number | null
+  /** The node's mean inputs per batch, and the share of its padded tokens that were padding. */
+  batchSize: number | null
+  padding: number | null
   /** CPU time of the server process per embedding, in µs. */
   hostCpuUsPerEmbedding: number | null
   /** Cores the server process and the load generator used. */
@@ -92,6 +95,15 @@ interface Round {
   busy: number
   /** The node's main thread: busy seconds over wall seconds (null for the naive server). */
   mainThread: number | null
+  /** The node's batches: mean inputs per batch, and the share of padded tokens that were padding. */
+  batch: { size: number; padding: number } | null
+}
+
+/** What the node's /metrics say so far; only the device's count for the naive server. */
+interface Counters {
+  device: number
+  mainThread: number | null
+  batches: { count: number; inputs: number; tokens: number; padding: number } | null
 }
 
 /**
@@ -102,12 +114,12 @@ async function busySeconds(
   contender: SimContender,
   url: string,
   secret: string,
-): Promise<{ device: number; mainThread: number | null }> {
+): Promise<Counters> {
   if (contender === 'naive') {
     const { busy_seconds } = (await (await fetch(`${url}/device-busy`)).json()) as {
       busy_seconds: number
     }
-    return { device: busy_seconds, mainThread: null }
+    return { device: busy_seconds, mainThread: null, batches: null }
   }
   const text = await (await fetchSigned(url, '/metrics', secret)).text()
   const sum = (metric: string) =>
@@ -115,7 +127,16 @@ async function busySeconds(
       .split('\n')
       .filter((line) => new RegExp(`^${metric}(\\{[^}]*\\})? `).test(line))
       .reduce((total, line) => total + Number(line.split(' ').at(-1)), 0)
-  return { device: sum('te_device_busy_seconds'), mainThread: sum('te_main_thread_busy_seconds') }
+  return {
+    device: sum('te_device_busy_seconds'),
+    mainThread: sum('te_main_thread_busy_seconds'),
+    batches: {
+      count: sum('te_batch_next_size_count'),
+      inputs: sum('te_batch_next_size_sum'),
+      tokens: sum('te_batch_next_tokens_sum'),
+      padding: sum('te_batch_padding_tokens'),
+    },
+  }
 }
 
 const median = (values: number[]) => spreadOf(values)?.median ?? NaN
@@ -256,8 +277,16 @@ export async function benchSimulated(options: {
             after.mainThread === null || before.mainThread === null
               ? null
               : (after.mainThread - before.mainThread) / row.seconds
+          const [b, a] = [before.batches, after.batches]
+          const batch =
+            a && b && a.count > b.count
+              ? {
+                  size: (a.inputs - b.inputs) / (a.count - b.count),
+                  padding: (a.padding - b.padding) / Math.max(1, a.tokens - b.tokens),
+                }
+              : null
           const key = `${contender} ${clients}`
-          rounds.set(key, [...(rounds.get(key) ?? []), { row, busy, mainThread }])
+          rounds.set(key, [...(rounds.get(key) ?? []), { row, busy, mainThread, batch }])
           log(
             `sim:${preset} round ${round + 1}: ${contender} × ${clients}: ${row.embeddingsPerSecond.toFixed(0)} emb/s, ` +
               `p50 ${row.p50Ms.toFixed(1)} ms, device busy ${(100 * busy).toFixed(0)}%, ` +
@@ -289,6 +318,8 @@ export async function benchSimulated(options: {
           deviceBusy: median(measured.map((m) => m.busy)),
           mainThreadBusy:
             contender === 'node' ? median(measured.map((m) => m.mainThread ?? NaN)) : null,
+          batchSize: contender === 'node' ? median(measured.map((m) => m.batch?.size ?? NaN)) : 1,
+          padding: contender === 'node' ? median(measured.map((m) => m.batch?.padding ?? NaN)) : 0,
           hostCpuUsPerEmbedding: Number.isFinite(median(cpuPerEmbedding))
             ? median(cpuPerEmbedding)
             : null,
@@ -332,7 +363,12 @@ export async function benchSimulated(options: {
  */
 function limitingSide(cell: SimCell, cores = 2): string {
   const busy = `the device was busy ${(100 * cell.deviceBusy).toFixed(0)}%`
-  if (cell.deviceBusy >= 0.85) return `the device (busy ${(100 * cell.deviceBusy).toFixed(0)}%)`
+  if (cell.deviceBusy >= 0.85)
+    return (
+      `the device (busy ${(100 * cell.deviceBusy).toFixed(0)}%, on batches of ${cell.batchSize?.toFixed(1)} ` +
+      `inputs on average, ${(100 * (cell.padding ?? 0)).toFixed(0)}% of their tokens padding: ` +
+      'the ceiling sorts a thousand texts by length, a live queue holds only what the clients sent)'
+    )
   if (cell.mainThreadBusy !== null && cell.mainThreadBusy >= 0.85)
     return (
       `the host CPU: the node's main thread (HTTP, signatures, queue, framing) was busy ` +
@@ -357,7 +393,7 @@ export function describeSimulated(report: SimPresetReport, goalClients: number):
   const lines = [
     `SIMULATED device sim:${report.preset} (no model runs: each batch waits for the cost model; ` +
       `stand-in vectors), model folder ${report.modelDir}; ${report.source}`,
-    'contender                          clients    emb/s  (spread over rounds)   tokens/s   p50 ms   p99 ms  busy  main thread  host µs/emb  server cores  client cores  errors',
+    'contender                          clients    emb/s  (spread over rounds)   tokens/s   p50 ms   p99 ms  busy  main thread  batch  padding  host µs/emb  server cores  client cores  errors',
   ]
   for (const c of report.cells) {
     const spread = c.embeddingsPerSecondSpread
@@ -372,6 +408,8 @@ export function describeSimulated(report: SimPresetReport, goalClients: number):
         c.p99Ms.toFixed(1).padStart(8),
         `${(100 * c.deviceBusy).toFixed(0)}%`.padStart(5),
         (c.mainThreadBusy === null ? '' : `${(100 * c.mainThreadBusy).toFixed(0)}%`).padStart(12),
+        (c.batchSize === null ? '' : c.batchSize.toFixed(1)).padStart(6),
+        (c.padding === null ? '' : `${(100 * c.padding).toFixed(0)}%`).padStart(8),
         (c.hostCpuUsPerEmbedding === null ? 'n/a' : c.hostCpuUsPerEmbedding.toFixed(0)).padStart(
           12,
         ),
