@@ -219,6 +219,19 @@ export function parseProviders(raw: string, defaultDevice: number): ProviderSpec
   return specs
 }
 
+/**
+ * A simulated device answers stand-in vectors: a node must never serve one by a typo in
+ * EXECUTION_PROVIDERS, so it takes ALLOW_SIMULATED_DEVICE=1 as well (benchmarks and tests set it).
+ */
+function simulationAllowed(specs: ProviderSpec[], env: NodeJS.ProcessEnv): ProviderSpec[] {
+  if (specs.some((spec) => spec.name === 'sim') && env.ALLOW_SIMULATED_DEVICE !== '1') {
+    throw new Error(
+      "EXECUTION_PROVIDERS: a sim: device answers stand-in vectors, not the model's; set ALLOW_SIMULATED_DEVICE=1 to run one (benchmarks only)",
+    )
+  }
+  return specs
+}
+
 export function providerLabel(spec: ProviderSpec): string {
   if (spec.name === 'sim') return `sim:${spec.preset}#${spec.deviceId}`
   return spec.name === 'cuda' ? `cuda:${spec.deviceId}` : 'cpu'
@@ -249,9 +262,9 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): NodeConfig 
     scrapeToken: scrapeTokenFrom(env),
     nonceMemorySize: intFrom(env, 'NONCE_MEMORY_SIZE', 200_000, 1),
     session: {
-      executionProviders: parseProviders(
-        env.EXECUTION_PROVIDERS || 'cuda,cpu',
-        intFrom(env, 'CUDA_DEVICE_ID', 0),
+      executionProviders: simulationAllowed(
+        parseProviders(env.EXECUTION_PROVIDERS || 'cuda,cpu', intFrom(env, 'CUDA_DEVICE_ID', 0)),
+        env,
       ),
       cpuSessions: intFrom(env, 'CPU_SESSIONS', 1, 1),
       intraOpThreads: intFrom(env, 'INTRA_OP_THREADS', 0),

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { parseProviders } from '../config.ts'
+import { configFromEnv, parseProviders } from '../config.ts'
 import { padBatch } from './padded-batch.ts'
 import {
   DEVICE_PRESETS,
@@ -46,6 +46,15 @@ describe('the simulated device: cost model', () => {
     ])
     expect(() => parseProviders('sim:rtx-9090', 0)).toThrow(/no simulated device 'rtx-9090'/)
     expect(() => parseProviders('sim:zero,cpu', 0)).toThrow(/cannot be mixed/)
+    // Never by a typo: a node on a simulated device needs ALLOW_SIMULATED_DEVICE=1 as well.
+    const secret = { NODE_SECRET: 'a-secret-of-enough-length' }
+    expect(() => configFromEnv({ ...secret, EXECUTION_PROVIDERS: 'sim:zero' })).toThrow(
+      /ALLOW_SIMULATED_DEVICE=1/,
+    )
+    expect(
+      configFromEnv({ ...secret, EXECUTION_PROVIDERS: 'sim:zero', ALLOW_SIMULATED_DEVICE: '1' })
+        .session.executionProviders,
+    ).toEqual([{ name: 'sim', preset: 'zero', deviceId: 0 }])
   })
 
   it('blocks its thread for at least the time asked', () => {

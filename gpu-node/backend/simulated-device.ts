@@ -11,8 +11,8 @@
  * A batch of `rows` inputs padded to `seq` tokens costs
  *   launchMs + perTokenMs × rows × seq + perPairMs × rows × seq²
  * (kernel launches; the weights' matrix products per padded token; attention per token pair).
- * perPairMs follows from perTokenMs by FLOPs: attention is about 4 × layers × hidden FLOPs per
- * token pair against 2 × parameters per token.
+ * perPairMs follows from perTokenMs by FLOPs: attention is about 4 × layers × (query heads ×
+ * head size) FLOPs per token pair against 2 × parameters per token.
  */
 
 export interface DeviceCostModel {
@@ -24,9 +24,13 @@ export interface DeviceCostModel {
   source: string
 }
 
-/** Attention's per-pair cost from the per-token one: (4 × layers × hidden) / (2 × parameters). */
-const pairCost = (perTokenMs: number, layers: number, hidden: number, parameters: number) =>
-  (perTokenMs * 4 * layers * hidden) / (2 * parameters)
+/**
+ * Attention's per-pair cost from the per-token one: (4 × layers × attention width) / (2 ×
+ * parameters), the attention width being query heads × head size (4096 for the 4B, 2048 for
+ * the 0.6B).
+ */
+const pairCost = (perTokenMs: number, layers: number, width: number, parameters: number) =>
+  (perTokenMs * 4 * layers * width) / (2 * parameters)
 
 const A6000_PER_TOKEN_MS = 0.011
 
@@ -35,7 +39,7 @@ export const DEVICE_PRESETS: Record<string, DeviceCostModel> = {
     name: 'a10g-qwen3-4b-fp16',
     launchMs: 6,
     perTokenMs: 0.14,
-    perPairMs: pairCost(0.14, 36, 2560, 4.0e9),
+    perPairMs: pairCost(0.14, 36, 32 * 128, 4.0e9),
     source:
       'the article this service is built from: Qwen3-Embedding-4B, batch 8 under 80 ms on an ' +
       'A10G. Fit: 8 inputs of 64 tokens (a ~20-token instruction and a ~40-token query) take ' +
@@ -46,7 +50,7 @@ export const DEVICE_PRESETS: Record<string, DeviceCostModel> = {
     name: 'a6000-qwen3-0.6b',
     launchMs: 2,
     perTokenMs: A6000_PER_TOKEN_MS,
-    perPairMs: pairCost(A6000_PER_TOKEN_MS, 28, 1024, 0.6e9),
+    perPairMs: pairCost(A6000_PER_TOKEN_MS, 28, 16 * 128, 0.6e9),
     source:
       'sgl-project/sglang#31891: Qwen3-Embedding-0.6B on an RTX A6000 serves about 800 short ' +
       'requests/s with the GPU ~33% SM-active, so the device alone would serve about 2,400/s. ' +
@@ -57,11 +61,13 @@ export const DEVICE_PRESETS: Record<string, DeviceCostModel> = {
     name: 'h100-qwen3-0.6b',
     launchMs: 1.5,
     perTokenMs: A6000_PER_TOKEN_MS / 3.2,
-    perPairMs: pairCost(A6000_PER_TOKEN_MS / 3.2, 28, 1024, 0.6e9),
+    perPairMs: pairCost(A6000_PER_TOKEN_MS / 3.2, 28, 16 * 128, 0.6e9),
     source:
-      'a6000-qwen3-0.6b scaled by dense fp16 tensor throughput, H100 SXM 989 TFLOPS against the ' +
-      "A6000's 310 (3.2×), launches 1.5 ms; consistent with sgl-project/sglang#31891, where " +
-      'several servers on one H200 NVL reached 2.6× one CPU-bound server',
+      'a6000-qwen3-0.6b with its per-token cost divided by 3.2, below both the memory bandwidth ' +
+      'ratio (H100 SXM 3.35 TB/s against 0.77, 4.4×) and the dense fp16 tensor ratio (989 ' +
+      'TFLOPS against 155, 6.4×): a conservative H100; launches 1.5 ms. Consistent with ' +
+      'sgl-project/sglang#31891, where several servers on one H200 NVL reached 2.6× one ' +
+      'CPU-bound server',
   },
   zero: {
     name: 'zero',

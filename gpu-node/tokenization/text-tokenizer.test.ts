@@ -75,6 +75,13 @@ describe('TextTokenizer (Qwen3)', () => {
             )
           }
     }
+    // A huge text dressed as an instruction is tokenized as a text: only as far as the model takes.
+    const huge = `Instruct: ${'x '.repeat(3_000_000)}\nQuery:q`
+    const capped = tokenizerWithMax(128).encode({ text: huge }, true)
+    expect(capped).toHaveLength(128)
+    expect(capped.slice(0, -1)).toEqual(
+      plain.encode(huge.slice(0, 2000), { add_special_tokens: false }).ids.slice(0, 127),
+    )
     // And both are the tokenizer's own ids.
     const text = 'Instruct: Given a question, find the answer\nQuery:what is rope scaling?'
     expect(tokenizerWithMax(8192).encode({ text }, true).slice(0, -1)).toEqual(

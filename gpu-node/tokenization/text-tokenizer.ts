@@ -33,6 +33,12 @@ const QUERY_MARK = '\nQuery:'
 const INSTRUCT_MARK = 'Instruct: '
 /** Instructions whose ids are kept per tokenizer thread. */
 const MAX_INSTRUCTIONS = 256
+/**
+ * Longer "instructions" are tokenized with their text: the cache is for the few instructions a
+ * deployment uses, never a way to make the node tokenize a huge text whole (wholeTextIds stops
+ * at what the model takes) or to hold one in memory.
+ */
+const MAX_INSTRUCTION_CHARS = 2048
 
 export class TextTokenizer {
   private readonly tokenizer: Tokenizer
@@ -119,8 +125,11 @@ export class TextTokenizer {
 
   /** The text's ids without specials (wholeTextIds), a Qwen3 query's instruction from the cache. */
   private textIds(text: string, needed: number): { ids: number[]; complete: boolean } {
+    // Looked for only near the start: a 12 MB text costs no more than before.
     const split =
-      this.instructions && text.startsWith(INSTRUCT_MARK) ? text.indexOf(QUERY_MARK) : -1
+      this.instructions && text.startsWith(INSTRUCT_MARK)
+        ? text.slice(0, MAX_INSTRUCTION_CHARS + QUERY_MARK.length).indexOf(QUERY_MARK)
+        : -1
     if (split > 0) {
       const head = this.instructionIds(text.slice(0, split + 1))
       if (head !== null && head.length < needed) {
@@ -144,7 +153,8 @@ export class TextTokenizer {
       entry = {
         ids: split.length === whole.length && split.every((id, i) => id === whole[i]) ? ids : null,
       }
-      this.instructions!.set(instruction, entry)
+      // A copy: a slice of the request's text could keep all of that text alive in the cache.
+      this.instructions!.set(Buffer.from(instruction).toString(), entry)
     }
     return entry.ids
   }

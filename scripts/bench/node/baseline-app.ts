@@ -15,10 +15,14 @@ import {
   verifyRequest,
 } from '../../../shared/signing.ts'
 import { encodeFrame } from '../../../shared/vector-codec.ts'
+import { useCryptoPrimitives } from '../../../shared/crypto-primitives.ts'
+import { nodeCrypto } from '../../../gpu-node/node-crypto.ts'
 
 export type EmbedOne = (text: string) => Promise<{ vector: Float32Array; tokens: number }>
 
 export function createBaselineApp(secret: string, embedOne: EmbedOne): Hono {
+  // The node's own digests and MACs (gpu-node/node-crypto.ts): the same crypto work per request.
+  useCryptoPrimitives(nodeCrypto)
   const app = new Hono()
   app.onError((err) =>
     (err instanceof ApiError

@@ -2,7 +2,7 @@
  * bench:node's host-path ceiling: the node on `sim:zero`, a SIMULATED device that takes no time
  * at all, so every request/s it sustains is what its host side allows on this machine: HTTP,
  * the signature checks, JSON, cache keys, tokenization, the queue, padding and framing. Single
- * short texts (the workload's search queries, each distinct) from many clients; the load
+ * short texts (the workload's, cut to 120 characters, each distinct) from many clients; the load
  * generator shares the same two cores. Reports requests/s, p50/p99, the host CPU per request,
  * how busy the node's main thread was, and where a request's time went by the node's own
  * timing metrics (means over the cell).
@@ -38,9 +38,8 @@ export interface HostPathRow {
   stagesMs: { total: number; tokenization: number; queue: number; inference: number }
 }
 
-/** The i-th short query of the workload: its search queries alone, each text distinct. */
+/** The i-th short text: the workload's text, cut to 120 characters (each still distinct). */
 function queryText(i: number): string {
-  // About half the stream is queries (workload.ts); they are its shortest texts.
   return workloadText(STREAM.cell(49, 15) + i).slice(0, 120)
 }
 
@@ -80,6 +79,7 @@ export async function benchHostPath(options: {
     secret,
     env: {
       EXECUTION_PROVIDERS: 'sim:zero',
+      ALLOW_SIMULATED_DEVICE: '1',
       MAX_BATCH_REQUESTS: '256',
       MONITOR_PROBE_INTERVAL_S: '0',
     },

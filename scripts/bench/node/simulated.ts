@@ -7,8 +7,8 @@
  *   (b) the naive server on the same SIMULATED device: one device call per request, the device
  *       serialized as one GPU stream is (naive-sim-server.ts)
  *   (d) the device ceiling: the cost model's best embeddings/s over batch shapes (texts sorted
- *       by length, then cut into batches of a size, within MAX_BATCH_TOKENS), computed, and
- *       also run (the same waits, one after another) to check the computation
+ *       by length, then cut into batches of a size, within MAX_BATCH_TOKENS), computed, and its
+ *       waits also run back to back (which checks the timer the device waits on)
  *
  * In rounds, the two servers in an order that rotates; each round's texts are new. Per cell:
  * embeddings/s, tokens/s, p50, p99, the device's busy % (its busy seconds over the cell's wall
@@ -27,6 +27,7 @@ import type { Row } from './report.ts'
 import { startBaselineServer, type RunningServer } from './server-process.ts'
 import { spreadOf, type Spread } from '../spread.ts'
 import { STREAM, workloadText } from './workload.ts'
+import { CORES } from './settings.ts'
 
 /** The node's batching on a simulated GPU: batches as large as MAX_BATCH_TOKENS allows. */
 const MAX_BATCH_TOKENS = 16_384
@@ -66,7 +67,10 @@ export interface SimCell {
 export interface SimCeiling {
   batchSize: number
   computedEmbeddingsPerSecond: number
-  /** The computed figure × the batches' computed time over the time they took when run. */
+  /**
+   * The computed figure × the batches' computed time over the time their waits took when run:
+   * a check of the timer the simulated device waits on, not of the cost model.
+   */
   ranEmbeddingsPerSecond: number
   /** Per batch size: computed embeddings/s. */
   bySize: Record<number, number>
@@ -84,6 +88,8 @@ export interface SimPresetReport {
   vsNaiveSpread: Spread | null
   /** (d)/(b): the most a/b any server could reach on this device and workload. */
   vsNaiveBound: number
+  /** (d) with batches no larger than the goal's client count: all a closed loop of them can queue. */
+  ceilingAtGoalClients: number
   deviceBusy: number
   p50OneClientVsNaive: number
   /** Which side limits (a) at the goal's client count, from its own figures. */
@@ -222,6 +228,7 @@ export async function benchSimulated(options: {
       secret,
       env: {
         EXECUTION_PROVIDERS: `sim:${preset}`,
+        ALLOW_SIMULATED_DEVICE: '1',
         MAX_BATCH_TOKENS: String(MAX_BATCH_TOKENS),
         MAX_BATCH_REQUESTS: String(MAX_BATCH_REQUESTS),
         MONITOR_PROBE_INTERVAL_S: '0',
@@ -335,6 +342,11 @@ export async function benchSimulated(options: {
     const perRound = (contender: SimContender) =>
       rounds.get(`${contender} ${goal}`)!.map((m) => m.row.embeddingsPerSecond)
     const nodeAtGoal = cell('node', goal)
+    const ceilingAtGoalClients = Math.max(
+      ...Object.entries(ceiling.bySize)
+        .filter(([size]) => Number(size) <= goal)
+        .map(([, rate]) => rate),
+    )
     const oneClient = Math.min(...options.clients)
     return {
       preset,
@@ -348,7 +360,8 @@ export async function benchSimulated(options: {
       vsNaiveBound: ceiling.computedEmbeddingsPerSecond / cell('naive', goal).embeddingsPerSecond,
       deviceBusy: nodeAtGoal.deviceBusy,
       p50OneClientVsNaive: cell('node', oneClient).p50Ms / cell('naive', oneClient).p50Ms,
-      limitedBy: limitingSide(nodeAtGoal),
+      ceilingAtGoalClients,
+      limitedBy: limitingSide(nodeAtGoal, ceilingAtGoalClients),
     }
   } finally {
     await Promise.all([...servers.values()].map((server) => server.stop()))
@@ -361,13 +374,14 @@ export async function benchSimulated(options: {
  * cores, if the node and the load generator together used nearly all of them; else neither was
  * full, and the node's scheduling left the device idle.
  */
-function limitingSide(cell: SimCell, cores = 2): string {
+function limitingSide(cell: SimCell, ceilingAtClients: number, cores = CORES): string {
   const busy = `the device was busy ${(100 * cell.deviceBusy).toFixed(0)}%`
   if (cell.deviceBusy >= 0.85)
     return (
-      `the device (busy ${(100 * cell.deviceBusy).toFixed(0)}%, on batches of ${cell.batchSize?.toFixed(1)} ` +
-      `inputs on average, ${(100 * (cell.padding ?? 0)).toFixed(0)}% of their tokens padding: ` +
-      'the ceiling sorts a thousand texts by length, a live queue holds only what the clients sent)'
+      `the device, on the batches the clients allow (busy ${(100 * cell.deviceBusy).toFixed(0)}% on ` +
+      `batches of ${cell.batchSize?.toFixed(1)} inputs on average, ${(100 * (cell.padding ?? 0)).toFixed(0)}% ` +
+      `of their tokens padding; the ceiling sorts a thousand texts by length into batches of up to ` +
+      `256, and with batches no larger than the clients it would be ${ceilingAtClients.toFixed(0)} emb/s)`
     )
   if (cell.mainThreadBusy !== null && cell.mainThreadBusy >= 0.85)
     return (
@@ -422,7 +436,7 @@ export function describeSimulated(report: SimPresetReport, goalClients: number):
   const { ceiling } = report
   lines.push(
     `(d) device ceiling: ${ceiling.computedEmbeddingsPerSecond.toFixed(0)} emb/s at batch ${ceiling.batchSize} ` +
-      `(computed; run: ${ceiling.ranEmbeddingsPerSecond.toFixed(0)}); by batch size: ` +
+      `(computed; its waits run back to back: ${ceiling.ranEmbeddingsPerSecond.toFixed(0)}); by batch size: ` +
       Object.entries(ceiling.bySize)
         .map(([size, rate]) => `${size}: ${rate.toFixed(0)}`)
         .join(', '),
@@ -450,6 +464,7 @@ export function simJson(reports: SimPresetReport[], goalClients: number): object
     sim_vs_ceiling: byPreset((r) => r.vsCeiling),
     sim_vs_naive: byPreset((r) => r.vsNaive),
     sim_vs_naive_bound: byPreset((r) => r.vsNaiveBound),
+    sim_ceiling_at_goal_clients: byPreset((r) => r.ceilingAtGoalClients),
     sim_device_busy: byPreset((r) => r.deviceBusy),
     sim_latency_1_client_vs_naive: byPreset((r) => r.p50OneClientVsNaive),
     sim_limited_by: byPreset((r) => r.limitedBy),
