@@ -115,8 +115,12 @@ export interface NodeConfig {
   nonceMemorySize: number
   session: SessionConfig
   batching: BatchingConfig
-  /** `TOKENIZATION_WORKERS`: worker threads that tokenize (default: half the cores, at least 1). */
-  tokenizationWorkers: number
+  /**
+   * `TOKENIZATION_WORKERS`: worker threads that tokenize. Unset (null): every core when the
+   * sessions run on a GPU (or a simulated one), whose cores are otherwise idle, as TEI does;
+   * half the cores, at least 1, on the CPU, whose sessions need the rest (load-node.ts).
+   */
+  tokenizationWorkers: number | null
   /** `VECTOR_CACHE_BYTES` (64 MiB; 0 turns it off): node-local cache of recent vectors. */
   vectorCacheBytes: number
   /** `MAX_INPUTS_PER_REQUEST` (2048) and `MAX_BODY_BYTES` (80 MiB: DEFAULT_NODE_MAX_BODY_BYTES). */
@@ -285,12 +289,9 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): NodeConfig 
         1,
       ),
     },
-    tokenizationWorkers: intFrom(
-      env,
-      'TOKENIZATION_WORKERS',
-      Math.max(1, Math.floor(cores / 2)),
-      1,
-    ),
+    tokenizationWorkers: env.TOKENIZATION_WORKERS
+      ? intFrom(env, 'TOKENIZATION_WORKERS', 1, 1)
+      : null,
     vectorCacheBytes: intFrom(env, 'VECTOR_CACHE_BYTES', 64 * 1024 * 1024),
     maxInputsPerRequest: intFrom(env, 'MAX_INPUTS_PER_REQUEST', 2048, 1),
     maxBodyBytes: Math.max(1024, intFrom(env, 'MAX_BODY_BYTES', DEFAULT_NODE_MAX_BODY_BYTES)),

@@ -5,6 +5,7 @@
  * HTTP app (router/). main.ts serves the result; tests call `app.request` on
  * it directly.
  */
+import { availableParallelism } from 'node:os'
 import { useCryptoPrimitives } from '../shared/crypto-primitives.ts'
 import { nodeCrypto } from './node-crypto.ts'
 import type { ModelInfo } from '../shared/node-protocol.ts'
@@ -74,13 +75,20 @@ export async function loadNode(settings: NodeSettings, options: LoadOptions = {}
   )
   const { model: served } = started
   const { manifest } = served
+  // A simulated device stands in for a GPU.
+  const onGpu = started.backends.some((backend) => /^(cuda|sim):/.test(backend.label))
+  // On a GPU host the cores are the tokenizers' (one thread per core raised what the host path
+  // sustains: bench:node's sim:zero rows); on the CPU the sessions need them.
+  const cores = availableParallelism()
+  const tokenizationWorkers =
+    settings.tokenizationWorkers ?? (onGpu ? cores : Math.max(1, Math.floor(cores / 2)))
   const tokenizer = new TokenizerPool(
     {
       tokenizerPath: folder.tokenizerPath,
       tokenizerConfigPath: folder.tokenizerConfigPath,
       manifest,
     },
-    settings.tokenizationWorkers,
+    tokenizationWorkers,
     supervision,
   )
   const threadsRunning = () => started.backends.some((backend) => backend.alive) && !tokenizer.down
@@ -94,8 +102,6 @@ export async function loadNode(settings: NodeSettings, options: LoadOptions = {}
   }
   // onnxruntime's CPU kernels compute a float16 graph's MatMul and Softmax in float32 (measured:
   // the fp16 tiny model peaked higher than the fp32 one at 8K tokens); a GPU keeps them in float16.
-  // A simulated device stands in for a GPU.
-  const onGpu = started.backends.some((backend) => /^(cuda|sim):/.test(backend.label))
   const attention = new AttentionBudget(
     manifest.attention_heads ?? null,
     served.floatType === 'float16' && onGpu ? 2 : 4,
