@@ -15,6 +15,8 @@
  * head size) FLOPs per token pair against 2 × parameters per token.
  */
 
+import { mulberry32 } from '../../shared/seeded-random.ts'
+
 export interface DeviceCostModel {
   name: string
   launchMs: number
@@ -113,18 +115,6 @@ function seedOf(ids: ArrayLike<bigint>, from: number, to: number): number {
   return hash >>> 0
 }
 
-/** mulberry32: a small seeded generator, so the same ids always give the same vector. */
-function generator(seed: number): () => number {
-  let state = seed >>> 0
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0
-    let t = state
-    t = Math.imul(t ^ (t >>> 15), t | 1)
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61)
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296
-  }
-}
-
 export interface StandInBatch {
   rows: number
   seq: number
@@ -148,7 +138,7 @@ export function standInVectors(
     let to = from + batch.seq
     while (from < to && batch.attentionMask[from] === 0n) from++
     while (to > from && batch.attentionMask[to - 1] === 0n) to--
-    const next = generator(seedOf(batch.inputIds, from, to))
+    const next = mulberry32(seedOf(batch.inputIds, from, to))
     const vector = new Float32Array(dimensions)
     let sum = 0
     for (let d = 0; d < dimensions; d++) {

@@ -18,7 +18,7 @@
  * from the nodes' own /metrics, before and after each layout's turn.
  */
 import { randomBytes } from 'node:crypto'
-import { signedGetHeaders } from '../../../shared/signed-calls.ts'
+import { nodeMetrics } from '../node-metrics.ts'
 import {
   bundleEdge,
   startBundledEdge,
@@ -108,16 +108,7 @@ function percentile(sorted: number[], p: number): number {
 
 /** The node's vector cache counters, from its signed /metrics. */
 async function nodeCacheCounters(node: RunningNode, secret: string) {
-  const path = '/metrics'
-  const response = await fetch(new URL(path, node.url), {
-    headers: await signedGetHeaders(path, secret),
-  })
-  const text = await response.text()
-  const sum = (metric: string) =>
-    text
-      .split('\n')
-      .filter((line) => new RegExp(`^${metric}(\\{[^}]*\\})? `).test(line))
-      .reduce((total, line) => total + Number(line.split(' ').at(-1)), 0)
+  const sum = await nodeMetrics(node.url, secret)
   return { hits: sum('te_embed_cache_hits'), misses: sum('te_embed_cache_misses') }
 }
 

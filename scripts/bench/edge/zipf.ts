@@ -4,7 +4,7 @@
  * same sequence. Also what an unbounded cache would hit on a sequence (every
  * repeat), 1 - distinct / total; an LRU of a given size is ideal-lru.ts.
  */
-import { mulberry32 } from '../seeded-random.ts'
+import { mulberry32 } from '../../../shared/seeded-random.ts'
 
 /** `count` ranks in 0 … distinct-1 (0 the most frequent), Zipf-distributed with exponent `s`. */
 export function zipfSequence(distinct: number, s: number, count: number, seed = 1): number[] {

@@ -7,7 +7,7 @@
  * how busy the node's main thread was, and where a request's time went by the node's own
  * timing metrics (means over the cell).
  */
-import { fetchSigned } from '../../../shared/signed-calls.ts'
+import { nodeMetrics } from '../node-metrics.ts'
 import { startInferenceNode } from '../../../test/support/inference-node-process.ts'
 import { embedText, type EmbedTarget } from './client.ts'
 import { meterCores } from './cpu-meter.ts'
@@ -47,12 +47,7 @@ type Stage = 'total' | 'tokenization' | 'queue' | 'inference'
 type Sums = Record<Stage, { sum: number; count: number }> & { main: number }
 
 async function histogramSums(url: string, secret: string): Promise<Sums> {
-  const text = await (await fetchSigned(url, '/metrics', secret)).text()
-  const value = (name: string) =>
-    text
-      .split('\n')
-      .filter((line) => new RegExp(`^${name}(\\{[^}]*\\})? `).test(line))
-      .reduce((total, line) => total + Number(line.split(' ').at(-1)), 0)
+  const value = await nodeMetrics(url, secret)
   const stage = (name: string) => ({ sum: value(`${name}_sum`), count: value(`${name}_count`) })
   return {
     total: stage('te_request_duration'),

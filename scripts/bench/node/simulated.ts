@@ -15,7 +15,7 @@
  * time) and the host CPU per embedding (the server process's CPU time over its embeddings).
  * The load generator shares the same two cores.
  */
-import { fetchSigned } from '../../../shared/signed-calls.ts'
+import { nodeMetrics } from '../node-metrics.ts'
 import { batchCostMs, blockFor, devicePreset } from '../../../gpu-node/backend/simulated-device.ts'
 import { startInferenceNode } from '../../../test/support/inference-node-process.ts'
 import { measureCell } from './cell.ts'
@@ -127,12 +127,7 @@ async function busySeconds(
     }
     return { device: busy_seconds, mainThread: null, batches: null }
   }
-  const text = await (await fetchSigned(url, '/metrics', secret)).text()
-  const sum = (metric: string) =>
-    text
-      .split('\n')
-      .filter((line) => new RegExp(`^${metric}(\\{[^}]*\\})? `).test(line))
-      .reduce((total, line) => total + Number(line.split(' ').at(-1)), 0)
+  const sum = await nodeMetrics(url, secret)
   return {
     device: sum('te_device_busy_seconds'),
     mainThread: sum('te_main_thread_busy_seconds'),

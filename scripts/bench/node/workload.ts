@@ -8,7 +8,7 @@
  * tokens, which a 128-token model truncates). Every text carries a number derived from its index
  * (an order, a ticket, a version), as real queries and documents so often do.
  */
-import { mulberry32 } from '../seeded-random.ts'
+import { mulberry32 } from '../../../shared/seeded-random.ts'
 
 const QUERIES: ((n: string) => string)[] = [
   (n) => `How do I reset my password after support ticket ${n} was closed?`,
