@@ -179,12 +179,16 @@ export class NodeMetrics {
     registers: [this.registry],
   })
 
-  readonly mainThreadBusy = new Gauge({
+  /** The event loop's busy time when last collected: a counter only ever adds what is new. */
+  private mainThreadCounted = 0
+  readonly mainThreadBusy = new Counter({
     name: 'te_main_thread_busy_seconds',
-    help: 'Seconds the main thread (HTTP, signatures, queue, framing) has been busy since start; its increase over wall time is how full the one event loop is',
+    help: 'Seconds the main thread (HTTP, signatures, queue, framing) has been busy; its increase over wall time is how full the one event loop is',
     registers: [this.registry],
-    collect() {
-      this.set(performance.eventLoopUtilization().active / 1000)
+    collect: () => {
+      const busy = performance.eventLoopUtilization().active / 1000
+      if (busy > this.mainThreadCounted) this.mainThreadBusy.inc(busy - this.mainThreadCounted)
+      this.mainThreadCounted = busy
     },
   })
 
