@@ -70,14 +70,9 @@ export async function startSessions(
     const { model } = gpu
     const loaded = await Promise.all(
       cudaSpecs.map((spec) =>
-        SessionWorkerBackend.start(
-          model.onnxPath,
-          model.manifest,
-          spec,
-          settings,
-          providerLabel(spec),
-          supervision,
-        ).catch((err: Error) => `${providerLabel(spec)} unavailable: ${err.message}`),
+        startBackend(model, spec, settings, supervision).catch(
+          (err: Error) => `${providerLabel(spec)} unavailable: ${err.message}`,
+        ),
       ),
     )
     const gpus = loaded.filter((result) => typeof result !== 'string')
@@ -99,14 +94,7 @@ export async function startSessions(
   const label = (i: number) => (config.cpuSessions > 1 ? `cpu#${i}` : 'cpu')
   const backends = await Promise.all(
     Array.from({ length: config.cpuSessions }, (_, i) =>
-      SessionWorkerBackend.start(
-        model.onnxPath,
-        model.manifest,
-        { name: 'cpu' },
-        settings,
-        label(i),
-        supervision,
-      ).catch((err: Error) => {
+      startBackend(model, { name: 'cpu' }, settings, supervision, label(i)).catch((err: Error) => {
         throw new Error(`${label(i)}: ${err.message}`, { cause: err })
       }),
     ),
@@ -138,18 +126,27 @@ async function startSimulated(
       `derived from token ids (revision ${model.manifest.revision}). For measuring the host path only.`,
   )
   const backends = await Promise.all(
-    specs.map((spec) =>
-      SessionWorkerBackend.start(
-        model.onnxPath,
-        model.manifest,
-        spec,
-        settings,
-        providerLabel(spec),
-        supervision,
-      ),
-    ),
+    specs.map((spec) => startBackend(model, spec, settings, supervision)),
   )
   return { backends, model }
+}
+
+/** One session of `model` on `spec`, named `label` in logs and metrics. */
+function startBackend(
+  model: ServedModel,
+  spec: ProviderSpec,
+  settings: SessionSettings,
+  supervision: Supervision,
+  label = providerLabel(spec),
+): Promise<SessionWorkerBackend> {
+  return SessionWorkerBackend.start(
+    model.onnxPath,
+    model.manifest,
+    spec,
+    settings,
+    label,
+    supervision,
+  )
 }
 
 /** The retryable 503 to answer while no session runs (all are being restarted); null while one does. */

@@ -78,7 +78,7 @@ export class TextTokenizer {
 
   /** Finds the specials by tokenizing one word with and without them. */
   private specialsAround(): [number[], number[]] {
-    const bare = this.tokenizer.encode(PROBE, { add_special_tokens: false }).ids
+    const bare = this.bareIds(PROBE)
     const full = this.tokenizer.encode(PROBE).ids
     for (let start = 0; start + bare.length <= full.length; start++) {
       if (bare.every((id, i) => full[start + i] === id))
@@ -144,12 +144,10 @@ export class TextTokenizer {
   private instructionIds(instruction: string): number[] | null {
     let entry = this.instructions!.get(instruction)
     if (!entry) {
-      const encode = (part: string) =>
-        this.tokenizer.encode(part, { add_special_tokens: false }).ids
-      const ids = encode(instruction)
+      const ids = this.bareIds(instruction)
       const probe = 'Query:probe'
-      const split = [...ids, ...encode(probe)]
-      const whole = encode(instruction + probe)
+      const split = [...ids, ...this.bareIds(probe)]
+      const whole = this.bareIds(instruction + probe)
       entry = {
         ids: split.length === whole.length && split.every((id, i) => id === whole[i]) ? ids : null,
       }
@@ -168,12 +166,16 @@ export class TextTokenizer {
    * (tested against full tokenization with the Qwen3 and the default model's tokenizers).
    */
   private wholeTextIds(text: string, needed: number): { ids: number[]; complete: boolean } {
-    const encode = (part: string) => this.tokenizer.encode(part, { add_special_tokens: false }).ids
     for (let length = needed * CHARS_PER_TOKEN; length < text.length; length *= 4) {
-      const ids = encode(text.slice(0, length))
+      const ids = this.bareIds(text.slice(0, length))
       if (ids.length >= needed + SLACK) return { ids: ids.slice(0, needed), complete: false }
     }
-    return { ids: encode(text), complete: true }
+    return { ids: this.bareIds(text), complete: true }
+  }
+
+  /** The tokenizer's ids for `text`, without its special tokens. */
+  private bareIds(text: string): number[] {
+    return this.tokenizer.encode(text, { add_special_tokens: false }).ids
   }
 
   private checkedIds(ids: number[], param: string): number[] {
