@@ -19,6 +19,7 @@
  */
 import { randomBytes } from 'node:crypto'
 import { nodeMetrics } from '../node-metrics.ts'
+import { percentile } from '../node/load.ts'
 import {
   bundleEdge,
   startBundledEdge,
@@ -100,11 +101,6 @@ export interface DegradedFigures {
 
 const DEGRADED_MS = 400
 const DEGRADED_REQUESTS = 20
-
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]
-}
 
 /** The node's vector cache counters, from its signed /metrics. */
 async function nodeCacheCounters(node: RunningNode, secret: string) {
@@ -265,12 +261,7 @@ export async function runGeo(options: {
           }
         })
         into.ms.push(...roundMs)
-        into.roundP50s.push(
-          percentile(
-            [...roundMs].sort((a, b) => a - b),
-            50,
-          ),
-        )
+        into.roundP50s.push(percentile(roundMs, 50))
         log(
           `geo round ${round + 1}/${settings.rounds} ${layout}: ${roundMs.length} misses, p50 ${into.roundP50s.at(-1)!.toFixed(1)} ms`,
         )
@@ -280,13 +271,12 @@ export async function runGeo(options: {
     const layouts = Object.fromEntries(
       LAYOUTS.map((layout) => {
         const s = samples[layout]
-        const sorted = [...s.ms].sort((a, b) => a - b)
         const figures: LayoutFigures = {
-          misses: sorted.length,
+          misses: s.ms.length,
           errors: s.errors,
           not_misses: s.notMisses,
-          p50_ms: percentile(sorted, 50),
-          p99_ms: percentile(sorted, 99),
+          p50_ms: percentile(s.ms, 50),
+          p99_ms: percentile(s.ms, 99),
           round_p50s_ms: s.roundP50s,
           nearest_region_share: s.nearest / Math.max(1, s.calls),
           node_cache_hit_ratio: Object.fromEntries(
@@ -358,13 +348,7 @@ async function degradedLink(
       (counts, region) => ({ ...counts, [region]: (counts[region] ?? 0) + 1 }),
       {},
     ),
-    p50_after_moving_ms:
-      moved < 0
-        ? null
-        : percentile(
-            [...latencies.slice(moved)].sort((a, b) => a - b),
-            50,
-          ),
+    p50_after_moving_ms: moved < 0 ? null : percentile(latencies.slice(moved), 50),
     next_region_round_trip_ms: Math.min(...others.map(([, ms]) => ms)),
   }
 }
