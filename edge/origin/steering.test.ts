@@ -50,18 +50,21 @@ function poolWith(asiaNodes: string[]): Partial<Env> {
   }
 }
 
-/** One request of `input` from Sydney, past every cache tier; its Server-Timing origin entries. */
-async function fromSydney(input: string[], overrides: Partial<Env>) {
+/** One request of `input` from `cf`, past every cache tier; its Server-Timing origin entries. */
+async function missesFrom(cf: Record<string, string>, input: string[], overrides: Partial<Env>) {
   const response = await postEmbeddings(
     { model: DEFAULT_MODEL, input },
-    { key, overrides, cf: SYDNEY, headers: { 'x-embed-cache': 'bypass' } },
+    { key, overrides, cf, headers: { 'x-embed-cache': 'bypass' } },
   )
   const body = await response.text()
   expect(response.status, body).toBe(200)
   const timing = response.headers.get('server-timing') ?? ''
-  const origins = [...timing.matchAll(/origin;dur=[\d.]+;desc="region=([^ ]+) node=([^"]+)"/g)]
-  return origins.map(([, region, node]) => ({ region, node }))
+  const origins = [...timing.matchAll(/origin;dur=([\d.]+);desc="region=([^ ]+) node=([^"]+)"/g)]
+  return origins.map(([, ms, region, node]) => ({ ms: Number(ms), region, node }))
 }
+
+const fromSydney = (input: string[], overrides: Partial<Env>) =>
+  missesFrom(SYDNEY, input, overrides)
 
 async function poolView(overrides: Partial<Env>): Promise<PoolView> {
   const response = await callEdge(
@@ -160,18 +163,7 @@ describe('steering misses by measured round trip', () => {
         { region: 'ap-southeast', lat: 1.35, lon: 103.82, urls: [urls[asia1]] },
       ]),
     }
-    const fromSingapore = async (input: string[]) => {
-      const response = await postEmbeddings(
-        { model: DEFAULT_MODEL, input },
-        { key, overrides, cf: SINGAPORE, headers: { 'x-embed-cache': 'bypass' } },
-      )
-      const body = await response.text()
-      expect(response.status, body).toBe(200)
-      const timing = response.headers.get('server-timing') ?? ''
-      return [...timing.matchAll(/origin;dur=([\d.]+);desc="region=([^ ]+) /g)].map(
-        ([, dur, region]) => ({ ms: Number(dur), region }),
-      )
-    }
+    const fromSingapore = (input: string[]) => missesFrom(SINGAPORE, input, overrides)
     // Three calls of about 14,000 tokens each: the node's own work, far more than 26 ms.
     const long = (call: number) =>
       Array.from(
