@@ -150,4 +150,29 @@ describe('a thread that dies', () => {
     expect((await embed('tokenized after the tokenizer restarted')).status).toBe(200)
     expect(await restarts('tokenizer')).toBe(1)
   })
+
+  it('fails only the request a dying tokenizer thread was running: the short requests queued behind it on that thread are tokenized by another', async () => {
+    // Its own node, with two tokenizer threads: each takes several short requests at a time.
+    const folder = await tinyQwen3Folder()
+    const twoThreads = await startTestNode(folder.dir, { tokenizationWorkers: 2 })
+    try {
+      killOnNextTask('tokenizer#0')
+      const texts = Array.from({ length: 6 }, (_, i) => `queued behind a dying thread ${i}`)
+      const responses = await Promise.all(
+        texts.map((text) => postEmbed(twoThreads.app, textsBody(twoThreads.manifest.id, [text]))),
+      )
+      const failed = responses.filter((response) => response.status !== 200)
+      // tokenizer#0 held three of them when it died; only the one it was running may fail.
+      expect(failed.length).toBeLessThanOrEqual(1)
+      for (const response of failed) expect(response.status).toBe(503)
+      // The thread did die, and is started again.
+      await eventually(async () => {
+        const { values } = await twoThreads.metrics.threadRestarts.get()
+        return values.find((value) => value.labels.kind === 'tokenizer')?.value === 1
+      })
+    } finally {
+      await twoThreads.close()
+      await folder.remove()
+    }
+  })
 })

@@ -3,10 +3,19 @@
  * threads, each with its own copy of the model's tokenizer, so a long or
  * many-input request never blocks the event loop that feeds the sessions.
  * One task per request keeps its inputs together; tasks wait in one queue for
- * the next idle thread, so a long text holds up its own thread only.
+ * a thread that can take them, so a long text holds up its own thread only.
  *
- * A thread that dies fails the task it held with a retryable 503 and is
- * started again after a backoff (threads/restarting-thread.ts); while none
+ * A thread takes more than one short task at a time (up to PIPELINE_TASKS, and
+ * PIPELINE_CHARS of text in all): its next task is already in its message
+ * queue when it finishes one, instead of waiting for the main thread to hear
+ * the answer and send the next. On a busy event loop that wait was most of
+ * the tokenization stage (docs/performance.md, "The host path alone"). A task
+ * longer than PIPELINE_CHARS goes only to an idle thread, and no task is sent
+ * to a thread holding one, so short requests never queue behind a long text.
+ *
+ * A thread that dies fails the task it was running with a retryable 503 and is
+ * started again after a backoff; the tasks queued behind it go back to the
+ * head of the pool's queue, once, since they did nothing wrong (threads/restarting-thread.ts); while none
  * runs, tasks are refused at once with that 503 rather than queued. (piscina,
  * used before, replaced a dead thread at once, with no backoff, and a
  * replacement that failed to load crashed the node: its 'error' event had no
@@ -22,16 +31,36 @@ const WORKER_ENTRY = new URL('./tokenize-worker.mjs', import.meta.url)
 
 type TokenizeThread = WorkerThread<TokenizeTask, TokenizeResult>
 
+/** Tasks one thread may hold at once (the one it runs and those queued behind it). */
+export const PIPELINE_TASKS = 8
+/** Characters of text one thread may hold at once, past its first task: about 2,000 tokens. */
+export const PIPELINE_CHARS = 8 * 1024
+
+/** A task's size for the pipeline: its characters (a token-id input counts 4 per id). */
+function charsOf(task: TokenizeTask): number {
+  let chars = 0
+  for (const input of task.inputs)
+    chars += 'text' in input ? input.text.length : 4 * input.ids.length
+  return chars
+}
+
 interface Waiting {
   task: TokenizeTask
+  chars: number
+  /** Put back once already, after a thread died with it queued behind the task it ran. */
+  putBack?: boolean
   resolve: (result: TokenizeResult) => void
   reject: (error: Error) => void
 }
 
 export class TokenizerPool {
   private slots: RestartingThread<TokenizeThread>[] = []
-  private busy: boolean[] = []
+  /** Per thread: tasks sent and not answered, and their characters. */
+  private held: { tasks: number; chars: number }[] = []
   private readonly queue: Waiting[] = []
+  /** Dead threads, with how many of their queued tasks went back to the head of the queue. */
+  private readonly putBackFrom = new WeakMap<TokenizeThread, number>()
+  private closed = false
   private readonly started: Promise<void>
 
   /** Starts `threads` threads, each loading the tokenizer; `warmUp()` resolves once all have. */
@@ -84,6 +113,7 @@ export class TokenizerPool {
   }
 
   async close(): Promise<void> {
+    this.closed = true
     await this.started.catch(() => {})
     const error = new ApiError(503, 'the inference node is shutting down')
     for (const waiting of this.queue.splice(0)) waiting.reject(error)
@@ -116,12 +146,12 @@ export class TokenizerPool {
       throw failed.reason
     }
     this.slots = slots
-    this.busy = slots.map(() => false)
+    this.held = slots.map(() => ({ tasks: 0, chars: 0 }))
   }
 
   private run(task: TokenizeTask): Promise<TokenizeResult> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ task, resolve, reject })
+      this.queue.push({ task, chars: charsOf(task), resolve, reject })
       this.dispatch()
     })
   }
@@ -138,28 +168,71 @@ export class TokenizerPool {
       for (const waiting of this.queue.splice(0)) waiting.reject(error)
       return
     }
-    this.slots.forEach((slot, i) => {
-      const thread = slot.thread
-      if (!thread || this.busy[i] || this.queue.length === 0) return
-      const { task, resolve, reject } = this.queue.shift()!
-      this.busy[i] = true
-      thread
-        .run(task)
-        .then(resolve, (err: Error) =>
-          reject(
-            err instanceof ThreadDiedError
-              ? // Another thread may well be running: the request can be retried at once.
-                retryable(
-                  `the ${slot.name} thread died while tokenizing this request and is being restarted`,
-                  1,
-                )
-              : err,
-          ),
-        )
-        .finally(() => {
-          this.busy[i] = false
+    while (this.queue.length > 0) {
+      const i = this.threadFor(this.queue[0].chars)
+      if (i < 0) return
+      const waiting = this.queue.shift()!
+      const thread = this.slots[i].thread!
+      const held = this.held[i]
+      held.tasks++
+      held.chars += waiting.chars
+      const settle = () => {
+        held.tasks--
+        held.chars -= waiting.chars
+      }
+      thread.run(waiting.task).then(
+        (result) => {
+          settle()
+          waiting.resolve(result)
           this.dispatch()
-        })
-    })
+        },
+        (err: Error) => {
+          settle()
+          if (err instanceof ThreadDiedError) this.afterDeath(thread, waiting)
+          else waiting.reject(err)
+          this.dispatch()
+        },
+      )
+    }
+  }
+
+  /**
+   * A thread died holding `waiting`. Its tasks are failed in the order they were sent, so the
+   * first one heard of is the task it was running: that one fails (another thread may well
+   * run it, so the client may retry at once). The others were only queued behind it and go
+   * back to the head of the queue, in their order, unless they were put back once already.
+   */
+  private afterDeath(thread: TokenizeThread, waiting: Waiting): void {
+    const putBack = this.putBackFrom.get(thread)
+    if (putBack === undefined || waiting.putBack || this.closed) {
+      this.putBackFrom.set(thread, putBack ?? 0)
+      waiting.reject(
+        retryable(
+          `the ${thread.name} thread died while tokenizing this request and is being restarted`,
+          1,
+        ),
+      )
+      return
+    }
+    waiting.putBack = true
+    this.queue.splice(putBack, 0, waiting)
+    this.putBackFrom.set(thread, putBack + 1)
+  }
+
+  /**
+   * The running thread holding the fewest characters that can take a task of `chars`: an idle
+   * one always can; a busy one only a short task, within PIPELINE_TASKS and PIPELINE_CHARS and
+   * behind short tasks only. -1 if none can.
+   */
+  private threadFor(chars: number): number {
+    let best = -1
+    for (let i = 0; i < this.slots.length; i++) {
+      if (!this.slots[i].thread) continue
+      const held = this.held[i]
+      const fits =
+        held.tasks === 0 || (held.tasks < PIPELINE_TASKS && held.chars + chars <= PIPELINE_CHARS)
+      if (fits && (best < 0 || held.chars < this.held[best].chars)) best = i
+    }
+    return best
   }
 }
