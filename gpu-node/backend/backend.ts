@@ -4,6 +4,7 @@
  * The node's implementation is an onnxruntime session in a worker thread
  * (session-worker-backend.ts); several of them are served round-robin.
  */
+import type { ApiError } from '../../shared/errors.ts'
 import type { PaddedBatch } from './padded-batch.ts'
 
 /** What one batch gives: unit-length vectors, and each vector's norm before normalization. */
@@ -23,4 +24,15 @@ export interface EmbeddingBackend {
   /** One unit-length vector per row, in row order, with its norm before normalization. */
   embed(batch: PaddedBatch): Promise<EmbeddedBatch>
   close(): Promise<void>
+}
+
+/**
+ * The batch never ran: it waited in a session's inbox behind one the session died running. Its
+ * inputs did nothing wrong and may go back to the queue; `retry` is the 503 to answer if not.
+ */
+export class BatchNotRunError extends Error {
+  constructor(readonly retry: ApiError) {
+    super(retry.message)
+    this.name = 'BatchNotRunError'
+  }
 }

@@ -1,13 +1,15 @@
 /**
  * An EmbeddingBackend that owns one worker thread running one onnxruntime
  * session (session-worker.ts). Batches cross by transfer, not copy. If the
- * thread dies, the batch it held fails with a retryable 503, the backend
- * reports itself dead, and a new thread loads the model again
- * (threads/restarting-thread.ts); once it runs, the backend is alive again.
+ * thread dies, the batch it was running fails with a retryable 503, one sent
+ * ahead to wait behind it fails with BatchNotRunError (the scheduler queues
+ * its inputs again), the backend reports itself dead, and a new thread loads
+ * the model again (threads/restarting-thread.ts); once it runs, the backend
+ * is alive again.
  */
 import { providerLabel, type ProviderSpec } from '../config.ts'
 import type { ModelManifest } from '../model/manifest.ts'
-import type { EmbeddedBatch, EmbeddingBackend } from './backend.ts'
+import { BatchNotRunError, type EmbeddedBatch, type EmbeddingBackend } from './backend.ts'
 import type { SessionSettings } from './onnx-session.ts'
 import { batchBuffers, type PaddedBatch } from './padded-batch.ts'
 import { RestartingThread, retryable, type Supervision } from '../threads/restarting-thread.ts'
@@ -19,6 +21,9 @@ const WORKER_ENTRY = new URL('./session-worker.mjs', import.meta.url)
 type SessionThread = WorkerThread<PaddedBatch, SessionWorkerResult>
 
 export class SessionWorkerBackend implements EmbeddingBackend {
+  /** Dead threads whose running batch has been told; the batches after it never ran. */
+  private readonly deathsTold = new WeakSet<SessionThread>()
+
   private constructor(
     readonly label: string,
     private readonly slot: RestartingThread<SessionThread>,
@@ -65,11 +70,15 @@ export class SessionWorkerBackend implements EmbeddingBackend {
       result = await thread.run(batch, batchBuffers(batch))
     } catch (err) {
       if (!(err instanceof ThreadDiedError)) throw err
+      // Its batches fail in the order they were sent: the first to hear is the one it ran.
       // Another session may well be running: the request can be retried at once.
-      throw retryable(
-        `the ${this.slot.name} thread died while running this request and is being restarted`,
+      const ran = !this.deathsTold.has(thread)
+      this.deathsTold.add(thread)
+      const retry = retryable(
+        `the ${this.slot.name} thread died while running ${ran ? 'this request' : 'the batch before this one'} and is being restarted`,
         1,
       )
+      throw ran ? retry : new BatchNotRunError(retry)
     }
     const vectors: Float32Array[] = []
     for (let start = 0; start < result.vectors.length; start += result.width)

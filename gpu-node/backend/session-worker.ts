@@ -1,6 +1,6 @@
 /**
  * The body of a session worker thread: one onnxruntime session, one batch at
- * a time. onnxruntime-node's `session.run` blocks its thread, so running it
+ * a time (a second may wait in its inbox: core/batch-scheduler.ts sends one ahead). onnxruntime-node's `session.run` blocks its thread, so running it
  * here keeps the main thread free to take requests and prepare the next batch
  * while this one runs. Vectors go back as one transferred Float32Array, with
  * the time the device was busy on the batch.
@@ -57,13 +57,20 @@ async function openDevice(data: SessionWorkerData): Promise<Device> {
 await serveTasks<PaddedBatch, SessionWorkerResult>(
   async () => {
     const device = await openDevice(workerData as SessionWorkerData)
-    return async (batch) => {
-      const started = performance.now()
-      const { vectors, norms, busyMs = performance.now() - started } = await device(batch)
-      const width = vectors[0]?.length ?? 0
-      const flat = new Float32Array(vectors.length * width)
-      vectors.forEach((vector, row) => flat.set(vector, row * width))
-      return { vectors: flat, norms, width, busyMs }
+    // One batch at a time: the scheduler may send the next one ahead, to wait in this thread's
+    // inbox, and an awaited session.run must not let it start beside the running one.
+    let previous: Promise<unknown> = Promise.resolve()
+    return (batch) => {
+      const result = previous.then(async () => {
+        const started = performance.now()
+        const { vectors, norms, busyMs = performance.now() - started } = await device(batch)
+        const width = vectors[0]?.length ?? 0
+        const flat = new Float32Array(vectors.length * width)
+        vectors.forEach((vector, row) => flat.set(vector, row * width))
+        return { vectors: flat, norms, width, busyMs }
+      })
+      previous = result.catch(() => {})
+      return result
     }
   },
   (result) => [result.vectors.buffer as ArrayBuffer, result.norms.buffer as ArrayBuffer],

@@ -5,7 +5,8 @@
  * the model tests).
  */
 import { describe, expect, it } from 'vitest'
-import type { EmbeddedBatch, EmbeddingBackend } from '../backend/backend.ts'
+import { BatchNotRunError, type EmbeddedBatch, type EmbeddingBackend } from '../backend/backend.ts'
+import { retryable } from '../threads/restarting-thread.ts'
 import { padBatch, type PaddedBatch } from '../backend/padded-batch.ts'
 import {
   BatchScheduler,
@@ -98,24 +99,67 @@ describe('BatchScheduler', () => {
     expect(scheduler.queuedInputs).toBe(0)
   })
 
-  it('prepares no more than one batch ahead when the queue holds several', async () => {
+  it('sends one batch ahead to wait in a busy session once the queue holds more than it, and keeps one more prepared', async () => {
     const session = new StandInSession('s')
     const { scheduler } = schedulerWith([session], 2)
     scheduler.submit([1, 2, 3, 4, 5, 6, 7].map((id) => job(id)[0]))
-    expect(session.batches).toEqual([[1, 2]])
+    // One running, one waiting in the session's inbox, [5, 6] prepared here, 7 queued.
+    expect(session.batches).toEqual([
+      [1, 2],
+      [3, 4],
+    ])
+    expect(scheduler.queuedInputs).toBe(5)
     session.finish()
     await settle()
     expect(session.batches).toEqual([
       [1, 2],
       [3, 4],
+      [5, 6],
     ])
+    // [7] alone is no backlog: it stays here, where later arrivals can still join it.
     session.finish()
     await settle()
-    session.finish()
-    await settle()
+    expect(session.batches).toHaveLength(3)
+    expect(scheduler.queuedInputs).toBe(1)
     session.finish()
     await settle()
     expect(session.batches).toEqual([[1, 2], [3, 4], [5, 6], [7]])
+  })
+
+  it('queues again the inputs of a batch that never ran because its session died running the one before', async () => {
+    const session = new StandInSession('s')
+    const { scheduler } = schedulerWith([session], 2)
+    const outcomes = [1, 2, 3, 4, 5].map((id) => job(id))
+    scheduler.submit(outcomes.map(([input]) => input))
+    expect(session.batches).toEqual([
+      [1, 2],
+      [3, 4],
+    ])
+    const died = retryable('the s session thread died while running this request', 1)
+    session.finish(died)
+    session.finish(new BatchNotRunError(died))
+    await settle()
+    expect(await outcomes[0][1]).toEqual({ error: died })
+    // 3 and 4 are chosen again, ahead of 5 in fair order, and run.
+    expect(session.batches.slice(2)).toEqual([[3, 4]])
+    session.finish()
+    expect(await outcomes[2][1]).toMatchObject({ vector: Float32Array.of(3) })
+    expect(await outcomes[3][1]).toMatchObject({ vector: Float32Array.of(4) })
+  })
+
+  it('puts inputs back once only: a batch that again never runs fails with the 503', async () => {
+    const session = new StandInSession('s')
+    const { scheduler } = schedulerWith([session], 1)
+    const outcomes = [1, 2].map((id) => job(id))
+    scheduler.submit(outcomes.map(([input]) => input))
+    const died = retryable('the s session thread died while running this request', 1)
+    session.finish(died) // [1] ran and failed; [2] waited behind it and never ran
+    session.finish(new BatchNotRunError(died))
+    await settle()
+    expect(session.batches.map((batch) => batch[0])).toEqual([1, 2, 2])
+    session.finish(new BatchNotRunError(died))
+    expect(await outcomes[1][1]).toEqual({ error: died })
+    expect(session.batches).toHaveLength(3)
   })
 
   it('serves several sessions round-robin, each as soon as it is idle', async () => {
@@ -127,11 +171,9 @@ describe('BatchScheduler', () => {
     // Both idle now: the turn passes to the next session rather than back to the first.
     scheduler.submit([job(2)[0]])
     scheduler.submit([job(3)[0]])
-    scheduler.submit([job(4)[0]])
     expect(sessions.map((s) => s.batches)).toEqual([[[1], [3]], [[2]]])
-    // Whichever session frees up first takes the prepared batch.
-    sessions[1].finish()
-    await settle()
+    // Both busy: a full batch (one input here) is sent ahead to the next session in turn.
+    scheduler.submit([job(4)[0]])
     expect(sessions[1].batches).toEqual([[2], [4]])
   })
 

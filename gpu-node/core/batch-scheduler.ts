@@ -3,15 +3,21 @@
  *
  * - an idle session gets work the moment there is any: no timer, no waiting
  *   for company;
- * - while every session is busy, exactly one batch is kept prepared (chosen
- *   and padded) so the next free session starts it without delay. When inputs
- *   arrive meanwhile, it is chosen again with them in view;
+ * - while every session is busy, one batch is kept prepared (chosen and
+ *   padded). When inputs arrive meanwhile, it is chosen again with them in
+ *   view. Once the queue holds more than it (a backlog: arrivals would not
+ *   change it much), it is sent ahead to wait in a busy session's inbox, one
+ *   per session, as TEI's one-slot channel does: the session starts it the
+ *   moment it finishes, instead of waiting for this thread, busy with HTTP,
+ *   to hear of the finish and send the next (on a fast GPU that wait was
+ *   about a sixth of the device's time: docs/performance.md);
  * - sessions are served round-robin, so several GPUs (or CPU sessions) share
  *   the load;
- * - inputs whose client has gone are dropped before they reach a session.
+ * - inputs whose client has gone are dropped before they reach a session (a
+ *   batch sent ahead has reached one).
  */
 import { ApiError } from '../../shared/errors.ts'
-import type { EmbeddingBackend } from '../backend/backend.ts'
+import { BatchNotRunError, type EmbeddingBackend } from '../backend/backend.ts'
 import type { PaddedBatch } from '../backend/padded-batch.ts'
 import { retryable } from '../threads/restarting-thread.ts'
 import type { NodeMetrics } from './metrics.ts'
@@ -56,9 +62,28 @@ interface Prepared {
   arrivals: number
 }
 
+/** A batch handed to a session: running, or waiting in its inbox until the running one ends. */
+interface Sent {
+  slots: Queued<InputJob>[]
+  /** Its padded size, kept: the batch's buffers moved to the session's thread. */
+  rows: number
+  seq: number
+  realTokens: number
+  /** When the session started it, as far as this thread can tell; null while it waits. */
+  startedAt: number | null
+}
+
+/** Per session: the batch it runs and the one sent ahead to wait behind it. */
+interface SessionLoad {
+  running: Sent | null
+  next: Sent | null
+}
+
 export class BatchScheduler {
   private readonly queue: BatchQueue<InputJob>
-  private readonly busy: boolean[]
+  private readonly loads: SessionLoad[]
+  /** Inputs that already went back to the queue once because their batch never ran. */
+  private readonly putBackOnce = new WeakSet<Queued<InputJob>>()
   /** Learns from every batch what a run costs; the queue groups lengths by it. */
   readonly cost: BatchCostModel
   private prepared: Prepared | null = null
@@ -75,17 +100,21 @@ export class BatchScheduler {
     if (backends.length === 0) throw new Error('the scheduler needs at least one session')
     this.queue = new BatchQueue(limits)
     this.cost = new BatchCostModel(limits.maxBatchTokens)
-    this.busy = backends.map(() => false)
+    this.loads = backends.map(() => ({ running: null, next: null }))
   }
 
-  /** Inputs waiting for a session, the prepared batch included. */
+  /** Inputs waiting for a session, the prepared batch and those sent ahead included. */
   get queuedInputs(): number {
-    return this.queue.size + (this.prepared?.slots.length ?? 0)
+    let inputs = this.queue.size + (this.prepared?.slots.length ?? 0)
+    for (const { next } of this.loads) inputs += next?.slots.length ?? 0
+    return inputs
   }
 
-  /** Unpadded tokens waiting for a session, the prepared batch included. */
+  /** Unpadded tokens waiting for a session, the prepared batch and those sent ahead included. */
   get queuedTokens(): number {
-    return this.queue.tokens + (this.prepared?.batch.realTokens ?? 0)
+    let tokens = this.queue.tokens + (this.prepared?.batch.realTokens ?? 0)
+    for (const { next } of this.loads) tokens += next?.realTokens ?? 0
+    return tokens
   }
 
   /** Queues one request's inputs; `tenant` (the edge's tag) is what the queue is fair between. */
@@ -110,12 +139,13 @@ export class BatchScheduler {
     this.pump()
   }
 
-  /** Hands out work while there is work and an idle session. */
+  /** Hands out work while there is work and an idle session, then sends a batch ahead if due. */
   private pump(): void {
     for (;;) {
       this.refreshPrepared()
       if (!this.prepared) break
-      const index = this.takeIdleBackend()
+      let index = this.takeSession((load) => load.running === null)
+      if (index < 0 && this.backlogged()) index = this.takeSession((load) => load.next === null)
       if (index < 0) break
       const { slots, batch } = this.prepared
       this.prepared = null
@@ -124,16 +154,33 @@ export class BatchScheduler {
     this.updateGauges()
   }
 
+  /**
+   * Whether the prepared batch is settled enough to send ahead: the queue holds more than it
+   * (what arrives would join later batches), or nothing more fits in it.
+   */
+  private backlogged(): boolean {
+    const prepared = this.prepared
+    return (
+      prepared !== null && (this.queue.size > 0 || this.isFull(prepared, prepared.slots.length))
+    )
+  }
+
+  /** Whether a batch of `rows` at the prepared length has no room for one more input. */
+  private isFull(prepared: Prepared, rows: number): boolean {
+    return (
+      rows >= this.limits.maxBatchRequests ||
+      prepared.batch.seq * (rows + 1) > this.limits.maxBatchTokens ||
+      this.limits.attention?.fits(rows + 1, prepared.batch.seq) === false
+    )
+  }
+
   /** Keeps the prepared batch current: without gone clients, re-chosen when inputs arrived. */
   private refreshPrepared(): void {
     const prepared = this.prepared
     if (prepared) {
       const live = this.withoutGoneClients(prepared.slots)
       // A full batch has no room for what arrived; choosing again would only cost time.
-      const full =
-        live.length >= this.limits.maxBatchRequests ||
-        prepared.batch.seq * (live.length + 1) > this.limits.maxBatchTokens ||
-        this.limits.attention?.fits(live.length + 1, prepared.batch.seq) === false
+      const full = this.isFull(prepared, live.length)
       if (this.queue.size > 0 && prepared.arrivals !== this.arrivals && !full) {
         this.queue.putBack(live)
         this.prepared = null
@@ -160,8 +207,11 @@ export class BatchScheduler {
     return slots.filter((slot) => !slot.item.signal?.aborted)
   }
 
-  /** The next idle, live session after the last one used (round-robin); -1 if none. */
-  private takeIdleBackend(): number {
+  /**
+   * The next live session after the last one used (round-robin) whose load `free` accepts; -1
+   * if none.
+   */
+  private takeSession(free: (load: SessionLoad) => boolean): number {
     const count = this.backends.length
     if (!this.backends.some((backend) => backend.alive)) {
       // Its sessions are being restarted (threads/restarting-thread.ts): a retry may succeed.
@@ -172,8 +222,7 @@ export class BatchScheduler {
     }
     for (let step = 0; step < count; step++) {
       const index = (this.nextBackend + step) % count
-      if (!this.busy[index] && this.backends[index].alive) {
-        this.busy[index] = true
+      if (free(this.loads[index]) && this.backends[index].alive) {
         this.nextBackend = (index + 1) % count
         return index
       }
@@ -183,16 +232,22 @@ export class BatchScheduler {
 
   private async run(index: number, slots: Queued<InputJob>[], batch: PaddedBatch): Promise<void> {
     const backend = this.backends[index]
+    const load = this.loads[index]
     const { rows, seq, realTokens } = batch
-    const startedAt = performance.now()
+    const sent: Sent = { slots, rows, seq, realTokens, startedAt: null }
+    if (load.running === null) {
+      sent.startedAt = performance.now()
+      load.running = sent
+    } else load.next = sent
     try {
       const embedded = await backend.embed(batch)
+      const finishedAt = this.finish(load, sent)
+      const startedAt = sent.startedAt ?? finishedAt
       const { vectors, norms } = embedded
       if (vectors.length !== rows)
         throw new Error(
           `the ${backend.label} session answered ${vectors.length} vectors for ${rows} inputs`,
         )
-      const finishedAt = performance.now()
       this.stats?.observe(embedded)
       slots.forEach((slot, row) => {
         // A NaN, infinite or all-zero vector is never returned nor cached; the batch's other
@@ -206,11 +261,37 @@ export class BatchScheduler {
       if (embedded.busyMs !== undefined)
         this.metrics?.deviceBusy.inc({ session: backend.label }, embedded.busyMs / 1000)
     } catch (err) {
-      this.fail(slots, err as Error)
+      this.finish(load, sent)
+      this.failOrPutBack(slots, err as Error)
     } finally {
-      this.busy[index] = false
       this.pump()
     }
+  }
+
+  /** Takes a batch that ended off its session's load; the one waiting behind it starts now. */
+  private finish(load: SessionLoad, sent: Sent): number {
+    const now = performance.now()
+    if (load.running === sent) {
+      load.running = load.next
+      load.next = null
+      if (load.running) load.running.startedAt = now
+    } else if (load.next === sent) load.next = null
+    return now
+  }
+
+  /**
+   * A batch that waited behind one its session died running never ran: its inputs go back to
+   * the queue, in their fair places, once. Any other failure fails them.
+   */
+  private failOrPutBack(slots: Queued<InputJob>[], error: Error): void {
+    if (!(error instanceof BatchNotRunError)) return this.fail(slots, error)
+    const again = slots.filter((slot) => this.putBackOnce.has(slot))
+    const back = slots.filter((slot) => !this.putBackOnce.has(slot))
+    this.fail(again, error.retry)
+    for (const slot of back) this.putBackOnce.add(slot)
+    this.queue.putBack(back)
+    // As an arrival: the prepared batch is chosen again with them in view.
+    if (back.length > 0) this.arrivals++
   }
 
   private recordBatch(session: string, rows: number, seq: number, real: number, seconds: number) {
