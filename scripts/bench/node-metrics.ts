@@ -8,3 +8,41 @@ export async function nodeMetrics(url: string, secret: string): Promise<(name: s
       .filter((line) => line.split(/[ {]/, 1)[0] === name)
       .reduce((total, line) => total + Number(line.split(' ').at(-1)), 0)
 }
+
+/** The stages of a request's time in the node, by its own histograms (gpu-node/core/metrics.ts). */
+export type RequestStage = 'total' | 'tokenization' | 'queue' | 'inference'
+const STAGE_HISTOGRAMS: Record<RequestStage, string> = {
+  total: 'te_request_duration',
+  tokenization: 'te_request_tokenization_duration',
+  queue: 'te_request_queue_duration',
+  inference: 'te_request_inference_duration',
+}
+export type StageSums = Record<RequestStage, { sum: number; count: number }>
+export type StageMeansMs = Record<RequestStage, number>
+
+export function stageSums(value: (name: string) => number): StageSums {
+  const entries = Object.entries(STAGE_HISTOGRAMS).map(([stage, name]) => [
+    stage,
+    { sum: value(`${name}_sum`), count: value(`${name}_count`) },
+  ])
+  return Object.fromEntries(entries) as StageSums
+}
+
+/** Mean ms per request of each stage between two readings (NaN for a stage nothing passed). */
+export function stageMeansMs(before: StageSums, after: StageSums): StageMeansMs {
+  const mean = (stage: RequestStage) => {
+    const count = after[stage].count - before[stage].count
+    return count === 0 ? NaN : ((after[stage].sum - before[stage].sum) / count) * 1000
+  }
+  return {
+    total: mean('total'),
+    tokenization: mean('tokenization'),
+    queue: mean('queue'),
+    inference: mean('inference'),
+  }
+}
+
+/** `total = tokenization + queue + inference` in ms, as the tables print it. */
+export function describeStages(s: StageMeansMs): string {
+  return `${s.total.toFixed(2)} = ${s.tokenization.toFixed(2)} + ${s.queue.toFixed(2)} + ${s.inference.toFixed(2)}`
+}

@@ -21,12 +21,14 @@ export async function measureCell(options: {
   first: number
   tokensOf: (textIndex: number) => number
   flopsOf?: (tokens: number) => number
+  /** The tenant tag of the i-th request (absent: none, the node's one shared tenant). */
+  tenantOf?: (i: number) => string
 }): Promise<Row> {
-  const { target, bounds, first, tokensOf, flopsOf } = options
+  const { target, bounds, first, tokensOf, flopsOf, tenantOf } = options
   const reported = new Map<number, number>()
   const stopMeter = meterCores(options.serverPid)
   const result = await runLoad(bounds, async (i, signal) => {
-    const { tokens } = await embedText(target, workloadText(first + i), signal)
+    const { tokens } = await embedText(target, workloadText(first + i), signal, tenantOf?.(i))
     reported.set(i, tokens)
   })
   const cores = stopMeter()

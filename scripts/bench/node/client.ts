@@ -23,13 +23,17 @@ export interface EmbedTarget {
 /** One socket per concurrent client, kept between calls, as the edge's connection pool does. */
 const agent = new http.Agent({ keepAlive: true, maxSockets: Infinity })
 
-/** @param signal aborts the call early (a load cell's deadline); `timeoutMs` applies anyway. */
+/**
+ * @param signal aborts the call early (a load cell's deadline); `timeoutMs` applies anyway.
+ * @param tenant the tenant tag the edge would sign in (absent: the node's one shared tenant)
+ */
 export async function embedText(
   target: EmbedTarget,
   text: string,
   signal?: AbortSignal,
+  tenant?: string,
 ): Promise<{ vector: Float32Array; tokens: number }> {
-  const request: EmbedRequest = { model: target.model, inputs: [{ text }], truncate: true }
+  const request: EmbedRequest = { model: target.model, inputs: [{ text }], truncate: true, tenant }
   const body = Buffer.from(JSON.stringify(request))
   const signature = await signEmbed(target.secret, body)
   const { status, payload } = await post(target, body, signature, signal).catch((err) =>

@@ -7,7 +7,14 @@
  * how busy the node's main thread was, and where a request's time went by the node's own
  * timing metrics (means over the cell).
  */
-import { nodeMetrics } from '../node-metrics.ts'
+import {
+  describeStages,
+  nodeMetrics,
+  stageMeansMs,
+  stageSums,
+  type StageMeansMs,
+  type StageSums,
+} from '../node-metrics.ts'
 import { startInferenceNode } from '../../../test/support/inference-node-process.ts'
 import { embedText, type EmbedTarget } from './client.ts'
 import { meterCores } from './cpu-meter.ts'
@@ -35,7 +42,7 @@ export interface HostPathRow {
   serverCores: number | null
   clientCores: number
   /** Mean ms per request of each stage, by the node's own histograms. */
-  stagesMs: { total: number; tokenization: number; queue: number; inference: number }
+  stagesMs: StageMeansMs
 }
 
 /** The i-th short text: the workload's text, cut to 120 characters (each still distinct). */
@@ -43,19 +50,9 @@ function queryText(i: number): string {
   return workloadText(STREAM.cell(49, 15) + i).slice(0, 120)
 }
 
-type Stage = 'total' | 'tokenization' | 'queue' | 'inference'
-type Sums = Record<Stage, { sum: number; count: number }> & { main: number }
-
-async function histogramSums(url: string, secret: string): Promise<Sums> {
+async function readings(url: string, secret: string): Promise<{ stages: StageSums; main: number }> {
   const value = await nodeMetrics(url, secret)
-  const stage = (name: string) => ({ sum: value(`${name}_sum`), count: value(`${name}_count`) })
-  return {
-    total: stage('te_request_duration'),
-    tokenization: stage('te_request_tokenization_duration'),
-    queue: stage('te_request_queue_duration'),
-    inference: stage('te_request_inference_duration'),
-    main: value('te_main_thread_busy_seconds'),
-  }
+  return { stages: stageSums(value), main: value('te_main_thread_busy_seconds') }
 }
 
 export async function benchHostPath(options: {
@@ -65,15 +62,17 @@ export async function benchHostPath(options: {
   secret: string
   timeoutMs: number
   log: (line: string) => void
+  /** The simulated device; `zero` (no device time) measures the host path alone. */
+  preset?: string
 }): Promise<HostPathRow[]> {
-  const { modelDir, secret, log } = options
+  const { modelDir, secret, log, preset = 'zero' } = options
   const { manifest } = (await loadReferenceTokenizer(modelDir)).model
-  log('host path: starting the node on sim:zero (a SIMULATED device that takes no time)')
+  log(`host path: starting the node on sim:${preset} (a SIMULATED device)`)
   const node = await startInferenceNode({
     modelDir,
     secret,
     env: {
-      EXECUTION_PROVIDERS: 'sim:zero',
+      EXECUTION_PROVIDERS: `sim:${preset}`,
       ALLOW_SIMULATED_DEVICE: '1',
       MAX_BATCH_REQUESTS: '256',
       MONITOR_PROBE_INTERVAL_S: '0',
@@ -92,7 +91,7 @@ export async function benchHostPath(options: {
     await runLoad({ clients: 16, maxRequests: 2000, maxSeconds: 2, deadlineSeconds: 30 }, send)
     const rows: HostPathRow[] = []
     for (const clients of options.clients) {
-      const before = await histogramSums(node.url, secret)
+      const before = await readings(node.url, secret)
       const stopMeter = meterCores(node.process.pid!)
       const result = await runLoad(
         {
@@ -104,11 +103,7 @@ export async function benchHostPath(options: {
         send,
       )
       const cores = stopMeter()
-      const after = await histogramSums(node.url, secret)
-      const meanMs = (stage: Stage) => {
-        const count = after[stage].count - before[stage].count
-        return count === 0 ? NaN : ((after[stage].sum - before[stage].sum) / count) * 1000
-      }
+      const after = await readings(node.url, secret)
       const requests = result.completed.length
       const row: HostPathRow = {
         clients,
@@ -124,12 +119,7 @@ export async function benchHostPath(options: {
         mainThreadBusy: (after.main - before.main) / result.seconds,
         serverCores: cores.server,
         clientCores: cores.client,
-        stagesMs: {
-          total: meanMs('total'),
-          tokenization: meanMs('tokenization'),
-          queue: meanMs('queue'),
-          inference: meanMs('inference'),
-        },
+        stagesMs: stageMeansMs(before.stages, after.stages),
       }
       log(
         `host path × ${clients}: ${row.requestsPerSecond.toFixed(0)} requests/s, p50 ${row.p50Ms.toFixed(1)} ms, ` +
@@ -152,7 +142,6 @@ export function describeHostPath(rows: HostPathRow[]): string[] {
     'clients   req/s   p50 ms   p99 ms  node µs/req  main thread  server cores  client cores  node ms per request: total = tokenization + queue + inference (+ the rest)  errors',
   ]
   for (const r of rows) {
-    const s = r.stagesMs
     lines.push(
       [
         String(r.clients).padStart(7),
@@ -163,9 +152,7 @@ export function describeHostPath(rows: HostPathRow[]): string[] {
         `${(100 * r.mainThreadBusy).toFixed(0)}%`.padStart(12),
         (r.serverCores?.toFixed(2) ?? 'n/a').padStart(13),
         r.clientCores.toFixed(2).padStart(13),
-        `  ${s.total.toFixed(2)} = ${s.tokenization.toFixed(2)} + ${s.queue.toFixed(2)} + ${s.inference.toFixed(2)}`.padEnd(
-          76,
-        ),
+        `  ${describeStages(r.stagesMs)}`.padEnd(76),
         String(r.errors).padStart(6),
       ].join(' '),
     )

@@ -15,7 +15,14 @@
  * time) and the host CPU per embedding (the server process's CPU time over its embeddings).
  * The load generator shares the same two cores.
  */
-import { nodeMetrics } from '../node-metrics.ts'
+import {
+  describeStages,
+  nodeMetrics,
+  stageMeansMs,
+  stageSums,
+  type StageMeansMs,
+  type StageSums,
+} from '../node-metrics.ts'
 import { batchCostMs, blockFor, devicePreset } from '../../../gpu-node/backend/simulated-device.ts'
 import { startInferenceNode } from '../../../test/support/inference-node-process.ts'
 import { measureCell } from './cell.ts'
@@ -25,20 +32,27 @@ import { runLoad, type LoadBounds } from './load.ts'
 import { loadReferenceTokenizer } from './reference-tokenizer.ts'
 import type { Row } from './report.ts'
 import { startBaselineServer, type RunningServer } from './server-process.ts'
-import { spreadOf, type Spread } from '../spread.ts'
+import { describeSpread, spreadOf, type Spread } from '../spread.ts'
 import { STREAM, workloadText } from './workload.ts'
 import { CORES } from './settings.ts'
+import { closedLoopCeiling } from './closed-loop-ceiling.ts'
 
 /** The node's batching on a simulated GPU: batches as large as MAX_BATCH_TOKENS allows. */
 const MAX_BATCH_TOKENS = 16_384
 const MAX_BATCH_REQUESTS = 256
+/** The workload level (workload.ts STREAM.cell) of the tenants cell's texts. */
+const TENANTS_LEVEL = 15
 const CEILING_BATCH_SIZES = [1, 8, 16, 32, 64, 128, 256]
 /** Texts the ceiling is computed over. */
 const CEILING_TEXTS = 1024
 /** The ceiling is also run, for at most this long. */
 const CEILING_RUN_SECONDS = 3
 
-export type SimContender = 'node' | 'naive'
+/**
+ * `tenants` is the node again, at the goal's client count only, with each request signed for one
+ * of as many tenants as there are clients: what fair queueing between tenants costs.
+ */
+export type SimContender = 'node' | 'naive' | 'tenants'
 
 export interface SimCell {
   contender: SimContender
@@ -58,6 +72,8 @@ export interface SimCell {
   padding: number | null
   /** CPU time of the server process per embedding, in µs. */
   hostCpuUsPerEmbedding: number | null
+  /** The node's mean ms per request in each stage, by its own histograms; null for the naive server. */
+  stagesMs: StageMeansMs | null
   /** Cores the server process and the load generator used. */
   serverCores: number | null
   clientCores: number
@@ -88,12 +104,24 @@ export interface SimPresetReport {
   vsNaiveSpread: Spread | null
   /** (d)/(b): the most a/b any server could reach on this device and workload. */
   vsNaiveBound: number
-  /** (d) with batches no larger than the goal's client count: all a closed loop of them can queue. */
+  /**
+   * The device's best on as many texts at a time as the goal has clients (closed-loop-ceiling.ts):
+   * what a closed loop of them allows, where (d) sorts a thousand texts by length.
+   */
   ceilingAtGoalClients: number
+  /** (a) over it. */
+  vsCeilingAtGoalClients: number
   deviceBusy: number
   p50OneClientVsNaive: number
   /** Which side limits (a) at the goal's client count, from its own figures. */
   limitedBy: string
+  /**
+   * Fair queueing's cost: the node's embeddings/s with a tenant per client over those with one
+   * tenant, at the goal's client count, per round.
+   */
+  tenantsVsOneTenant: Spread | null
+  /** The vector monitor's seconds over the device's busy seconds, over all the node's cells. */
+  monitorShare: number
 }
 
 interface Round {
@@ -103,6 +131,7 @@ interface Round {
   mainThread: number | null
   /** The node's batches: mean inputs per batch, and the share of padded tokens that were padding. */
   batch: { size: number; padding: number } | null
+  stagesMs: StageMeansMs | null
 }
 
 /** What the node's /metrics say so far; only the device's count for the naive server. */
@@ -110,6 +139,9 @@ interface Counters {
   device: number
   mainThread: number | null
   batches: { count: number; inputs: number; tokens: number; padding: number } | null
+  stages: StageSums | null
+  /** The node's vector monitor's seconds (te_vector_monitor_duration); null for the naive server. */
+  monitor: number | null
 }
 
 /**
@@ -125,7 +157,7 @@ async function busySeconds(
     const { busy_seconds } = (await (await fetch(`${url}/device-busy`)).json()) as {
       busy_seconds: number
     }
-    return { device: busy_seconds, mainThread: null, batches: null }
+    return { device: busy_seconds, mainThread: null, batches: null, stages: null, monitor: null }
   }
   const sum = await nodeMetrics(url, secret)
   return {
@@ -137,10 +169,25 @@ async function busySeconds(
       tokens: sum('te_batch_next_tokens_sum'),
       padding: sum('te_batch_padding_tokens'),
     },
+    stages: stageSums(sum),
+    monitor: sum('te_vector_monitor_duration'),
   }
 }
 
 const median = (values: number[]) => spreadOf(values)?.median ?? NaN
+
+/** Each stage's median over rounds; null when no round has stages (the naive server). */
+function medianStages(rounds: (StageMeansMs | null)[]): StageMeansMs | null {
+  const measured = rounds.filter((r): r is StageMeansMs => r !== null)
+  if (measured.length === 0) return null
+  const stage = (name: keyof StageMeansMs) => median(measured.map((r) => r[name]))
+  return {
+    total: stage('total'),
+    tokenization: stage('tokenization'),
+    queue: stage('queue'),
+    inference: stage('inference'),
+  }
+}
 
 /** The device's best: embeddings/s for batches of each size, over texts sorted by length. */
 function ceilingOf(preset: string, lengths: number[]): SimCeiling {
@@ -256,24 +303,34 @@ export async function benchSimulated(options: {
     }
 
     const rounds = new Map<string, Round[]>()
-    const contenders: SimContender[] = ['node', 'naive']
+    const contenders: SimContender[] = ['node', 'naive', 'tenants']
+    const clientsOf = (contender: SimContender) =>
+      contender === 'tenants' ? [options.goalClients] : options.clients
+    // The node's vector monitor against its device's time, over all its cells.
+    const monitorCost = { monitorSeconds: 0, deviceSeconds: 0 }
     for (let round = 0; round < options.rounds; round++) {
       const order = contenders.map((_, i) => contenders[(i + round) % contenders.length])
       for (const contender of order)
-        for (const [level, clients] of options.clients.entries()) {
-          const server = servers.get(contender)!
+        for (const [level, clients] of clientsOf(contender).entries()) {
+          const server = servers.get(contender === 'tenants' ? 'node' : contender)!
           const before = await busySeconds(contender, server.url, secret)
           const row = await measureCell({
-            contender,
+            contender: contender === 'naive' ? 'naive' : 'node',
             round,
-            target: targetOf(contender),
+            target: { ...targetOf('node'), url: server.url },
             serverPid: server.pid,
             bounds: options.boundsFor(clients),
-            first: STREAM.cell(round, level),
+            // The tenants cell has its own texts (level 15), so the node's cache answers none.
+            first: STREAM.cell(round, contender === 'tenants' ? TENANTS_LEVEL : level),
             tokensOf: (i) =>
               Math.min(reference.encode(workloadText(i)).length, manifest.max_input_tokens),
+            tenantOf: contender === 'tenants' ? (i) => `tenant-${i % clients}` : undefined,
           })
           const after = await busySeconds(contender, server.url, secret)
+          if (after.monitor !== null && before.monitor !== null) {
+            monitorCost.monitorSeconds += after.monitor - before.monitor
+            monitorCost.deviceSeconds += after.device - before.device
+          }
           const busy = (after.device - before.device) / row.seconds
           const mainThread =
             after.mainThread === null || before.mainThread === null
@@ -287,8 +344,10 @@ export async function benchSimulated(options: {
                   padding: (a.padding - b.padding) / Math.max(1, a.tokens - b.tokens),
                 }
               : null
+          const stagesMs =
+            before.stages && after.stages ? stageMeansMs(before.stages, after.stages) : null
           const key = `${contender} ${clients}`
-          rounds.set(key, [...(rounds.get(key) ?? []), { row, busy, mainThread, batch }])
+          rounds.set(key, [...(rounds.get(key) ?? []), { row, busy, mainThread, batch, stagesMs }])
           log(
             `sim:${preset} round ${round + 1}: ${contender} × ${clients}: ${row.embeddingsPerSecond.toFixed(0)} emb/s, ` +
               `p50 ${row.p50Ms.toFixed(1)} ms, device busy ${(100 * busy).toFixed(0)}%, ` +
@@ -301,7 +360,7 @@ export async function benchSimulated(options: {
 
     const cells: SimCell[] = []
     for (const contender of contenders)
-      for (const clients of options.clients) {
+      for (const clients of clientsOf(contender)) {
         const measured = rounds.get(`${contender} ${clients}`)!
         const rows = measured.map((m) => m.row)
         const cpuPerEmbedding = rows.map((r) =>
@@ -319,12 +378,13 @@ export async function benchSimulated(options: {
           p99Ms: median(rows.map((r) => r.p99Ms)),
           deviceBusy: median(measured.map((m) => m.busy)),
           mainThreadBusy:
-            contender === 'node' ? median(measured.map((m) => m.mainThread ?? NaN)) : null,
-          batchSize: contender === 'node' ? median(measured.map((m) => m.batch?.size ?? NaN)) : 1,
-          padding: contender === 'node' ? median(measured.map((m) => m.batch?.padding ?? NaN)) : 0,
+            contender === 'naive' ? null : median(measured.map((m) => m.mainThread ?? NaN)),
+          batchSize: contender === 'naive' ? 1 : median(measured.map((m) => m.batch?.size ?? NaN)),
+          padding: contender === 'naive' ? 0 : median(measured.map((m) => m.batch?.padding ?? NaN)),
           hostCpuUsPerEmbedding: Number.isFinite(median(cpuPerEmbedding))
             ? median(cpuPerEmbedding)
             : null,
+          stagesMs: medianStages(measured.map((m) => m.stagesMs)),
           serverCores:
             rows[0].cores.server === null ? null : median(rows.map((r) => r.cores.server!)),
           clientCores: median(rows.map((r) => r.cores.client)),
@@ -337,11 +397,10 @@ export async function benchSimulated(options: {
     const perRound = (contender: SimContender) =>
       rounds.get(`${contender} ${goal}`)!.map((m) => m.row.embeddingsPerSecond)
     const nodeAtGoal = cell('node', goal)
-    const ceilingAtGoalClients = Math.max(
-      ...Object.entries(ceiling.bySize)
-        .filter(([size]) => Number(size) <= goal)
-        .map(([, rate]) => rate),
-    )
+    const ceilingAtGoalClients = closedLoopCeiling(model, lengths, goal, {
+      maxBatchTokens: MAX_BATCH_TOKENS,
+      maxBatchRequests: MAX_BATCH_REQUESTS,
+    })
     const oneClient = Math.min(...options.clients)
     return {
       preset,
@@ -350,8 +409,13 @@ export async function benchSimulated(options: {
       ceiling,
       cells,
       vsCeiling: nodeAtGoal.embeddingsPerSecond / ceiling.computedEmbeddingsPerSecond,
+      vsCeilingAtGoalClients: nodeAtGoal.embeddingsPerSecond / ceilingAtGoalClients,
       vsNaive: nodeAtGoal.embeddingsPerSecond / cell('naive', goal).embeddingsPerSecond,
       vsNaiveSpread: spreadOf(perRound('node').map((value, i) => value / perRound('naive')[i])),
+      tenantsVsOneTenant: spreadOf(
+        perRound('tenants').map((value, i) => value / perRound('node')[i]),
+      ),
+      monitorShare: monitorCost.monitorSeconds / monitorCost.deviceSeconds,
       vsNaiveBound: ceiling.computedEmbeddingsPerSecond / cell('naive', goal).embeddingsPerSecond,
       deviceBusy: nodeAtGoal.deviceBusy,
       p50OneClientVsNaive: cell('node', oneClient).p50Ms / cell('naive', oneClient).p50Ms,
@@ -376,7 +440,7 @@ function limitingSide(cell: SimCell, ceilingAtClients: number, cores = CORES): s
       `the device, on the batches the clients allow (busy ${(100 * cell.deviceBusy).toFixed(0)}% on ` +
       `batches of ${cell.batchSize?.toFixed(1)} inputs on average, ${(100 * (cell.padding ?? 0)).toFixed(0)}% ` +
       `of their tokens padding; the ceiling sorts a thousand texts by length into batches of up to ` +
-      `256, and with batches no larger than the clients it would be ${ceilingAtClients.toFixed(0)} emb/s)`
+      `256; on as many texts at a time as there are clients its best is ${ceilingAtClients.toFixed(0)} emb/s)`
     )
   if (cell.mainThreadBusy !== null && cell.mainThreadBusy >= 0.85)
     return (
@@ -394,6 +458,7 @@ function limitingSide(cell: SimCell, ceilingAtClients: number, cores = CORES): s
 
 const LABEL: Record<SimContender, string> = {
   node: '(a) node',
+  tenants: '(a) node, a tenant per client',
   naive: '(b) naive, one call per request',
 }
 
@@ -402,7 +467,7 @@ export function describeSimulated(report: SimPresetReport, goalClients: number):
   const lines = [
     `SIMULATED device sim:${report.preset} (no model runs: each batch waits for the cost model; ` +
       `stand-in vectors), model folder ${report.modelDir}; ${report.source}`,
-    'contender                          clients    emb/s  (spread over rounds)   tokens/s   p50 ms   p99 ms  busy  main thread  batch  padding  host µs/emb  server cores  client cores  errors',
+    'contender                          clients    emb/s  (spread over rounds)   tokens/s   p50 ms   p99 ms  busy  main thread  batch  padding  host µs/emb  server cores  client cores  errors  node ms per request: total = tokenization + queue + inference',
   ]
   for (const c of report.cells) {
     const spread = c.embeddingsPerSecondSpread
@@ -425,6 +490,7 @@ export function describeSimulated(report: SimPresetReport, goalClients: number):
         (c.serverCores === null ? 'n/a' : c.serverCores.toFixed(2)).padStart(13),
         c.clientCores.toFixed(2).padStart(13),
         String(c.errors).padStart(7),
+        c.stagesMs ? `  ${describeStages(c.stagesMs)}` : '',
       ].join(' '),
     )
   }
@@ -438,9 +504,24 @@ export function describeSimulated(report: SimPresetReport, goalClients: number):
     `at ${goalClients} clients: a/d ${report.vsCeiling.toFixed(2)} (goal ≥ 0.85), a/b ${report.vsNaive.toFixed(2)} ` +
       `(goal ≥ 4; d/b, the most any server could reach: ${report.vsNaiveBound.toFixed(2)}), device busy ${(100 * report.deviceBusy).toFixed(0)}% (goal ≥ 85%); 1-client p50 a/b ` +
       `${report.p50OneClientVsNaive.toFixed(2)} (goal ≤ 1.2); limited by ${report.limitedBy}`,
+    `what ${goalClients} clients allow: the device's best on ${goalClients} texts at a time, split by length ` +
+      `(closed-loop-ceiling.ts), is ${report.ceilingAtGoalClients.toFixed(0)} emb/s, ` +
+      `${(report.ceilingAtGoalClients / report.ceiling.computedEmbeddingsPerSecond).toFixed(2)} of (d); ` +
+      `a over it: ${report.vsCeilingAtGoalClients.toFixed(2)}`,
+    `within their cost budgets? fair queueing between ${goalClients} tenants: ` +
+      `${describeSpread(report.tenantsVsOneTenant)} of one tenant's emb/s (budget ≥ ${COST_BUDGETS.fair_queueing_vs_one_tenant}); ` +
+      `vector monitoring: ${(100 * report.monitorShare).toFixed(3)}% of the device's time ` +
+      `(budget ≤ ${100 * COST_BUDGETS.monitor_share}%)`,
   )
   return lines
 }
+
+/**
+ * What fairness and monitoring may cost on a fast device: the vector monitor at most 2% of
+ * inference time (its issue's budget), fair queueing between tenants at most 5% of throughput
+ * (the hardening issue set none; this is ours).
+ */
+export const COST_BUDGETS = { monitor_share: 0.02, fair_queueing_vs_one_tenant: 0.95 }
 
 /** Goals at the goal's client count, as the issue sets them. */
 export const SIM_GOALS = {
@@ -460,9 +541,18 @@ export function simJson(reports: SimPresetReport[], goalClients: number): object
     sim_vs_naive: byPreset((r) => r.vsNaive),
     sim_vs_naive_bound: byPreset((r) => r.vsNaiveBound),
     sim_ceiling_at_goal_clients: byPreset((r) => r.ceilingAtGoalClients),
+    sim_vs_ceiling_at_goal_clients: byPreset((r) => r.vsCeilingAtGoalClients),
     sim_device_busy: byPreset((r) => r.deviceBusy),
     sim_latency_1_client_vs_naive: byPreset((r) => r.p50OneClientVsNaive),
     sim_limited_by: byPreset((r) => r.limitedBy),
+    sim_fair_queueing_vs_one_tenant: byPreset((r) => r.tenantsVsOneTenant),
+    sim_monitor_share: byPreset((r) => r.monitorShare),
+    sim_cost_budgets: COST_BUDGETS,
+    sim_cost_budgets_met: byPreset((r) => ({
+      fair_queueing_vs_one_tenant:
+        (r.tenantsVsOneTenant?.median ?? 0) >= COST_BUDGETS.fair_queueing_vs_one_tenant,
+      monitor_share: r.monitorShare <= COST_BUDGETS.monitor_share,
+    })),
     sim_goals: SIM_GOALS,
     sim_goals_met: byPreset((r) => ({
       sim_vs_ceiling: r.vsCeiling >= SIM_GOALS.sim_vs_ceiling,
