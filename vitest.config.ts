@@ -48,6 +48,7 @@ export default defineConfig({
             'test/tiny-qwen3/**/*.test.ts',
             'test/model-inspect/**/*.test.ts',
             'scripts/**/*.test.ts',
+            'deploy/**/*.test.ts',
           ],
           testTimeout: 120_000,
           hookTimeout: 180_000,

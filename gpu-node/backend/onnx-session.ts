@@ -42,8 +42,8 @@ export function sessionOptions(
 }
 
 /**
- * Whether this onnxruntime-node install carries the CUDA provider library (an install with
- * `--onnxruntime-node-install=cuda12`). Without it, asking for CUDA only makes onnxruntime print
+ * Whether this onnxruntime-node install carries the CUDA provider library (added by
+ * `npm run cuda:install`). Without it, asking for CUDA only makes onnxruntime print
  * a red error about a missing library on every CPU-only start.
  */
 export function cudaProviderInstalled(): boolean {

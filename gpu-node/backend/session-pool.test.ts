@@ -85,7 +85,7 @@ describe('startSessions', () => {
     expect(lines.join('\n')).toMatch(
       cudaProviderInstalled()
         ? /cuda:0 unavailable: .*cuda:1 unavailable: /s
-        : /no CUDA provider \(a GPU host installs with --onnxruntime-node-install=cuda12\)/,
+        : /no CUDA provider \(a GPU host adds it with `npm run cuda:install`\)/,
     )
     expect(lines.join('\n')).toContain('running on CPU')
   })

@@ -57,7 +57,7 @@ export async function startSessions(
   let gpu: ReturnType<typeof modelFor> | null = null
   if (cudaSpecs.length > 0 && !cudaProviderInstalled()) {
     failures.push(
-      'this onnxruntime-node install has no CUDA provider (a GPU host installs with --onnxruntime-node-install=cuda12)',
+      'this onnxruntime-node install has no CUDA provider (a GPU host adds it with `npm run cuda:install`)',
     )
   } else if (cudaSpecs.length > 0) {
     try {
