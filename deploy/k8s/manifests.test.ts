@@ -15,6 +15,8 @@ import { describe, expect, it } from 'vitest'
 import { parseAllDocuments } from 'yaml'
 import { configFromEnv, REPO_ROOT } from '../../gpu-node/config.ts'
 import { NodeMetrics } from '../../gpu-node/core/metrics.ts'
+import type { Env } from '../../edge/env.ts'
+import { poolConfig } from '../../edge/origin/pool-config.ts'
 
 const DIR = path.join(REPO_ROOT, 'deploy/k8s')
 
@@ -155,5 +157,13 @@ describe('the Kubernetes manifests', () => {
     const maxQueued = configFromEnv({ ...envOf(), NODE_SECRET: 'x'.repeat(32) }).batching
       .maxQueuedTokens
     expect(Number(scaler.spec.triggers[0].metadata.threshold)).toBeLessThan(maxQueued)
+  })
+
+  it("point the edge at one Service per region in a NODE_POOLS the edge accepts (docs/deploying.md's own example)", () => {
+    const guide = readFileSync(path.join(REPO_ROOT, 'docs/deploying.md'), 'utf8')
+    const pools = /NODE_POOLS = '''([\s\S]*?)'''/.exec(guide)![1]
+    const config = poolConfig({ NODE_POOLS: pools, NODE_SECRET: 'x'.repeat(32) } as Env)
+    expect(config.regions.map((region) => region.urls.length)).toEqual([1, 1])
+    expect(config.regions.every((region) => region.place !== null)).toBe(true)
   })
 })
