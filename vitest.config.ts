@@ -49,6 +49,7 @@ export default defineConfig({
             'test/model-inspect/**/*.test.ts',
             'scripts/**/*.test.ts',
             'deploy/**/*.test.ts',
+            'test/docs/**/*.test.ts',
           ],
           testTimeout: 120_000,
           hookTimeout: 180_000,

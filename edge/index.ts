@@ -2,6 +2,8 @@
  * The edge worker: authenticate the tenant, admit the request against its
  * limits, apply templates, serve cached vectors from KV and forward only the
  * misses to an inference node. `/admin` is the operator's API.
+ *
+ * The README's request walk: step 1.
  */
 import { Hono } from 'hono'
 import { requestId } from 'hono/request-id'

@@ -1,7 +1,7 @@
 /**
  * The node's configuration, read once from the environment. Every variable the
- * node reads is here, with its default and what it is for; the README's table
- * mirrors this file, so change both together.
+ * node reads is here, with its default and what it is for; docs/operating.md's table
+ * mirrors this file (test/docs/settings-documented.test.ts checks both ways).
  */
 import { devicePreset } from './backend/simulated-device.ts'
 import { availableParallelism, totalmem } from 'node:os'

@@ -6,6 +6,8 @@
  * that opt in. Text is hashed exactly as it will be embedded (after the
  * template), with no trimming or case folding; token-id input hashes its ids
  * in a separate namespace so it can never collide with a text.
+ *
+ * The README's request walk: step 7.
  */
 import { sha256Hex } from './hashing.ts'
 import type { ModelInput } from './node-protocol.ts'

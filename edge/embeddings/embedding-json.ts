@@ -7,6 +7,8 @@
  * written from: text is reused only for that very vector object (the one the isolate tier
  * returns on every hit), so it can never describe another vector, nor outlive the vector's
  * own expiry in the tiers. Bounded in bytes, a small share of the isolate next to the vectors.
+ *
+ * The README's request walk: step 18.
  */
 import { LRUCache } from 'lru-cache'
 import type { EmbeddingsResponse } from '../../shared/embeddings-response.ts'

@@ -1,6 +1,8 @@
 /**
  * Step 3 of a request: the text each input becomes once its template is
  * applied. Token-id input passes through untouched.
+ *
+ * The README's request walk: step 6.
  */
 import type { EmbeddingsRequest } from '../../shared/embeddings-request.ts'
 import type { ModelInfo, ModelInput } from '../../shared/node-protocol.ts'

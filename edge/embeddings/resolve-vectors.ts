@@ -3,6 +3,8 @@
  * fastest place that has it: the isolate LRU, a lookup already in flight in
  * this isolate, the Cache API, KV, and only then the origin pool, which
  * computes the misses (one call per node). Computed vectors go into memory and KV.
+ *
+ * The README's request walk: step 8.
  */
 import { cacheKey } from '../../shared/cache-key.ts'
 import { ApiError } from '../../shared/errors.ts'

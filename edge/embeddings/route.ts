@@ -4,6 +4,8 @@
  * a cache key per final input, resolve the distinct keys through the cache
  * tiers and the origin pool (resolve-vectors.ts), project to `dimensions`,
  * encode.
+ *
+ * The README's request walk: step 5.
  */
 import { Hono } from 'hono'
 import { endTime, setMetric, startTime } from 'hono/timing'

@@ -2,7 +2,7 @@
  * Templates applied by the route (POST /v1/embeddings), seen where they end:
  * the final text a real node receives (its gate records every input). A
  * tenant's default template and its own named templates, and `represent`,
- * chosen by the README's rules (shared/templates.ts holds them; this checks
+ * chosen by the docs/api.md's rules (shared/templates.ts holds them; this checks
  * the route hands them the tenant and the request's fields).
  */
 import { beforeAll, describe, expect, it } from 'vitest'

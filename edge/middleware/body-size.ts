@@ -8,6 +8,8 @@
  * 413 sent while the client was still uploading became a reset or wrangler dev's 503. Hono's
  * bodyLimit is not used because it keeps its lock on a body it refuses, so nothing could read
  * the rest.
+ *
+ * The README's request walk: step 4.
  */
 import type { MiddlewareHandler } from 'hono'
 import { ApiError } from '../../shared/errors.ts'

@@ -3,6 +3,8 @@
  * looks the key's hash up in KV and puts the tenant and key on the context.
  * Every failure is a 401 in the OpenAI shape, as OpenAI answers.
  * (Revocation is checked again in the tenant's Durable Object: tenant-limits.ts.)
+ *
+ * The README's request walk: step 2.
  */
 import type { Context } from 'hono'
 import { bearerAuth } from 'hono/bearer-auth'

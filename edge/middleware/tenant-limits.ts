@@ -15,6 +15,8 @@
  * and that, with its cache hits and misses, is gathered for the object (usage
  * and the token budget; usage-batch.ts). Every response carries OpenAI's
  * x-ratelimit-* headers.
+ *
+ * The README's request walk: step 3.
  */
 import type { MiddlewareHandler } from 'hono'
 import { ApiError } from '../../shared/errors.ts'

@@ -9,6 +9,8 @@
  * retried; a timeout is not either, since it spent the budget, and it counts
  * against the node's breaker only if the node's /ready does not answer: a
  * large request legitimately taking long is not the node's fault.
+ *
+ * The README's request walk: step 9.
  */
 import { ApiError } from '../../shared/errors.ts'
 import type { ModelInput } from '../../shared/node-protocol.ts'

@@ -4,6 +4,8 @@
  * client's to fix (the node refused the input itself: 400, 413, 422) or a
  * NodeFailure, which says what went wrong so the pool can decide whether
  * another node may try and whether the node's breaker counts it.
+ *
+ * The README's request walk: steps 10 and 17.
  */
 import { ApiError, apiErrorFromBody } from '../../shared/errors.ts'
 import {

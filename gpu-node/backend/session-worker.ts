@@ -7,6 +7,8 @@
  *
  * For a `sim:` provider the thread holds a SIMULATED device instead
  * (simulated-device.ts): it blocks for the preset's cost and answers stand-in vectors.
+ *
+ * The README's request walk: step 15.
  */
 import { workerData } from 'node:worker_threads'
 import type { ProviderSpec } from '../config.ts'

@@ -15,6 +15,8 @@
  *   the load;
  * - inputs whose client has gone are dropped before they reach a session (a
  *   batch sent ahead has reached one).
+ *
+ * The README's request walk: step 14.
  */
 import { ApiError } from '../../shared/errors.ts'
 import { BatchNotRunError, type EmbeddingBackend } from '../backend/backend.ts'

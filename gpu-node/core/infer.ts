@@ -12,6 +12,8 @@
  *    the tenants the edge tags requests with (queue.ts); if the client
  *    goes away meanwhile, its inputs are dropped before inference;
  * 6. vectors and token counts come back in input order, with timings.
+ *
+ * The README's request walk: step 12.
  */
 import { ApiError } from '../../shared/errors.ts'
 import type { EmbedRequest, ModelInput } from '../../shared/node-protocol.ts'

@@ -5,6 +5,8 @@
  * the edge's signature or the scrape token may read (`/info` what is served
  * and where, `/monitor` vector drift, Prometheus `/metrics`). Everything else
  * happens in core/.
+ *
+ * The README's request walk: steps 11 and 16.
  */
 import { Hono } from 'hono'
 import { createMiddleware } from 'hono/factory'

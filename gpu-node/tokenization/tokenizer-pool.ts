@@ -20,6 +20,8 @@
  * used before, replaced a dead thread at once, with no backoff, and a
  * replacement that failed to load crashed the node: its 'error' event had no
  * listener.)
+ *
+ * The README's request walk: step 13.
  */
 import { ApiError } from '../../shared/errors.ts'
 import type { ModelInput } from '../../shared/node-protocol.ts'

@@ -157,7 +157,7 @@ describe('the openai client against the service', () => {
     })
   })
 
-  // What README's error table promises: 400 for a missing or invalid field, named in `param`;
+  // What docs/api.md's error table promises: 400 for a missing or invalid field, named in `param`;
   // 404 for a model nobody serves. The client turns each status into its own error class.
   const invalid = (code: string, param: string) => ({
     status: 400,
