@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { parseEmbeddingsRequest } from './embeddings-request.ts'
+import { inputSchema, parseEmbeddingsRequest, parseInput } from './embeddings-request.ts'
 import { ApiError } from './errors.ts'
 
 function rejection(body: unknown): ApiError {
@@ -77,4 +77,39 @@ describe('parseEmbeddingsRequest', () => {
     expect(rejection([1, 2]).status).toBe(400)
     expect(rejection('text').status).toBe(400)
   })
+})
+
+describe('the input schema GET /openapi.json shows', () => {
+  const inputs: unknown[] = [
+    'text',
+    '',
+    ['a', 'b'],
+    ['a', ''],
+    [],
+    [1, 2, 3],
+    [1, -2],
+    [1.5],
+    [2 ** 31],
+    [[1, 2], [3]],
+    [[1], []],
+    [[1], ['a']],
+    ['a', 1],
+    Array.from({ length: 2049 }, () => 'x'),
+    Array.from({ length: 2048 }, () => 'x'),
+    { text: 'a' },
+    null,
+    7,
+  ]
+  it.each(inputs.map((input) => [JSON.stringify(input).slice(0, 40), input]))(
+    'accepts %s exactly when the parser does',
+    (_, input) => {
+      let parsed = true
+      try {
+        parseInput(input)
+      } catch {
+        parsed = false
+      }
+      expect(inputSchema.safeParse(input).success).toBe(parsed)
+    },
+  )
 })

@@ -9,6 +9,32 @@ import { ApiError } from './errors.ts'
 export const MAX_INPUT_ITEMS = 2048
 export const MIN_DIMENSIONS = 32
 
+const tokenIds = z
+  .array(
+    z
+      .int()
+      .min(0)
+      .max(2 ** 31 - 1),
+  )
+  .min(1)
+  .meta({ description: "token ids of the model's vocabulary: they skip tokenization" })
+
+/**
+ * OpenAI's four input shapes. parseInput checks the same rules one by one, to name the item
+ * at fault; this schema is the gate (and what GET /openapi.json shows), so the two cannot
+ * disagree without a request passing one and failing the other (embeddings-request.test.ts).
+ */
+export const inputSchema = z
+  .union([
+    z.string().min(1),
+    z.array(z.string().min(1)).min(1).max(MAX_INPUT_ITEMS),
+    tokenIds,
+    z.array(tokenIds).min(1).max(MAX_INPUT_ITEMS),
+  ])
+  .meta({
+    description: `the text to embed, or its token ids: a string, up to ${MAX_INPUT_ITEMS} strings, a token-id list, or up to ${MAX_INPUT_ITEMS} token-id lists; no empty string`,
+  })
+
 const requestSchema = z.strictObject({
   input: z.unknown(),
   model: z.string({ error: 'model must be a string' }).min(1, 'model must not be empty'),
@@ -91,6 +117,12 @@ function describePath(path: PropertyKey[]): string {
   return path.map(String).join('.')
 }
 
+/**
+ * The request as GET /openapi.json documents it: the validated schema, with `input` in its
+ * four shapes.
+ */
+export const documentedRequestSchema = requestSchema.extend({ input: inputSchema })
+
 /** Validates a parsed JSON body; throws ApiError(400) naming the first bad field. */
 export function parseEmbeddingsRequest(body: unknown): EmbeddingsRequest {
   if (typeof body !== 'object' || body === null || Array.isArray(body)) {
@@ -114,7 +146,10 @@ export function parseEmbeddingsRequest(body: unknown): EmbeddingsRequest {
     })
   }
   if (!('input' in body)) throw badInput("'input' is required")
+  // parseInput names what is wrong; the schema must agree that something is.
   const input = parseInput(result.data.input)
+  if (!inputSchema.safeParse(result.data.input).success)
+    throw badInput("'input' must be a string, strings, or token-id lists")
   const request = { ...result.data, input }
   // Token ids are final: nothing a template would place has anywhere to go.
   const placed = (['template', 'instruction', 'task_type', 'use_case'] as const).find(

@@ -1,94 +1,129 @@
-/** The admin API's response shapes, shared with the keys CLI (scripts/keys/). */
+/**
+ * The admin API's request and response shapes, as zod schemas: the types the routes answer with and the
+ * keys CLI (scripts/keys/) reads come from them, and so does GET /openapi.json
+ * (edge/openapi/document.ts).
+ */
+import { z } from 'zod'
 import type { UsageCounters } from '../limits/usage-counters.ts'
 import type { UsageReport } from '../limits/tenant-limiter.ts'
-import type { Tenant } from '../tenants/tenant.ts'
+import { TenantSchema } from '../tenants/tenant.ts'
 
 /** A key as the admin API shows it: never the key itself, nor its hash. */
-export interface KeyView {
-  id: string
-  tenant_id: string
-  prefix: string
-  name: string
-  created_at: string
-  revoked_at: string | null
-}
+export const KeyViewSchema = z.object({
+  id: z.string(),
+  tenant_id: z.string(),
+  prefix: z.string().meta({ description: 'the first characters of the key' }),
+  name: z.string(),
+  created_at: z.string().meta({ description: 'ISO 8601' }),
+  revoked_at: z.string().nullable().meta({ description: 'ISO 8601, or null while it works' }),
+})
+export type KeyView = z.infer<typeof KeyViewSchema>
 
 /** The answer to creating or rotating a key: the only time the raw key is shown. */
-export interface CreatedKey extends KeyView {
-  key: string
+export const CreatedKeySchema = KeyViewSchema.extend({
+  key: z.string().meta({ description: 'the API key itself, shown this once only' }),
   /** On rotation: the key this one replaces, now revoked. */
-  replaces?: KeyView
-}
+  replaces: KeyViewSchema.optional(),
+})
+export type CreatedKey = z.infer<typeof CreatedKeySchema>
 
-export interface KeyList {
-  object: 'list'
-  data: KeyView[]
-}
+export const KeyListSchema = z.object({ object: z.literal('list'), data: z.array(KeyViewSchema) })
+export type KeyList = z.infer<typeof KeyListSchema>
 
-export interface TenantList {
-  object: 'list'
-  data: string[]
-}
+export const TenantListSchema = z.object({
+  object: z.literal('list'),
+  data: z.array(z.string()).meta({ description: 'tenant ids' }),
+})
+export type TenantList = z.infer<typeof TenantListSchema>
 
-export type TenantView = Tenant
+/** Tenant input from the admin API: unknown fields are refused rather than silently dropped. */
+export const TenantInputSchema = z.strictObject(TenantSchema.shape)
 
-export interface KeyUsage extends UsageCounters {
-  id: string
+/** The body of POST /admin/tenants/{id}/keys. */
+export const NewKeySchema = z.strictObject({ name: z.string().max(100).default('') })
+
+export const TenantViewSchema = TenantSchema
+export type TenantView = z.infer<typeof TenantViewSchema>
+
+const UsageCountersSchema = z.object({
+  requests: z.number().meta({ description: 'requests admitted (refused ones are not counted)' }),
+  tokens: z.number().meta({ description: 'tokens of every input, cached ones included' }),
+  cache_hits: z.number(),
+  cache_misses: z.number(),
+})
+
+const KeyUsageSchema = UsageCountersSchema.extend({
+  id: z.string(),
   /** Null for a key the usage counters know but the key index does not. */
-  prefix: string | null
-  name: string | null
-  revoked_at: string | null
-}
+  prefix: z.string().nullable(),
+  name: z.string().nullable(),
+  revoked_at: z.string().nullable(),
+})
+export type KeyUsage = z.infer<typeof KeyUsageSchema>
 
-export interface UsageView {
-  tenant_id: string
-  since: string | null
-  totals: UsageCounters
-  keys: KeyUsage[]
+const RateWindowSchema = z
+  .object({
+    started_at: z.string(),
+    requests: z.number(),
+    leased: z.number().meta({ description: 'requests out on admission leases' }),
+    tokens: z.number(),
+    tokens_leased: z.number().meta({ description: 'tokens reserved by leases not yet ended' }),
+  })
+  .nullable()
+
+export const UsageViewSchema = z.object({
+  tenant_id: z.string(),
+  since: z.string().nullable(),
+  totals: UsageCountersSchema,
+  keys: z.array(KeyUsageSchema),
   /** The rate window in force, with what is out on admission leases (edge/limits/lease-policy.ts). */
-  window: UsageReport['window']
-}
+  window: RateWindowSchema,
+})
+export type UsageView = z.infer<typeof UsageViewSchema>
+
+const PlaceSchema = z.object({ lat: z.number(), lon: z.number() })
 
 /** One inference node in `GET /admin/pool`, as the isolate that answered sees it. */
-export interface PoolNodeView {
-  id: string
-  url: string
-  /** `closed` takes traffic; `open` is resting after failures; `half-open` awaits its probe. */
-  breaker: 'closed' | 'open' | 'half-open'
-  /** It answered 429/503: no traffic before this time (ISO), or null. */
-  resting_until: string | null
-  /** True when it may take traffic now: breaker closed and not resting. */
-  takes_traffic: boolean
-  /** Its round trip from this isolate (median of recent calls and probes), or null if unmeasured. */
-  round_trip_ms: number | null
-  /** The models its last /info listed (null: not read yet). */
-  models: string[] | null
-  /** Inputs it computed for this isolate, and their share of all the pool computed for it. */
-  inputs_sent: number
-  share: number
-}
+const PoolNodeViewSchema = z.object({
+  id: z.string(),
+  url: z.string(),
+  breaker: z.enum(['closed', 'open', 'half-open']).meta({
+    description:
+      '`closed` takes traffic; `open` is resting after failures; `half-open` awaits its probe',
+  }),
+  resting_until: z.string().nullable().meta({ description: 'after a 429/503: no traffic before' }),
+  takes_traffic: z.boolean(),
+  round_trip_ms: z.number().nullable(),
+  models: z.array(z.string()).nullable(),
+  inputs_sent: z.number(),
+  share: z.number(),
+})
+export type PoolNodeView = z.infer<typeof PoolNodeViewSchema>
 
 /** One GPU region in `GET /admin/pool`. */
-export interface PoolRegionView {
-  name: string
-  place: { lat: number; lon: number } | null
-  /** Great-circle distance from this request's place (request.cf), or null. */
-  distance_km: number | null
-  /** Its measured round trip (mean over nodes taking traffic), or null. */
-  round_trip_ms: number | null
-  /** What a miss from this request's place expects (region-order.ts): ranks the regions. */
-  expected_round_trip_ms: number | null
-  nodes: PoolNodeView[]
-}
+const PoolRegionViewSchema = z.object({
+  name: z.string(),
+  place: PlaceSchema.nullable(),
+  distance_km: z.number().nullable(),
+  round_trip_ms: z.number().nullable(),
+  expected_round_trip_ms: z.number().nullable(),
+  nodes: z.array(PoolNodeViewSchema),
+})
+export type PoolRegionView = z.infer<typeof PoolRegionViewSchema>
 
-export interface PoolView {
+export const PoolViewSchema = z.object({
   /** Everything here is one isolate's view: each isolate measures and counts for itself. */
-  scope: 'isolate'
-  /** The colo that took this request (request.cf.colo), or null. */
-  colo: string | null
-  /** Where this request came from (request.cf), which the order below is for; null if unknown. */
-  from: { lat: number; lon: number } | null
-  /** Region names in the order a miss from here tries them. */
-  order: string[]
-  regions: PoolRegionView[]
-}
+  scope: z.literal('isolate'),
+  colo: z.string().nullable(),
+  from: PlaceSchema.nullable(),
+  order: z.array(z.string()).meta({ description: 'region names, in the order a miss tries them' }),
+  regions: z.array(PoolRegionViewSchema),
+})
+export type PoolView = z.infer<typeof PoolViewSchema>
+
+// The schemas above describe what the limiter reports: a change on either side fails to compile.
+type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false
+const countersAgree: Same<z.infer<typeof UsageCountersSchema>, UsageCounters> = true
+const windowAgrees: Same<z.infer<typeof RateWindowSchema>, UsageReport['window']> = true
+void countersAgree
+void windowAgrees

@@ -6,7 +6,6 @@
  * KV record follows for the record's sake (and as a second check).
  */
 import { Hono, type Context } from 'hono'
-import { z } from 'zod'
 import { ApiError } from '../../shared/errors.ts'
 import type { AppEnv } from '../env.ts'
 import { admissionLeases } from '../limits/admission-leases.ts'
@@ -21,13 +20,11 @@ import {
   type StoredKey,
 } from '../tenants/tenant-store.ts'
 import type { ApiKeyRecord, Tenant } from '../tenants/tenant.ts'
-import type { CreatedKey, KeyList, KeyView } from './api-types.ts'
+import { NewKeySchema, type CreatedKey, type KeyList, type KeyView } from './api-types.ts'
 import { parseWith, readJsonObject } from './admin-body.ts'
 import { requireTenant } from './tenants-route.ts'
 
 export const keysRoute = new Hono<AppEnv>()
-
-const NewKeySchema = z.strictObject({ name: z.string().max(100).default('') })
 
 export function keyView(record: ApiKeyRecord): KeyView {
   return {

@@ -4,19 +4,15 @@
  * merges field by field, and `null` puts a field back to its default.
  */
 import { Hono, type Context } from 'hono'
-import { z } from 'zod'
 import { ApiError } from '../../shared/errors.ts'
 import type { AppEnv } from '../env.ts'
 import { tenantEntry } from '../tenants/tenant-records.ts'
 import { listTenantIds, readTenant, writeEntries } from '../tenants/tenant-store.ts'
-import { TENANT_ID_PATTERN, TenantSchema, type Tenant } from '../tenants/tenant.ts'
-import type { TenantList } from './api-types.ts'
+import { TENANT_ID_PATTERN, type Tenant } from '../tenants/tenant.ts'
+import { TenantInputSchema, type TenantList } from './api-types.ts'
 import { parseWith, readJsonObject } from './admin-body.ts'
 
 export const tenantsRoute = new Hono<AppEnv>()
-
-/** Tenant input from the admin API: unknown fields are refused rather than silently dropped. */
-const TenantInputSchema = z.strictObject(TenantSchema.shape)
 
 /** The stored tenant named in the path, or a 404. */
 export async function requireTenant(c: Context<AppEnv>): Promise<Tenant> {

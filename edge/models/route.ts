@@ -2,6 +2,7 @@
 import { Hono } from 'hono'
 import type { AppEnv } from '../env.ts'
 import { modelCatalog } from './model-catalog.ts'
+import type { ModelList } from './model-list.ts'
 
 export const modelsRoute = new Hono<AppEnv>()
 
@@ -10,7 +11,7 @@ modelsRoute.get('/', async (c) => {
   const allowed = (id: string) =>
     tenant.allowed_models.includes('*') || tenant.allowed_models.includes(id)
   const models = await modelCatalog(c.env, (p) => c.executionCtx.waitUntil(p))
-  return c.json({
+  const body: ModelList = {
     object: 'list',
     data: models
       .filter((model) => allowed(model.id))
@@ -28,5 +29,6 @@ modelsRoute.get('/', async (c) => {
         revision: model.revision,
         ...(model.variant ? { variant: model.variant } : {}),
       })),
-  })
+  }
+  return c.json(body)
 })
