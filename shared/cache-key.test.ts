@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { cacheKey } from './cache-key.ts'
+import { cacheKey, cacheKeyOfDigest, digestOfKey, inputDigest } from './cache-key.ts'
 
 const parts = { scope: 't-acme', model: 'qwen3-embedding-0.6b', revision: 'r1' }
 
@@ -27,5 +27,16 @@ describe('cacheKey', () => {
       cacheKey(parts, { ids: [1, 2] }),
     ])
     expect(new Set([base, ...others]).size).toBe(6)
+  })
+})
+
+describe('the input digest a key ends with', () => {
+  it('is the digest the node is sent, and gives the same key for another scope or revision', async () => {
+    for (const input of [{ text: 'hello: with colons: inside' }, { ids: [1, 2, 3] }]) {
+      const key = await cacheKey(parts, input)
+      expect(digestOfKey(key)).toBe(await inputDigest(input))
+      const other = { ...parts, scope: 'node:tag', revision: 'r2' }
+      expect(cacheKeyOfDigest(other, digestOfKey(key))).toBe(await cacheKey(other, input))
+    }
   })
 })

@@ -26,5 +26,15 @@ export async function inputDigest(input: ModelInput): Promise<string> {
 }
 
 export async function cacheKey(parts: CacheKeyParts, input: ModelInput): Promise<string> {
-  return `${CACHE_KEY_VERSION}:${parts.scope}:${parts.model}@${parts.revision}:${await inputDigest(input)}`
+  return cacheKeyOfDigest(parts, await inputDigest(input))
+}
+
+/** The key of an input whose digest is known already (the node gets it from the edge). */
+export function cacheKeyOfDigest(parts: CacheKeyParts, digest: string): string {
+  return `${CACHE_KEY_VERSION}:${parts.scope}:${parts.model}@${parts.revision}:${digest}`
+}
+
+/** The input digest a cache key ends with: what the edge sends the node, so it hashes nothing. */
+export function digestOfKey(key: string): string {
+  return key.slice(key.lastIndexOf(':') + 1)
 }

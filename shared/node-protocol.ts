@@ -6,7 +6,11 @@
  * vectors in input order, one token count each. `GET /info` describes the
  * models a node serves, so the edge validates `dimensions` and derives cache
  * keys without a copy of each manifest.
+ *
+ * The embed request is a zod schema: the edge builds its calls as its type, and the node
+ * validates what it receives with it, so the two cannot drift apart.
  */
+import { z } from 'zod'
 
 export const EMBED_PATH = '/internal/embed'
 export const INFO_PATH = '/info'
@@ -22,27 +26,50 @@ export const MODEL_REVISION_HEADER = 'x-model-revision'
 export const VECTORS_STATE_HEADER = 'x-vectors'
 
 /** One final input: text after the template, or token ids that skip tokenization. */
-export type ModelInput = { text: string } | { ids: number[] }
+export const ModelInputSchema = z.union([
+  z.strictObject({ text: z.string().min(1) }),
+  z.strictObject({ ids: z.array(z.int().nonnegative()).min(1) }),
+])
+export type ModelInput = z.infer<typeof ModelInputSchema>
 
-export interface EmbedRequest {
-  model: string
-  inputs: ModelInput[]
-  /** true: cut inputs longer than the model's maximum; false: refuse them with 422. */
-  truncate: boolean
-  /**
-   * The tenant, as an opaque tag (a hash of its id): the node's queue is fair between tags.
-   * Absent: one shared tag.
-   */
-  tenant?: string
-  /**
-   * The tenant's cache scope, as an opaque tag: the node's vector cache answers a request only
-   * with vectors computed for the same scope, so timing cannot tell one tenant what another
-   * embedded. Absent: one shared scope.
-   */
-  cache_scope?: string
-  /** Most tokens this call may have, all inputs together; past it, 400 before inference. */
-  max_tokens?: number
+/** An opaque tag the edge derives (a tenant's, a cache scope's): no id crosses to the node. */
+const tagSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/)
+
+/**
+ * `POST /internal/embed`'s body, for a node that takes at most `maxInputs` inputs a call.
+ * - `tenant`: the tenant, as an opaque tag (a hash of its id): the node's queue is fair
+ *   between tags. Absent: one shared tag.
+ * - `cache_scope`: the tenant's cache scope, as an opaque tag: the node's vector cache answers
+ *   a request only with vectors computed for the same scope, so timing cannot tell one tenant
+ *   what another embedded. Absent: one shared scope.
+ * - `input_digests`: each input's digest, as shared/cache-key.ts computes it (the edge has
+ *   it already, in the input's cache key): the node keys its own cache by it instead of
+ *   hashing every input again. Absent: the node hashes them itself.
+ * - `max_tokens`: most tokens this call may have, all inputs together; past it, 400 before
+ *   inference.
+ */
+export function embedRequestSchema(maxInputs: number) {
+  return z
+    .object({
+      model: z.string().min(1),
+      inputs: z.array(ModelInputSchema).min(1).max(maxInputs),
+      /** true: cut inputs longer than the model's maximum; false: refuse them with 422. */
+      truncate: z.boolean(),
+      tenant: tagSchema.optional(),
+      cache_scope: tagSchema.optional(),
+      input_digests: z.array(z.string().regex(/^[0-9a-f]{64}$/)).optional(),
+      max_tokens: z.int().positive().optional(),
+    })
+    .refine(
+      (request) =>
+        (request.input_digests?.length ?? request.inputs.length) === request.inputs.length,
+      {
+        message: 'input_digests must have one digest per input',
+        path: ['input_digests'],
+      },
+    )
 }
+export type EmbedRequest = z.infer<ReturnType<typeof embedRequestSchema>>
 
 export interface ModelInfo {
   id: string

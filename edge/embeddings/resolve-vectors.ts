@@ -6,7 +6,7 @@
  *
  * The README's request walk: step 8.
  */
-import { cacheKey } from '../../shared/cache-key.ts'
+import { cacheKeyOfDigest, digestOfKey } from '../../shared/cache-key.ts'
 import { ApiError } from '../../shared/errors.ts'
 import type { ModelInfo } from '../../shared/node-protocol.ts'
 import { freshEntry, type CachedVector } from '../cache/cache-entry.ts'
@@ -189,7 +189,7 @@ async function compute(
     else {
       // A stale catalog then costs a miss, never a wrong hit.
       forgetModelCatalog()
-      const key = await cacheKey({ scope, model: model.id, revision }, item.input)
+      const key = cacheKeyOfDigest({ scope, model: model.id, revision }, digestOfKey(item.key))
       storeComputed(cache, key, entry)
     }
   }

@@ -13,6 +13,7 @@
  * The README's request walk: step 9.
  */
 import { ApiError } from '../../shared/errors.ts'
+import { digestOfKey } from '../../shared/cache-key.ts'
 import type { ModelInput } from '../../shared/node-protocol.ts'
 import {
   NodeFailure,
@@ -183,6 +184,8 @@ export async function embedOnPool(
           {
             model,
             inputs: items.map((item) => item.input),
+            // The digests the keys end with: the node keys its own cache by them.
+            input_digests: items.map((item) => digestOfKey(item.key)),
             truncate,
             tenant: request.tenant,
             cache_scope: request.cacheScope,

@@ -10,7 +10,7 @@
  * cache shared between tenants would tell one what another recently embedded.
  */
 import { LRUCache } from 'lru-cache'
-import { cacheKey } from '../../shared/cache-key.ts'
+import { cacheKeyOfDigest, inputDigest } from '../../shared/cache-key.ts'
 import type { ModelInput } from '../../shared/node-protocol.ts'
 
 export interface CachedVector {
@@ -49,11 +49,15 @@ export class VectorCache {
     return this.lru?.calculatedSize ?? 0
   }
 
-  /** @param scope the request's `cache_scope` (absent: one shared scope). */
-  key(input: ModelInput, scope = ''): Promise<string> {
-    return cacheKey(
+  /**
+   * @param digest the input's digest (shared/cache-key.ts), as the edge sends it; absent, the
+   *   input is hashed here
+   * @param scope the request's `cache_scope` (absent: one shared scope)
+   */
+  async key(input: ModelInput, scope = '', digest?: string): Promise<string> {
+    return cacheKeyOfDigest(
       { scope: `node:${scope}`, model: this.model.id, revision: this.model.revision },
-      input,
+      digest ?? (await inputDigest(input)),
     )
   }
 

@@ -10,7 +10,6 @@
  */
 import { Hono } from 'hono'
 import { createMiddleware } from 'hono/factory'
-import { z } from 'zod'
 import { ApiError } from '../../shared/errors.ts'
 import {
   EMBED_PATH,
@@ -19,7 +18,7 @@ import {
   MODEL_REVISION_HEADER,
   MONITOR_PATH,
   VECTORS_STATE_HEADER,
-  type EmbedRequest,
+  embedRequestSchema,
   type ModelInfo,
   type NodeInfo,
 } from '../../shared/node-protocol.ts'
@@ -62,22 +61,6 @@ export interface NodeAppOptions {
 
 /** What /info adds to the shared contract: one entry per session. */
 export type NodeInfoWithSessions = NodeInfo & { sessions: string[] }
-
-function embedRequestSchema(maxInputs: number) {
-  const input = z.union([
-    z.strictObject({ text: z.string().min(1) }),
-    z.strictObject({ ids: z.array(z.number().int().nonnegative()).min(1) }),
-  ])
-  const tag = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/)
-  return z.object({
-    model: z.string().min(1),
-    inputs: z.array(input).min(1).max(maxInputs),
-    truncate: z.boolean(),
-    tenant: tag.optional(),
-    cache_scope: tag.optional(),
-    max_tokens: z.number().int().positive().optional(),
-  })
-}
 
 export function createNodeApp(options: NodeAppOptions): Hono<SignedBodyEnv> {
   const { infer, metrics, state } = options
@@ -164,7 +147,7 @@ export function createNodeApp(options: NodeAppOptions): Hono<SignedBodyEnv> {
       const parsed = requestSchema.safeParse(json)
       if (!parsed.success)
         throw new ApiError(400, `invalid embed request: ${parsed.error.issues[0].message}`)
-      const request = parsed.data as EmbedRequest
+      const request = parsed.data
       const { frame, timings, cacheHits } = await infer.embed(request, clientGoneSignal(c))
       const cache =
         cacheHits === 0 ? 'miss' : cacheHits === request.inputs.length ? 'hit' : 'partial'
