@@ -50,6 +50,7 @@ export default defineConfig({
             'scripts/**/*.test.ts',
             'deploy/**/*.test.ts',
             'test/docs/**/*.test.ts',
+            'test/layout/**/*.test.ts',
           ],
           testTimeout: 120_000,
           hookTimeout: 180_000,

@@ -15,10 +15,10 @@ import { decodeFrame } from '../shared/vector-codec.ts'
 import { ensureTinyBert, type BertPooling } from '../scripts/tiny-bert/generate.ts'
 import type { LoadedNode } from './load-node.ts'
 import { openModel } from './model/model-folder.ts'
-import { aloneAndBatched, maxAbsDiff } from './testing/batch-invariance.ts'
-import { GatedBackend } from './testing/gated-backend.ts'
-import { postEmbed, textsBody } from './testing/signed-request.ts'
-import { startTestNode } from './testing/test-node.ts'
+import { aloneAndBatched, maxAbsDiff } from '../test/support/node/batch-invariance.ts'
+import { GatedBackend } from '../test/support/node/gated-backend.ts'
+import { postEmbed, textsBody } from '../scripts/dev/signed-request.ts'
+import { startTestNode } from '../scripts/dev/node-in-process.ts'
 
 let modelsDir: string
 beforeAll(async () => {

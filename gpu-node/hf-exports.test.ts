@@ -16,9 +16,9 @@ import { ensureQwen3Export } from '../scripts/tiny-qwen3/hf-exports.ts'
 import type { LoadedNode } from './load-node.ts'
 import { openModel } from './model/model-folder.ts'
 import type { ModelVariant } from './model/variants.ts'
-import { maxAbsDiff } from './testing/batch-invariance.ts'
-import { postEmbed, signedGet, textsBody } from './testing/signed-request.ts'
-import { startTestNode, type TestNodeOverrides } from './testing/test-node.ts'
+import { maxAbsDiff } from '../test/support/node/batch-invariance.ts'
+import { postEmbed, signedGet, textsBody } from '../scripts/dev/signed-request.ts'
+import { startTestNode, type TestNodeOverrides } from '../scripts/dev/node-in-process.ts'
 
 const EOS = 151643
 const TEXTS = [

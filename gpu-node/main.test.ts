@@ -10,10 +10,10 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { EMBED_PATH } from '../shared/node-protocol.ts'
 import { fetchSigned } from '../shared/signed-calls.ts'
 import { decodeFrame } from '../shared/vector-codec.ts'
-import { startInferenceNode, type RunningNode } from '../test/support/inference-node-process.ts'
+import { startInferenceNode, type RunningNode } from '../scripts/dev/inference-node-process.ts'
 import { tinyQwen3Folder } from '../test/support/tiny-qwen3-folder.ts'
-import { signedInit, textsBody } from './testing/signed-request.ts'
-import { TEST_SECRET } from './testing/test-node.ts'
+import { signedInit, textsBody } from '../scripts/dev/signed-request.ts'
+import { TEST_SECRET } from '../scripts/dev/node-in-process.ts'
 
 let folder: Awaited<ReturnType<typeof tinyQwen3Folder>>
 

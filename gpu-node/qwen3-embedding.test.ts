@@ -15,11 +15,11 @@ import { Qwen3Reference } from '../scripts/tiny-qwen3/reference.ts'
 import { tinyQwen3Folder } from '../test/support/tiny-qwen3-folder.ts'
 import type { LoadedNode } from './load-node.ts'
 import { openModel } from './model/model-folder.ts'
-import { aloneAndBatched, maxAbsDiff } from './testing/batch-invariance.ts'
-import { GatedBackend } from './testing/gated-backend.ts'
-import { patchedModelFolder } from './testing/patched-folder.ts'
-import { postEmbed, textsBody } from './testing/signed-request.ts'
-import { startTestNode } from './testing/test-node.ts'
+import { aloneAndBatched, maxAbsDiff } from '../test/support/node/batch-invariance.ts'
+import { GatedBackend } from '../test/support/node/gated-backend.ts'
+import { patchedModelFolder } from '../test/support/node/patched-folder.ts'
+import { postEmbed, textsBody } from '../scripts/dev/signed-request.ts'
+import { startTestNode } from '../scripts/dev/node-in-process.ts'
 
 const EOS = 151643
 const shape = PRESETS.tiny

@@ -8,8 +8,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { NodeInfo } from '../shared/node-protocol.ts'
 import { decodeFrame } from '../shared/vector-codec.ts'
 import { tinyQwen3Folder } from '../test/support/tiny-qwen3-folder.ts'
-import { postEmbed, signedGet, textsBody } from './testing/signed-request.ts'
-import { startTestNode } from './testing/test-node.ts'
+import { postEmbed, signedGet, textsBody } from '../scripts/dev/signed-request.ts'
+import { startTestNode } from '../scripts/dev/node-in-process.ts'
 
 let folder: Awaited<ReturnType<typeof tinyQwen3Folder>>
 let node: Awaited<ReturnType<typeof startTestNode>>

@@ -7,10 +7,10 @@
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest'
 import { decodeFrame } from '../shared/vector-codec.ts'
 import type { LoadedNode } from './load-node.ts'
-import { GatedBackend } from './testing/gated-backend.ts'
-import { nanModelFolder } from './testing/nan-model.ts'
-import { postEmbed, signedGet } from './testing/signed-request.ts'
-import { startTestNode } from './testing/test-node.ts'
+import { GatedBackend } from '../test/support/node/gated-backend.ts'
+import { nanModelFolder } from '../test/support/node/nan-model.ts'
+import { postEmbed, signedGet } from '../scripts/dev/signed-request.ts'
+import { startTestNode } from '../scripts/dev/node-in-process.ts'
 
 let node: LoadedNode
 let gate: GatedBackend

@@ -10,7 +10,7 @@ import path from 'node:path'
 import { DockerfileParser } from 'dockerfile-ast'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { configFromEnv, REPO_ROOT } from '../../gpu-node/config.ts'
-import { startInferenceNode } from '../../test/support/inference-node-process.ts'
+import { startInferenceNode } from '../../scripts/dev/inference-node-process.ts'
 import { tinyQwen3Folder } from '../../test/support/tiny-qwen3-folder.ts'
 
 const dockerfile = DockerfileParser.parse(

@@ -17,8 +17,8 @@ import { afterAll, afterEach, beforeAll, describe, expect, it, vi } from 'vitest
 import type { OpenAIErrorBody } from '../../shared/errors.ts'
 import { tinyQwen3Folder } from '../../test/support/tiny-qwen3-folder.ts'
 import type { LoadedNode } from '../load-node.ts'
-import { postEmbed, textsBody } from '../testing/signed-request.ts'
-import { startTestNode } from '../testing/test-node.ts'
+import { postEmbed, textsBody } from '../../scripts/dev/signed-request.ts'
+import { startTestNode } from '../../scripts/dev/node-in-process.ts'
 import type { ThreadKind } from '../threads/restarting-thread.ts'
 import { WorkerThread } from '../threads/worker-thread.ts'
 

@@ -8,9 +8,9 @@
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { tinyQwen3Folder } from '../../test/support/tiny-qwen3-folder.ts'
 import type { LoadedNode } from '../load-node.ts'
-import { GatedBackend } from '../testing/gated-backend.ts'
-import { postEmbed, textsBody } from '../testing/signed-request.ts'
-import { startTestNode } from '../testing/test-node.ts'
+import { GatedBackend } from '../../test/support/node/gated-backend.ts'
+import { postEmbed, textsBody } from '../../scripts/dev/signed-request.ts'
+import { startTestNode } from '../../scripts/dev/node-in-process.ts'
 
 let node: LoadedNode
 let gate: GatedBackend

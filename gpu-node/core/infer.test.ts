@@ -10,9 +10,9 @@ import { EMBED_PATH } from '../../shared/node-protocol.ts'
 import { decodeFrame } from '../../shared/vector-codec.ts'
 import { tinyQwen3Folder } from '../../test/support/tiny-qwen3-folder.ts'
 import type { LoadedNode } from '../load-node.ts'
-import { GatedBackend } from '../testing/gated-backend.ts'
-import { postEmbed, signedInit, textsBody } from '../testing/signed-request.ts'
-import { startTestNode } from '../testing/test-node.ts'
+import { GatedBackend } from '../../test/support/node/gated-backend.ts'
+import { postEmbed, signedInit, textsBody } from '../../scripts/dev/signed-request.ts'
+import { startTestNode } from '../../scripts/dev/node-in-process.ts'
 
 const MAX_CONCURRENT = 3
 const MAX_QUEUED_TOKENS = 64

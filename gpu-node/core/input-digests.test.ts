@@ -7,8 +7,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { inputDigest } from '../../shared/cache-key.ts'
 import { tinyQwen3Folder } from '../../test/support/tiny-qwen3-folder.ts'
 import type { LoadedNode } from '../load-node.ts'
-import { postEmbed, textsBody } from '../testing/signed-request.ts'
-import { startTestNode } from '../testing/test-node.ts'
+import { postEmbed, textsBody } from '../../scripts/dev/signed-request.ts'
+import { startTestNode } from '../../scripts/dev/node-in-process.ts'
 
 let node: LoadedNode
 let cleanUp: () => Promise<void>

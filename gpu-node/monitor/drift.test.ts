@@ -17,9 +17,9 @@ import { DEFAULT_SEED } from '../../scripts/tiny-qwen3/config.ts'
 import { qwen3Exports } from '../../test/support/qwen3-exports.ts'
 import { monitorConfigFromEnv, REPO_ROOT } from '../config.ts'
 import type { LoadedNode } from '../load-node.ts'
-import { patchedModelFolder } from '../testing/patched-folder.ts'
-import { postEmbed, signedGet, textsBody } from '../testing/signed-request.ts'
-import { startTestNode, type TestNodeOverrides } from '../testing/test-node.ts'
+import { patchedModelFolder } from '../../test/support/node/patched-folder.ts'
+import { postEmbed, signedGet, textsBody } from '../../scripts/dev/signed-request.ts'
+import { startTestNode, type TestNodeOverrides } from '../../scripts/dev/node-in-process.ts'
 import { BaselineSchema, loadProbes, type MonitorReport } from './drift-monitor.ts'
 
 let workDir: string

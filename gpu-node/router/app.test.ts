@@ -18,14 +18,14 @@ import { signEmbed } from '../../shared/signed-calls.ts'
 import { decodeFrame } from '../../shared/vector-codec.ts'
 import { tinyQwen3Folder } from '../../test/support/tiny-qwen3-folder.ts'
 import { loadNode, type LoadedNode } from '../load-node.ts'
-import { GatedBackend } from '../testing/gated-backend.ts'
-import { postEmbed, signedGet, signedInit, textsBody } from '../testing/signed-request.ts'
+import { GatedBackend } from '../../test/support/node/gated-backend.ts'
+import { postEmbed, signedGet, signedInit, textsBody } from '../../scripts/dev/signed-request.ts'
 import {
   TEST_SCRAPE_TOKEN,
   TEST_SECRET,
   startTestNode,
   testSettings,
-} from '../testing/test-node.ts'
+} from '../../scripts/dev/node-in-process.ts'
 
 let node: LoadedNode
 let cleanUp: () => Promise<void>

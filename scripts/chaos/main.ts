@@ -20,7 +20,7 @@
  * (verify.ts). Prints a table, then one JSON line; exits 1 if a goal is missed.
  */
 import { setTimeout as sleep } from 'node:timers/promises'
-import type { EdgeTenant } from '../../test/support/bundled-edge.ts'
+import type { EdgeTenant } from '../dev/bundled-edge.ts'
 import { loadBadRequests } from './bad-requests.ts'
 import { embedBody, send, type Answer } from './client.ts'
 import { tally, printReport, type Outcome } from './report.ts'

@@ -11,8 +11,8 @@ import {
   startBundledEdge,
   type BundledEdge,
   type EdgeTenant,
-} from '../../test/support/bundled-edge.ts'
-import { startInferenceNode, type RunningNode } from '../../test/support/inference-node-process.ts'
+} from '../dev/bundled-edge.ts'
+import { startInferenceNode, type RunningNode } from '../dev/inference-node-process.ts'
 import { ensureDefaultModel } from '../default-model/prepare.ts'
 import { freePort } from '../dev/service-process.ts'
 

@@ -9,7 +9,7 @@ import { cosine } from '../../shared/cosine.ts'
 import { projectVector } from '../../shared/projection.ts'
 import { BUILT_IN_TEMPLATES, renderTemplate } from '../../shared/templates.ts'
 import { loadNode } from '../../gpu-node/load-node.ts'
-import { testSettings } from '../../gpu-node/testing/test-node.ts'
+import { testSettings } from '../dev/node-in-process.ts'
 import { instructionOf, MODEL } from './client.ts'
 
 /** Same model, same CPU kernels; batches padded differently move a vector by far less. */

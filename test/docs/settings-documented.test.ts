@@ -10,12 +10,11 @@ import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { REPO_ROOT } from '../../gpu-node/config.ts'
 
-/** Product source: the two tiers and what they share, without tests and test helpers. */
+/** Product source: the two tiers and what they share, without their tests. */
 function productSources(): string[] {
   return ['edge', 'gpu-node', 'shared'].flatMap((dir) =>
     readdirSync(path.join(REPO_ROOT, dir), { recursive: true, encoding: 'utf8' })
       .filter((file) => file.endsWith('.ts') && !file.endsWith('.test.ts'))
-      .filter((file) => !file.split(path.sep).includes('testing'))
       .map((file) => path.join(dir, file)),
   )
 }

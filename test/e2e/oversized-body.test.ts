@@ -20,7 +20,7 @@ import { tmpdir } from 'node:os'
 import path from 'node:path'
 import type { Writable } from 'node:stream'
 import { afterAll, beforeAll, describe, expect, inject, it } from 'vitest'
-import { startBundledEdge, type BundledEdge } from '../support/bundled-edge.ts'
+import { startBundledEdge, type BundledEdge } from '../../scripts/dev/bundled-edge.ts'
 import { requestOnAgent } from '../support/socket-request.ts'
 
 const BODY_BYTES = 30 * 1000 * 1000

@@ -9,7 +9,7 @@
 import { randomBytes } from 'node:crypto'
 import http from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { startBundledEdge, type BundledEdge } from '../support/bundled-edge.ts'
+import { startBundledEdge, type BundledEdge } from '../../scripts/dev/bundled-edge.ts'
 import { requestOnAgent, type SocketOutcome } from '../support/socket-request.ts'
 
 const apiKey = `sk-refusals-${randomBytes(12).toString('hex')}`

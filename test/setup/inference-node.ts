@@ -12,7 +12,7 @@ import type { TestProject } from 'vitest/node'
 import { REPO_ROOT } from '../../gpu-node/config.ts'
 import { ensureDefaultModel } from '../../scripts/default-model/prepare.ts'
 import { freePort } from '../../scripts/dev/service-process.ts'
-import { startInferenceNode } from '../support/inference-node-process.ts'
+import { startInferenceNode } from '../../scripts/dev/inference-node-process.ts'
 import { startNodeFleet } from '../support/node-fleet.ts'
 import { startStallingServer } from '../support/stalling-server.ts'
 

@@ -25,7 +25,7 @@ import { REPO_ROOT } from '../../gpu-node/config.ts'
 import { ensureDefaultModel } from '../../scripts/default-model/prepare.ts'
 import { freePort } from '../../scripts/dev/service-process.ts'
 import { ensureTinyQwen3 } from '../../scripts/tiny-qwen3/generate.ts'
-import { startInferenceNode, type RunningNode } from './inference-node-process.ts'
+import { startInferenceNode, type RunningNode } from '../../scripts/dev/inference-node-process.ts'
 import { NodeGate } from './node-gate.ts'
 import { otherWeightsBaseline } from './other-weights-baseline.ts'
 

@@ -8,7 +8,7 @@
 import { mkdtemp, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { startTestNode } from '../../gpu-node/testing/test-node.ts'
+import { startTestNode } from '../../scripts/dev/node-in-process.ts'
 import { DEFAULT_SEED } from '../../scripts/tiny-qwen3/config.ts'
 import { ensureTinyQwen3 } from '../../scripts/tiny-qwen3/generate.ts'
 

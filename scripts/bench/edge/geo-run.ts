@@ -25,8 +25,8 @@ import {
   startBundledEdge,
   type BundledEdge,
   type EdgeTenant,
-} from '../../../test/support/bundled-edge.ts'
-import type { RunningNode } from '../../../test/support/inference-node-process.ts'
+} from '../../dev/bundled-edge.ts'
+import type { RunningNode } from '../../dev/inference-node-process.ts'
 import { describeSpread, spreadOf, type Spread } from '../spread.ts'
 import {
   GEO_COLOS,

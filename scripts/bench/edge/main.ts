@@ -1,6 +1,6 @@
 /**
  * `npm run bench:edge`: what the edge's cache buys, in one run, in one workerd
- * (the bundled worker under Miniflare, test/support/bundled-edge.ts) with a real inference
+ * (the bundled worker under Miniflare, scripts/dev/bundled-edge.ts) with a real inference
  * node behind it, over loopback:
  *
  *   (a) bare     GET /health: Hono's JSON route with no work (the baseline)
@@ -52,9 +52,9 @@ import { REPO_ROOT } from '../../../gpu-node/config.ts'
 import {
   startInferenceNode,
   type RunningNode,
-} from '../../../test/support/inference-node-process.ts'
+} from '../../dev/inference-node-process.ts'
 import { ensureDefaultModel } from '../../default-model/prepare.ts'
-import { startBundledEdge } from '../../../test/support/bundled-edge.ts'
+import { startBundledEdge } from '../../dev/bundled-edge.ts'
 import { measure, measureInTurns, type Row, type RowOptions } from '../autocannon-row.ts'
 import { describeProvenance, provenance } from '../provenance.ts'
 import { describeSpread, spreadOf } from '../spread.ts'

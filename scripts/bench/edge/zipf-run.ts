@@ -14,7 +14,7 @@
 import { randomBytes } from 'node:crypto'
 import { cacheKey } from '../../../shared/cache-key.ts'
 import { cacheScopeOf, TenantSchema } from '../../../edge/tenants/tenant.ts'
-import { startBundledEdge, type EdgeTenant } from '../../../test/support/bundled-edge.ts'
+import { startBundledEdge, type EdgeTenant } from '../../dev/bundled-edge.ts'
 import { measure, type Row } from '../autocannon-row.ts'
 import {
   idealLruHitRatio,

@@ -5,8 +5,8 @@
 import { defaultMaxAttentionBytes } from '../../../gpu-node/config.ts'
 import { decodeFrame } from '../../../shared/vector-codec.ts'
 import { parseVariant } from '../../../gpu-node/model/variants.ts'
-import { postEmbed } from '../../../gpu-node/testing/signed-request.ts'
-import { startTestNode } from '../../../gpu-node/testing/test-node.ts'
+import { postEmbed } from '../../dev/signed-request.ts'
+import { startTestNode } from '../../dev/node-in-process.ts'
 import { statusKb } from '../proc.ts'
 
 const peakMiB = () => statusKb('self', 'VmHWM') / 1024

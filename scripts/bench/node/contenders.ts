@@ -6,7 +6,7 @@
 import {
   startInferenceNode,
   type RunningNode,
-} from '../../../test/support/inference-node-process.ts'
+} from '../../dev/inference-node-process.ts'
 import { buildHfFolder } from './hf-folder.ts'
 import type { ContenderName } from './report.ts'
 import { startBaselineServer, type RunningServer } from './server-process.ts'

@@ -15,7 +15,7 @@ import {
   type StageMeansMs,
   type StageSums,
 } from '../node-metrics.ts'
-import { startInferenceNode } from '../../../test/support/inference-node-process.ts'
+import { startInferenceNode } from '../../dev/inference-node-process.ts'
 import { embedText, type EmbedTarget } from './client.ts'
 import { meterCores } from './cpu-meter.ts'
 import { percentile, runLoad } from './load.ts'

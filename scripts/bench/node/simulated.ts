@@ -24,7 +24,7 @@ import {
   type StageSums,
 } from '../node-metrics.ts'
 import { batchCostMs, blockFor, devicePreset } from '../../../gpu-node/backend/simulated-device.ts'
-import { startInferenceNode } from '../../../test/support/inference-node-process.ts'
+import { startInferenceNode } from '../../dev/inference-node-process.ts'
 import { measureCell } from './cell.ts'
 import type { EmbedTarget } from './client.ts'
 import { embedText } from './client.ts'

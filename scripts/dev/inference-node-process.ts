@@ -1,7 +1,7 @@
 /** Starts the real inference node (gpu-node/main.ts) as a child process, as an operator would. */
 import { spawn, type ChildProcess } from 'node:child_process'
 import { REPO_ROOT } from '../../gpu-node/config.ts'
-import { freePort } from '../../scripts/dev/service-process.ts'
+import { freePort } from './service-process.ts'
 
 export interface RunningNode {
   url: string

@@ -4,8 +4,8 @@
  * prepared batch and admission while a session is busy, without depending on
  * how fast the machine is. What runs, runs on the real session.
  */
-import type { EmbeddedBatch, EmbeddingBackend } from '../backend/backend.ts'
-import type { PaddedBatch } from '../backend/padded-batch.ts'
+import type { EmbeddedBatch, EmbeddingBackend } from '../../../gpu-node/backend/backend.ts'
+import type { PaddedBatch } from '../../../gpu-node/backend/padded-batch.ts'
 
 export class GatedBackend implements EmbeddingBackend {
   /** The real (unpadded) token rows of every batch that reached this session, in order. */

@@ -8,9 +8,9 @@ import { copyFile, mkdtemp, rm, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
 import onnxProto from 'onnx-proto'
-import { tensorInfo } from '../../scripts/tiny-qwen3/build-graph.ts'
-import { qwen3TokenizerPath } from '../../scripts/tiny-qwen3/tokenizer.ts'
-import type { ModelManifest } from '../model/manifest.ts'
+import { tensorInfo } from '../../../scripts/tiny-qwen3/build-graph.ts'
+import { qwen3TokenizerPath } from '../../../scripts/tiny-qwen3/tokenizer.ts'
+import type { ModelManifest } from '../../../gpu-node/model/manifest.ts'
 
 const { onnx } = onnxProto
 const { FLOAT, INT64 } = onnx.TensorProto.DataType

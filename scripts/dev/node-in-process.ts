@@ -3,8 +3,8 @@
  * on worker threads, real tokenization workers), loaded from a model folder on
  * the CPU, warmed up and ready, with settings a test may override.
  */
-import { defaultMaxAttentionBytes, monitorConfigFromEnv } from '../config.ts'
-import { loadNode, type LoadOptions, type NodeSettings } from '../load-node.ts'
+import { defaultMaxAttentionBytes, monitorConfigFromEnv } from '../../gpu-node/config.ts'
+import { loadNode, type LoadOptions, type NodeSettings } from '../../gpu-node/load-node.ts'
 
 export const TEST_SECRET = 'node-test-secret-0123456789'
 /** The test nodes' SCRAPE_TOKEN: a bearer token that may read /metrics, /info, /monitor. */

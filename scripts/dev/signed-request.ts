@@ -2,7 +2,7 @@
 import { EMBED_PATH } from '../../shared/node-protocol.ts'
 import { signEmbed, signedGetHeaders } from '../../shared/signed-calls.ts'
 import { SIGNATURE_HEADER } from '../../shared/signing.ts'
-import { TEST_SECRET } from './test-node.ts'
+import { TEST_SECRET } from './node-in-process.ts'
 
 export interface Fetcher {
   request(path: string, init: RequestInit): Response | Promise<Response>

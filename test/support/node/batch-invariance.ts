@@ -10,10 +10,10 @@
  * apart in length were split on a busy machine.
  */
 import { expect, vi } from 'vitest'
-import { decodeFrame } from '../../shared/vector-codec.ts'
-import type { LoadedNode } from '../load-node.ts'
+import { decodeFrame } from '../../../shared/vector-codec.ts'
+import type { LoadedNode } from '../../../gpu-node/load-node.ts'
 import type { GatedBackend } from './gated-backend.ts'
-import { postEmbed, textsBody } from './signed-request.ts'
+import { postEmbed, textsBody } from '../../../scripts/dev/signed-request.ts'
 
 export async function aloneAndBatched(
   node: LoadedNode,

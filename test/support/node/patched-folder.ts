@@ -5,7 +5,7 @@
 import { mkdtemp, readdir, readFile, rm, symlink, writeFile } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import type { ModelManifest } from '../model/manifest.ts'
+import type { ModelManifest } from '../../../gpu-node/model/manifest.ts'
 
 export async function patchedModelFolder(dir: string, patch: Partial<ModelManifest>) {
   const copy = await mkdtemp(path.join(tmpdir(), 'patched-model-'))

@@ -18,8 +18,8 @@ import { unstable_getMiniflareWorkerOptions } from 'wrangler'
 import { tenantWithKeyEntries } from '../../edge/tenants/tenant-records.ts'
 import type { Limits } from '../../edge/tenants/tenant.ts'
 import { REPO_ROOT } from '../../gpu-node/config.ts'
-import { run } from '../../scripts/dev/processes.ts'
-import { freePort } from '../../scripts/dev/service-process.ts'
+import { run } from './processes.ts'
+import { freePort } from './service-process.ts'
 
 export interface BundledEdge {
   url: string

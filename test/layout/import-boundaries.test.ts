@@ -1,0 +1,43 @@
+/**
+ * Which folders may import which: the product (edge/, gpu-node/, shared/) imports no test or
+ * script code, and scripts/ (benchmarks, dev tools, fixture generators) imports nothing from
+ * test/, which may import both. Test files themselves may import anything. A test helper that
+ * creeps into a product folder, or an import loop between scripts/ and test/, fails here.
+ */
+import { readdirSync, readFileSync } from 'node:fs'
+import path from 'node:path'
+import { describe, expect, it } from 'vitest'
+import { REPO_ROOT } from '../../gpu-node/config.ts'
+
+/** Non-test source files under `dir`, with the top-level folders their relative imports reach. */
+function importsOf(dir: string): { file: string; reaches: string }[] {
+  return readdirSync(path.join(REPO_ROOT, dir), { recursive: true, encoding: 'utf8' })
+    .filter((file) => /\.(ts|mjs)$/.test(file) && !file.endsWith('.test.ts'))
+    .flatMap((file) => {
+      const from = path.join(dir, file)
+      const text = readFileSync(path.join(REPO_ROOT, from), 'utf8')
+      return [...text.matchAll(/(?:from|import)\s*\(?\s*['"](\.{1,2}\/[^'"]+)['"]/g)].map(
+        ([, spec]) => ({
+          file: from,
+          reaches: path.normalize(path.join(path.dirname(from), spec)).split(path.sep)[0],
+        }),
+      )
+    })
+}
+
+const crossing = (dirs: string[], forbidden: string[]) =>
+  dirs
+    .flatMap(importsOf)
+    .filter(({ reaches }) => forbidden.includes(reaches))
+    .map(({ file, reaches }) => `${file} imports from ${reaches}/`)
+
+describe('import boundaries', () => {
+  it('keep test and script code out of the product', () => {
+    expect(importsOf('gpu-node').length).toBeGreaterThan(50)
+    expect(crossing(['edge', 'gpu-node', 'shared'], ['test', 'scripts', 'eval'])).toEqual([])
+  })
+
+  it('keep scripts/ and eval/ from importing test/, so the two folders never import each other both ways', () => {
+    expect(crossing(['scripts', 'eval'], ['test'])).toEqual([])
+  })
+})
