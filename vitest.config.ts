@@ -17,7 +17,9 @@ import { defineConfig } from 'vitest/config'
 /** Edge tests that need no node, no KV and no Durable Object: pure functions and classes. */
 const PURE_EDGE_TESTS = [
   'edge/embeddings/embedding-json.test.ts',
+  'edge/embeddings/embeddings-request.test.ts',
   'edge/embeddings/float32-json.test.ts',
+  'edge/embeddings/projection.test.ts',
   'edge/limits/lease-policy.test.ts',
   'edge/limits/rate-window.test.ts',
   'edge/limits/usage-batch.test.ts',

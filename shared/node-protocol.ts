@@ -14,6 +14,8 @@ import { z } from 'zod'
 
 export const EMBED_PATH = '/internal/embed'
 export const INFO_PATH = '/info'
+/** Open: 200 once the model is loaded and warm; 503 while loading, restarting or draining. */
+export const READY_PATH = '/ready'
 /** Signed GET: the node's vector drift figures and state (gpu-node/monitor/drift-monitor.ts). */
 export const MONITOR_PATH = '/monitor'
 export const FRAME_CONTENT_TYPE = 'application/x-embedding-frame'

@@ -11,8 +11,8 @@
  * The README's request walk: step 18.
  */
 import { LRUCache } from 'lru-cache'
-import type { EmbeddingsResponse } from '../../shared/embeddings-response.ts'
-import { projectVector } from '../../shared/projection.ts'
+import type { EmbeddingsResponse } from './embeddings-response.ts'
+import { projectVector } from './projection.ts'
 import { vectorToBase64 } from '../../shared/vector-codec.ts'
 import { float32ArrayJson } from './float32-json.ts'
 

@@ -4,7 +4,7 @@
  *
  * The README's request walk: step 6.
  */
-import type { EmbeddingsRequest } from '../../shared/embeddings-request.ts'
+import type { EmbeddingsRequest } from './embeddings-request.ts'
 import type { ModelInfo, ModelInput } from '../../shared/node-protocol.ts'
 import { chooseTemplate, renderTemplate, type InputType } from '../../shared/templates.ts'
 import type { Tenant } from '../tenants/tenant.ts'

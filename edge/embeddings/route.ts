@@ -10,7 +10,7 @@
 import { Hono } from 'hono'
 import { endTime, setMetric, startTime } from 'hono/timing'
 import { cacheKey } from '../../shared/cache-key.ts'
-import { parseEmbeddingsRequest, type EmbeddingsRequest } from '../../shared/embeddings-request.ts'
+import { parseEmbeddingsRequest, type EmbeddingsRequest } from './embeddings-request.ts'
 import { ApiError, tooManyTokens } from '../../shared/errors.ts'
 import type { ModelInfo } from '../../shared/node-protocol.ts'
 import { bypassesCache } from '../cache/cache-bypass.ts'

@@ -18,8 +18,8 @@ import {
   UsageViewSchema,
 } from '../admin/api-types.ts'
 import { ModelListSchema } from '../models/model-list.ts'
-import { documentedRequestSchema } from '../../shared/embeddings-request.ts'
-import { EmbeddingsResponseSchema, ErrorBodySchema } from '../../shared/embeddings-response.ts'
+import { documentedRequestSchema } from '../embeddings/embeddings-request.ts'
+import { EmbeddingsResponseSchema, ErrorBodySchema } from '../embeddings/embeddings-response.ts'
 
 /** The model the examples name: the one `npm start` serves. */
 export const EXAMPLE_MODEL = 'use-lite-en'

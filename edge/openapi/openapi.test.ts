@@ -7,7 +7,7 @@
 import { beforeAll, describe, expect, it } from 'vitest'
 import { PoolViewSchema, TenantViewSchema } from '../admin/api-types.ts'
 import { ModelListSchema } from '../models/model-list.ts'
-import { EmbeddingsResponseSchema, ErrorBodySchema } from '../../shared/embeddings-response.ts'
+import { EmbeddingsResponseSchema, ErrorBodySchema } from '../embeddings/embeddings-response.ts'
 import { callAdmin } from '../../test/support/admin-harness.ts'
 import { callEdge, postEmbeddings, seedTenant } from '../../test/support/edge-harness.ts'
 import { EMBEDDINGS_EXAMPLES, openApiDocument } from './document.ts'

@@ -14,11 +14,12 @@ import {
   INFO_PATH,
   MODEL_REVISION_HEADER,
   MONITOR_PATH,
+  READY_PATH,
   VECTORS_STATE_HEADER,
   type EmbedRequest,
   type NodeInfo,
 } from '../../shared/node-protocol.ts'
-import { signEmbed, signedGetHeaders } from '../../shared/signed-calls.ts'
+import { signEmbed, signedGetHeaders } from './signed-calls.ts'
 import {
   RESPONSE_SIGNATURE_HEADER,
   SIGNATURE_HEADER,
@@ -27,8 +28,6 @@ import {
   verifyResponse,
 } from '../../shared/signing.ts'
 import { decodeFrame, type VectorFrame } from '../../shared/vector-codec.ts'
-
-export const READY_PATH = '/ready'
 
 export type FailureKind =
   /** Connection refused or reset: the node is down or went away mid-request. */

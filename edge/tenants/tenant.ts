@@ -7,7 +7,7 @@
  * tenant's keys, since key records are named by hash.
  */
 import { z } from 'zod'
-import { MIN_DIMENSIONS } from '../../shared/embeddings-request.ts'
+import { MIN_DIMENSIONS } from '../embeddings/embeddings-request.ts'
 
 const TemplateSchema = z.object({
   id: z.string().min(1),

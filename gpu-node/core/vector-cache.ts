@@ -13,7 +13,7 @@ import { LRUCache } from 'lru-cache'
 import { cacheKeyOfDigest, inputDigest } from '../../shared/cache-key.ts'
 import type { ModelInput } from '../../shared/node-protocol.ts'
 
-export interface CachedVector {
+export interface NodeCacheEntry {
   vector: Float32Array
   tokens: number
   /** True if the input was cut to fit: a request with `truncate: false` must not get it. */
@@ -24,7 +24,7 @@ export interface CachedVector {
 const ENTRY_OVERHEAD_BYTES = 256
 
 export class VectorCache {
-  private readonly lru: LRUCache<string, CachedVector> | null
+  private readonly lru: LRUCache<string, NodeCacheEntry> | null
 
   constructor(
     maxBytes: number,
@@ -61,11 +61,11 @@ export class VectorCache {
     )
   }
 
-  get(key: string): CachedVector | undefined {
+  get(key: string): NodeCacheEntry | undefined {
     return this.lru?.get(key)
   }
 
-  set(key: string, entry: CachedVector): void {
+  set(key: string, entry: NodeCacheEntry): void {
     // Nothing is kept while the vectors are in doubt (drift): they would be served as good later.
     if (this.suspended) return
     // A copy: the vector handed in may be a view into a whole batch's buffer.

@@ -14,7 +14,7 @@ import {
   signRequest,
   verifyResponse,
 } from '../../shared/signing.ts'
-import { signEmbed } from '../../shared/signed-calls.ts'
+import { signEmbed } from '../../edge/origin/signed-calls.ts'
 import { decodeFrame } from '../../shared/vector-codec.ts'
 import { tinyQwen3Folder } from '../../test/support/tiny-qwen3-folder.ts'
 import { loadNode, type LoadedNode } from '../load-node.ts'

@@ -17,6 +17,7 @@ import {
   INFO_PATH,
   MODEL_REVISION_HEADER,
   MONITOR_PATH,
+  READY_PATH,
   VECTORS_STATE_HEADER,
   embedRequestSchema,
   type ModelInfo,
@@ -80,7 +81,7 @@ export function createNodeApp(options: NodeAppOptions): Hono<SignedBodyEnv> {
       ? c.json({ status: 'ok' })
       : c.json({ status: 'no session or no tokenizer thread is running; restarting' }, 503),
   )
-  app.get('/ready', (c) => {
+  app.get(READY_PATH, (c) => {
     const status = state.status
     return c.json({ status }, status === 'ready' ? 200 : 503)
   })

@@ -1,5 +1,5 @@
 /** A node's signed `/metrics`, read once, as a function from a series name to its sum over labels. */
-import { fetchSigned } from '../../shared/signed-calls.ts'
+import { fetchSigned } from '../../edge/origin/signed-calls.ts'
 
 export async function nodeMetrics(url: string, secret: string): Promise<(name: string) => number> {
   const lines = (await (await fetchSigned(url, '/metrics', secret)).text()).split('\n')

@@ -6,7 +6,7 @@
  * reference for the same text has crossed tenants.
  */
 import { cosine } from '../../shared/cosine.ts'
-import { projectVector } from '../../shared/projection.ts'
+import { projectVector } from '../../edge/embeddings/projection.ts'
 import { BUILT_IN_TEMPLATES, renderTemplate } from '../../shared/templates.ts'
 import { loadNode } from '../../gpu-node/load-node.ts'
 import { testSettings } from '../dev/node-in-process.ts'

@@ -1,6 +1,6 @@
 /** Signed calls to a node's embed endpoint, as the edge makes them. */
 import { EMBED_PATH } from '../../shared/node-protocol.ts'
-import { signEmbed, signedGetHeaders } from '../../shared/signed-calls.ts'
+import { signEmbed, signedGetHeaders } from '../../edge/origin/signed-calls.ts'
 import { SIGNATURE_HEADER } from '../../shared/signing.ts'
 import { TEST_SECRET } from './node-in-process.ts'
 

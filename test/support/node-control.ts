@@ -5,7 +5,7 @@
  * the same time never kill each other's.
  */
 import { inject } from 'vitest'
-import { fetchSigned } from '../../shared/signed-calls.ts'
+import { fetchSigned } from '../../edge/origin/signed-calls.ts'
 import type { GateStats } from './node-gate.ts'
 
 async function control<T>(path: string, method = 'POST'): Promise<T> {

@@ -57,6 +57,14 @@ export interface NodeFleet {
 export async function startNodeFleet(secret: string): Promise<NodeFleet> {
   const nodes = new Map<string, FleetNode>()
 
+  async function portNoGateHolds(): Promise<number> {
+    const held = new Set([...nodes.values()].map((node) => node.gate.port))
+    for (;;) {
+      const port = await freePort()
+      if (!held.has(port)) return port
+    }
+  }
+
   async function start(
     name: string,
     model: string,
@@ -64,7 +72,13 @@ export async function startNodeFleet(secret: string): Promise<NodeFleet> {
   ): Promise<FleetNode> {
     let node = nodes.get(name)
     if (!node) {
-      node = { gate: new NodeGate(await freePort()), model, env, running: null, starting: null }
+      node = {
+        gate: new NodeGate(await portNoGateHolds()),
+        model,
+        env,
+        running: null,
+        starting: null,
+      }
       nodes.set(name, node)
     }
     const fleetNode = node
@@ -75,6 +89,9 @@ export async function startNodeFleet(secret: string): Promise<NodeFleet> {
         throw new Error(`unknown model '${fleetNode.model}'; one of ${Object.keys(MODEL_FOLDERS)}`)
       }
       fleetNode.running = await startInferenceNode({
+        // Not a port a gate holds for its node: gates listen only while their node runs, so
+        // the OS may hand a gate's port out again, and the gate's next open would then fail.
+        port: await portNoGateHolds(),
         modelDir: await folder(),
         secret,
         env: { ...(await MODEL_ENV[fleetNode.model]?.()), ...fleetNode.env },

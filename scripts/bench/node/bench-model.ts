@@ -6,7 +6,7 @@
  * order that rotates from round to round, so that the machine's drift falls on all of them
  * alike. Each round sends texts no earlier round sent (the node caches vectors).
  */
-import { fetchSigned } from '../../../shared/signed-calls.ts'
+import { fetchSigned } from '../../../edge/origin/signed-calls.ts'
 import type { Qwen3Shape } from '../../tiny-qwen3/config.ts'
 import { measureCeiling, type CeilingResult } from './ceiling.ts'
 import { describeRow, measureCell } from './cell.ts'

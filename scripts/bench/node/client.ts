@@ -10,7 +10,7 @@
 import http from 'node:http'
 import { EMBED_PATH, type EmbedRequest } from '../../../shared/node-protocol.ts'
 import { SIGNATURE_HEADER } from '../../../shared/signing.ts'
-import { signEmbed } from '../../../shared/signed-calls.ts'
+import { signEmbed } from '../../../edge/origin/signed-calls.ts'
 import { decodeFrame } from '../../../shared/vector-codec.ts'
 
 export interface EmbedTarget {

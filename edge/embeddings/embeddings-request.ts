@@ -4,7 +4,7 @@
  * Every rejection is an ApiError naming the offending field.
  */
 import { z } from 'zod'
-import { ApiError } from './errors.ts'
+import { ApiError } from '../../shared/errors.ts'
 
 export const MAX_INPUT_ITEMS = 2048
 export const MIN_DIMENSIONS = 32

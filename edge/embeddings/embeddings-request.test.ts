@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest'
 import { inputSchema, parseEmbeddingsRequest, parseInput } from './embeddings-request.ts'
-import { ApiError } from './errors.ts'
+import { ApiError } from '../../shared/errors.ts'
 
 function rejection(body: unknown): ApiError {
   try {

@@ -4,8 +4,8 @@
  * digest. Used by the edge, `npm start`, benchmarks and tests, so they all reach a node the
  * same way.
  */
-import { EMBED_PATH } from './node-protocol.ts'
-import { SIGNATURE_HEADER, bodyDigest, signRequest } from './signing.ts'
+import { EMBED_PATH } from '../../shared/node-protocol.ts'
+import { SIGNATURE_HEADER, bodyDigest, signRequest } from '../../shared/signing.ts'
 
 /** The signature header value of `POST /internal/embed` with this body. */
 export async function signEmbed(
