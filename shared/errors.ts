@@ -20,7 +20,7 @@ export interface OpenAIErrorBody {
 }
 
 /** Default error type for a status, so most call sites give only status and message. */
-function typeForStatus(status: number): ErrorType {
+export function typeForStatus(status: number): ErrorType {
   if (status === 401) return 'authentication_error'
   if (status === 403) return 'permission_error'
   if (status === 404) return 'not_found_error'

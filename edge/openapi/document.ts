@@ -20,6 +20,7 @@ import {
 import { ModelListSchema } from '../models/model-list.ts'
 import { documentedRequestSchema } from '../embeddings/embeddings-request.ts'
 import { EmbeddingsResponseSchema, ErrorBodySchema } from '../embeddings/embeddings-response.ts'
+import { typeForStatus } from '../../shared/errors.ts'
 
 /** The model the examples name: the one `npm start` serves. */
 export const EXAMPLE_MODEL = 'use-lite-en'
@@ -73,7 +74,7 @@ function errorResponses(statuses: number[], table = EMBEDDING_ERRORS): JsonObjec
           description,
           ...json(ref('Error'), {
             example: {
-              error: { message: description, type: 'invalid_request_error', param: null, code },
+              error: { message: description, type: typeForStatus(status), param: null, code },
             },
           }),
         },
@@ -234,7 +235,7 @@ function adminPaths(): JsonObject {
         ...admin,
         summary: 'A new key for the same holder; the old one revoked',
         responses: {
-          ...ok('CreatedKey'),
+          ...ok('CreatedKey', '201'),
           '409': { description: 'the key is already revoked', ...json(ref('Error')) },
           ...notFound,
           ...adminErrors,

@@ -16,6 +16,10 @@ export interface EmbeddedBatch {
   busyMs?: number
 }
 
+/**
+ * A backend runs the batches it is given one at a time, in the order given: the scheduler may
+ * hand it the next one while it runs one (a batch sent ahead), and counts on that order.
+ */
 export interface EmbeddingBackend {
   /** Where it runs, e.g. `cpu` or `cuda:1`. */
   readonly label: string

@@ -258,8 +258,11 @@ export class BatchScheduler {
           return slot.item.done({ error: invalidVector(slot.item, norms[row]) })
         slot.item.done({ vector: vectors[row], startedAt, finishedAt })
       })
-      this.cost.observe(rows * seq, (finishedAt - startedAt) / 1000)
-      this.recordBatch(backend.label, rows, seq, realTokens, (finishedAt - startedAt) / 1000)
+      // The device's own time when the backend knows it: a batch that waited in the session's
+      // inbox started when the one before it finished there, which this thread hears late.
+      const seconds = (embedded.busyMs ?? finishedAt - startedAt) / 1000
+      this.cost.observe(rows * seq, seconds)
+      this.recordBatch(backend.label, rows, seq, realTokens, seconds)
       if (embedded.busyMs !== undefined)
         this.metrics?.deviceBusy.inc({ session: backend.label }, embedded.busyMs / 1000)
     } catch (err) {

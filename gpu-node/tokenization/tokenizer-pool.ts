@@ -35,7 +35,7 @@ type TokenizeThread = WorkerThread<TokenizeTask, TokenizeResult>
 
 /** Tasks one thread may hold at once (the one it runs and those queued behind it). */
 export const PIPELINE_TASKS = 8
-/** Characters of text one thread may hold at once, past its first task: about 2,000 tokens. */
+/** Characters of text one thread may hold at once (about 2,000 tokens); a longer task goes only to an idle thread. */
 export const PIPELINE_CHARS = 8 * 1024
 
 /** A task's size for the pipeline: its characters (a token-id input counts 4 per id). */
