@@ -34,6 +34,16 @@ export const ModelInputSchema = z.union([
 ])
 export type ModelInput = z.infer<typeof ModelInputSchema>
 
+/**
+ * Whether an input of `tokens` tokens may have been cut to fit: it reached the model's
+ * maximum. Its cached vector must not answer a request with `truncate: false`, which would
+ * have been refused (422) had the input been longer. The edge's tiers and the node's cache
+ * apply the same rule.
+ */
+export function mayHaveBeenCut(tokens: number, maxInputTokens: number): boolean {
+  return tokens >= maxInputTokens
+}
+
 /** An opaque tag the edge derives (a tenant's, a cache scope's): no id crosses to the node. */
 const tagSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/)
 

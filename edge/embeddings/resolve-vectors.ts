@@ -8,7 +8,7 @@
  */
 import { cacheKeyOfDigest, digestOfKey } from '../../shared/cache-key.ts'
 import { ApiError } from '../../shared/errors.ts'
-import type { ModelInfo } from '../../shared/node-protocol.ts'
+import { mayHaveBeenCut, type ModelInfo } from '../../shared/node-protocol.ts'
 import { freshEntry, type CachedVector } from '../cache/cache-entry.ts'
 import { claimInFlight, joinInFlight, type Claim, type Resolution } from '../cache/in-flight.ts'
 import { readIsolate } from '../cache/isolate-tier.ts'
@@ -83,10 +83,10 @@ export async function resolveVectors(
     return { entries, hits: 0, misses: computed.size, cacheable: false, tiers: new Set(['node']) }
   }
 
-  // An entry at the model's maximum may have been cut to fit; a request that forbids cutting
-  // asks the node again, which refuses it with 422 if it is indeed too long.
+  // A request that forbids cutting asks the node again for an entry that may have been cut,
+  // and the node refuses it with 422 if it is indeed too long.
   const usable = (entry: CachedVector | undefined): entry is CachedVector =>
-    entry !== undefined && (truncate || entry.tokens < model.max_input_tokens)
+    entry !== undefined && (truncate || !mayHaveBeenCut(entry.tokens, model.max_input_tokens))
   const owned: PoolItem[] = []
   const claims = new Map<string, Claim>()
   const joined: [PoolItem, Promise<Resolution>][] = []

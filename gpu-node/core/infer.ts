@@ -16,7 +16,7 @@
  * The README's request walk: step 12.
  */
 import { ApiError } from '../../shared/errors.ts'
-import type { EmbedRequest, ModelInput } from '../../shared/node-protocol.ts'
+import { mayHaveBeenCut, type EmbedRequest, type ModelInput } from '../../shared/node-protocol.ts'
 import type { VectorFrame } from '../../shared/vector-codec.ts'
 import type { ModelManifest } from '../model/manifest.ts'
 import type { AttentionBudget } from './attention-memory.ts'
@@ -114,7 +114,7 @@ export class Infer {
     inputs.forEach((_, i) => {
       const hit = keys ? this.cache.get(keys[i]) : undefined
       // A vector of a cut input must not answer a request that asked not to cut.
-      if (hit && (truncate || !hit.truncated)) {
+      if (hit && (truncate || !mayHaveBeenCut(hit.tokens, this.manifest.max_input_tokens))) {
         vectors[i] = hit.vector
         tokenCounts[i] = hit.tokens
       } else {
@@ -160,7 +160,6 @@ export class Infer {
           this.cache.set(keys[inputIndex], {
             vector: outcomes[k].vector,
             tokens: ids[k].length,
-            truncated: ids[k].length >= this.manifest.max_input_tokens,
           })
         }
       })

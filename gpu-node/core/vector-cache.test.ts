@@ -9,8 +9,7 @@ describe('VectorCache', () => {
     const keys = await Promise.all(
       Array.from({ length: 20 }, (_, i) => cache.key({ text: `input ${i}` })),
     )
-    for (const [i, key] of keys.entries())
-      cache.set(key, { vector: vector(256, i), tokens: i, truncated: false }) // 1 KiB of floats each
+    for (const [i, key] of keys.entries()) cache.set(key, { vector: vector(256, i), tokens: i }) // 1 KiB of floats each
     expect(cache.bytes).toBeLessThanOrEqual(10 * 1024)
     expect(cache.get(keys[0])).toBeUndefined()
     expect(cache.get(keys[19])).toMatchObject({ tokens: 19 })
@@ -33,7 +32,7 @@ describe('VectorCache', () => {
     const cache = new VectorCache(1024 * 1024, { id: 'm', revision: 'r' })
     const batchOutput = new Float32Array(4 * 64)
     const key = await cache.key({ text: 'x' })
-    cache.set(key, { vector: batchOutput.subarray(64, 128), tokens: 1, truncated: false })
+    cache.set(key, { vector: batchOutput.subarray(64, 128), tokens: 1 })
     batchOutput.fill(9)
     const stored = cache.get(key)!.vector
     expect(stored.buffer.byteLength).toBe(64 * 4)
@@ -43,7 +42,7 @@ describe('VectorCache', () => {
   it('holds nothing when given no bytes', async () => {
     const cache = new VectorCache(0, { id: 'm', revision: 'r' })
     const key = await cache.key({ text: 'x' })
-    cache.set(key, { vector: vector(4, 1), tokens: 1, truncated: false })
+    cache.set(key, { vector: vector(4, 1), tokens: 1 })
     expect(cache.enabled).toBe(false)
     expect(cache.get(key)).toBeUndefined()
   })

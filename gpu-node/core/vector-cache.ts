@@ -15,9 +15,8 @@ import type { ModelInput } from '../../shared/node-protocol.ts'
 
 export interface NodeCacheEntry {
   vector: Float32Array
+  /** Its token count: at the model's maximum, it may have been cut (mayHaveBeenCut). */
   tokens: number
-  /** True if the input was cut to fit: a request with `truncate: false` must not get it. */
-  truncated: boolean
 }
 
 /** Bytes an entry holds besides its vector: key string, record, LRU bookkeeping. */
