@@ -48,6 +48,24 @@ export async function bundleEdge(): Promise<{ dir: string; remove: () => Promise
   return { dir, remove: () => rm(dir, { recursive: true, force: true }) }
 }
 
+/**
+ * Miniflare's options for the bundled worker in `outDir`, with wrangler.toml's bindings (KV,
+ * Durable Objects, vars) and `vars` over them.
+ */
+export function bundledEdgeWorker(outDir: string, vars: Record<string, string>) {
+  const { workerOptions } = unstable_getMiniflareWorkerOptions(
+    path.join(REPO_ROOT, 'wrangler.toml'),
+  )
+  return {
+    ...(workerOptions as object),
+    name: 'edge',
+    modules: true as const,
+    modulesRoot: outDir,
+    scriptPath: path.join(outDir, 'index.js'),
+    bindings: { ...workerOptions.bindings, ...vars },
+  }
+}
+
 export async function startBundledEdge(options: {
   nodeUrls: string[]
   nodeSecret: string
@@ -65,25 +83,16 @@ export async function startBundledEdge(options: {
 }): Promise<BundledEdge> {
   const bundle = options.bundleDir ? null : await bundleEdge()
   const outDir = options.bundleDir ?? bundle!.dir
-  const { workerOptions } = unstable_getMiniflareWorkerOptions(
-    path.join(REPO_ROOT, 'wrangler.toml'),
-  )
   const port = await freePort()
   let directPort = await freePort()
   // Two asks in a row can name the same free port.
   while (directPort === port) directPort = await freePort()
   const mf = new Miniflare({
-    ...(workerOptions as object),
-    name: 'edge',
-    modules: true,
-    modulesRoot: outDir,
-    scriptPath: path.join(outDir, 'index.js'),
-    bindings: {
-      ...workerOptions.bindings,
+    ...bundledEdgeWorker(outDir, {
       NODE_URLS: options.nodeUrls.join(','),
       NODE_SECRET: options.nodeSecret,
       ...options.vars,
-    },
+    }),
     unsafeDirectSockets: [{ host: '127.0.0.1', port: directPort }],
     ...(options.inspectorPort ? { inspectorPort: options.inspectorPort } : {}),
     ...(options.cf ? { cf: options.cf } : {}),
