@@ -21,9 +21,6 @@ const WORKER_ENTRY = new URL('./session-worker.mjs', import.meta.url)
 type SessionThread = WorkerThread<PaddedBatch, SessionWorkerResult>
 
 export class SessionWorkerBackend implements EmbeddingBackend {
-  /** Dead threads whose running batch has been told; the batches after it never ran. */
-  private readonly deathsTold = new WeakSet<SessionThread>()
-
   private constructor(
     readonly label: string,
     private readonly slot: RestartingThread<SessionThread>,
@@ -70,15 +67,12 @@ export class SessionWorkerBackend implements EmbeddingBackend {
       result = await thread.run(batch, batchBuffers(batch))
     } catch (err) {
       if (!(err instanceof ThreadDiedError)) throw err
-      // Its batches fail in the order they were sent: the first to hear is the one it ran.
       // Another session may well be running: the request can be retried at once.
-      const ran = !this.deathsTold.has(thread)
-      this.deathsTold.add(thread)
       const retry = retryable(
-        `the ${this.slot.name} thread died while running ${ran ? 'this request' : 'the batch before this one'} and is being restarted`,
+        `the ${this.slot.name} thread died while running ${err.running ? 'this request' : 'the batch before this one'} and is being restarted`,
         1,
       )
-      throw ran ? retry : new BatchNotRunError(retry)
+      throw err.running ? retry : new BatchNotRunError(retry)
     }
     const vectors: Float32Array[] = []
     for (let start = 0; start < result.vectors.length; start += result.width)

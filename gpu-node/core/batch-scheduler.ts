@@ -67,9 +67,7 @@ interface Prepared {
 /** A batch handed to a session: running, or waiting in its inbox until the running one ends. */
 interface Sent {
   slots: Queued<InputJob>[]
-  /** Its padded size, kept: the batch's buffers moved to the session's thread. */
-  rows: number
-  seq: number
+  /** Its unpadded tokens, for queuedTokens (the batch's buffers moved to the session's thread). */
   realTokens: number
   /** When the session started it, as far as this thread can tell; null while it waits. */
   startedAt: number | null
@@ -236,7 +234,7 @@ export class BatchScheduler {
     const backend = this.backends[index]
     const load = this.loads[index]
     const { rows, seq, realTokens } = batch
-    const sent: Sent = { slots, rows, seq, realTokens, startedAt: null }
+    const sent: Sent = { slots, realTokens, startedAt: null }
     if (load.running === null) {
       sent.startedAt = performance.now()
       load.running = sent

@@ -67,6 +67,15 @@ describe('WorkerThread', () => {
     expect(thread.alive).toBe(true)
   })
 
+  it('tells the task it was running from those queued behind it when it dies', async () => {
+    const thread = await start()
+    const [ran, queued] = await Promise.allSettled([thread.run('exit'), thread.run('a')])
+    expect([ran, queued].map((r) => r.status === 'rejected' && r.reason.running)).toEqual([
+      true,
+      false,
+    ])
+  })
+
   it('fails the task it held with ThreadDiedError when the thread exits, and says why', async () => {
     const thread = await start()
     const died = death(thread)

@@ -23,6 +23,12 @@ export class ThreadDiedError extends Error {
   constructor(
     readonly thread: string,
     readonly reason: string,
+    /**
+     * True for the task the thread was running when it died (the oldest it held: a thread
+     * answers its tasks in the order they were sent); false for one only queued behind it,
+     * which did nothing to the thread.
+     */
+    readonly running = true,
   ) {
     super(`the ${thread} thread died (${reason})`)
     this.name = 'ThreadDiedError'
@@ -134,8 +140,12 @@ export class WorkerThread<Task, Result> {
     // Listeners first: a task's failure may then tell when the thread will be back.
     for (const listener of this.deathListeners.splice(0))
       listener(reason, this.lastError ?? undefined)
-    const error = new ThreadDiedError(this.name, reason)
-    for (const pending of this.pending.values()) pending.reject(error)
+    // Pending tasks are held in the order they were sent: the first is the one that ran.
+    let running = true
+    for (const pending of this.pending.values()) {
+      pending.reject(new ThreadDiedError(this.name, reason, running))
+      running = false
+    }
     this.pending.clear()
   }
 }

@@ -14,9 +14,9 @@
  * to a thread holding one, so short requests never queue behind a long text.
  *
  * A thread that dies fails the task it was running with a retryable 503 and is
- * started again after a backoff; the tasks queued behind it go back to the
- * head of the pool's queue, once, since they did nothing wrong (threads/restarting-thread.ts); while none
- * runs, tasks are refused at once with that 503 rather than queued. (piscina,
+ * started again after a backoff (threads/restarting-thread.ts); the tasks
+ * queued behind it go back to the head of the pool's queue, once, since they
+ * did nothing wrong. While none runs, tasks are refused at once with that 503 rather than queued. (piscina,
  * used before, replaced a dead thread at once, with no backoff, and a
  * replacement that failed to load crashed the node: its 'error' event had no
  * listener.)
@@ -60,7 +60,7 @@ export class TokenizerPool {
   /** Per thread: tasks sent and not answered, and their characters. */
   private held: { tasks: number; chars: number }[] = []
   private readonly queue: Waiting[] = []
-  /** Dead threads, with how many of their queued tasks went back to the head of the queue. */
+  /** Dead threads, with how many of their queued tasks went back to the head of the queue (to keep their order). */
   private readonly putBackFrom = new WeakMap<TokenizeThread, number>()
   private closed = false
   private readonly started: Promise<void>
@@ -190,7 +190,7 @@ export class TokenizerPool {
         },
         (err: Error) => {
           settle()
-          if (err instanceof ThreadDiedError) this.afterDeath(thread, waiting)
+          if (err instanceof ThreadDiedError) this.afterDeath(thread, waiting, err.running)
           else waiting.reject(err)
           this.dispatch()
         },
@@ -199,15 +199,12 @@ export class TokenizerPool {
   }
 
   /**
-   * A thread died holding `waiting`. Its tasks are failed in the order they were sent, so the
-   * first one heard of is the task it was running: that one fails (another thread may well
-   * run it, so the client may retry at once). The others were only queued behind it and go
-   * back to the head of the queue, in their order, unless they were put back once already.
+   * A thread died holding `waiting`. The task it was running fails (another thread may well
+   * run it, so the client may retry at once). Those only queued behind it go back to the head
+   * of the queue, in their order, unless they were put back once already.
    */
-  private afterDeath(thread: TokenizeThread, waiting: Waiting): void {
-    const putBack = this.putBackFrom.get(thread)
-    if (putBack === undefined || waiting.putBack || this.closed) {
-      this.putBackFrom.set(thread, putBack ?? 0)
+  private afterDeath(thread: TokenizeThread, waiting: Waiting, running: boolean): void {
+    if (running || waiting.putBack || this.closed) {
       waiting.reject(
         retryable(
           `the ${thread.name} thread died while tokenizing this request and is being restarted`,
@@ -217,6 +214,7 @@ export class TokenizerPool {
       return
     }
     waiting.putBack = true
+    const putBack = this.putBackFrom.get(thread) ?? 0
     this.queue.splice(putBack, 0, waiting)
     this.putBackFrom.set(thread, putBack + 1)
   }
