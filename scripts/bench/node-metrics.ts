@@ -20,26 +20,28 @@ const STAGE_HISTOGRAMS: Record<RequestStage, string> = {
 export type StageSums = Record<RequestStage, { sum: number; count: number }>
 export type StageMeansMs = Record<RequestStage, number>
 
+/** A record of `figure(stage)` for every stage. */
+export function eachStage<T>(figure: (stage: RequestStage) => T): Record<RequestStage, T> {
+  const stages = Object.keys(STAGE_HISTOGRAMS) as RequestStage[]
+  return Object.fromEntries(stages.map((stage) => [stage, figure(stage)])) as Record<
+    RequestStage,
+    T
+  >
+}
+
 export function stageSums(value: (name: string) => number): StageSums {
-  const entries = Object.entries(STAGE_HISTOGRAMS).map(([stage, name]) => [
-    stage,
-    { sum: value(`${name}_sum`), count: value(`${name}_count`) },
-  ])
-  return Object.fromEntries(entries) as StageSums
+  return eachStage((stage) => ({
+    sum: value(`${STAGE_HISTOGRAMS[stage]}_sum`),
+    count: value(`${STAGE_HISTOGRAMS[stage]}_count`),
+  }))
 }
 
 /** Mean ms per request of each stage between two readings (NaN for a stage nothing passed). */
 export function stageMeansMs(before: StageSums, after: StageSums): StageMeansMs {
-  const mean = (stage: RequestStage) => {
+  return eachStage((stage) => {
     const count = after[stage].count - before[stage].count
     return count === 0 ? NaN : ((after[stage].sum - before[stage].sum) / count) * 1000
-  }
-  return {
-    total: mean('total'),
-    tokenization: mean('tokenization'),
-    queue: mean('queue'),
-    inference: mean('inference'),
-  }
+  })
 }
 
 /** `total = tokenization + queue + inference` in ms, as the tables print it. */

@@ -17,6 +17,7 @@
  */
 import {
   describeStages,
+  eachStage,
   nodeMetrics,
   stageMeansMs,
   stageSums,
@@ -180,13 +181,7 @@ const median = (values: number[]) => spreadOf(values)?.median ?? NaN
 function medianStages(rounds: (StageMeansMs | null)[]): StageMeansMs | null {
   const measured = rounds.filter((r): r is StageMeansMs => r !== null)
   if (measured.length === 0) return null
-  const stage = (name: keyof StageMeansMs) => median(measured.map((r) => r[name]))
-  return {
-    total: stage('total'),
-    tokenization: stage('tokenization'),
-    queue: stage('queue'),
-    inference: stage('inference'),
-  }
+  return eachStage((stage) => median(measured.map((r) => r[stage])))
 }
 
 /** The device's best: embeddings/s for batches of each size, over texts sorted by length. */
