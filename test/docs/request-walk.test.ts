@@ -3,10 +3,11 @@
  * file's header names the step, and no header names a step the README gives another file.
  * A file moved, renamed or renumbered without the other side fails here.
  */
-import { existsSync, readdirSync, readFileSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { REPO_ROOT } from '../../gpu-node/config.ts'
+import { sourceFiles } from '../support/source-files.ts'
 
 const readme = readFileSync(path.join(REPO_ROOT, 'README.md'), 'utf8')
 const walk = readme.slice(
@@ -35,12 +36,7 @@ describe("the README's request walk", () => {
 
   it("matches the headers: each step's file names it, and no other file claims a step", () => {
     for (const [step, file] of steps) expect(claimedSteps(file)).toContain(step)
-    const sources = ['edge', 'gpu-node', 'shared'].flatMap((dir) =>
-      readdirSync(path.join(REPO_ROOT, dir), { recursive: true, encoding: 'utf8' })
-        .filter((file) => file.endsWith('.ts'))
-        .map((file) => path.join(dir, file)),
-    )
-    for (const file of sources)
+    for (const file of sourceFiles(['edge', 'gpu-node', 'shared'], /\.ts$/))
       for (const step of claimedSteps(file)) expect([step, steps.get(step)]).toEqual([step, file])
   })
 })

@@ -5,19 +5,11 @@
  * family). A setting added without a line in the docs, or a line left for a setting no longer
  * read, fails here.
  */
-import { readdirSync, readFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { REPO_ROOT } from '../../gpu-node/config.ts'
-
-/** Product source: the two tiers and what they share, without their tests. */
-function productSources(): string[] {
-  return ['edge', 'gpu-node', 'shared'].flatMap((dir) =>
-    readdirSync(path.join(REPO_ROOT, dir), { recursive: true, encoding: 'utf8' })
-      .filter((file) => file.endsWith('.ts') && !file.endsWith('.test.ts'))
-      .map((file) => path.join(dir, file)),
-  )
-}
+import { sourceFiles } from '../support/source-files.ts'
 
 const READS = [
   /\benv\.([A-Z][A-Z0-9_]{2,})/g,
@@ -27,7 +19,8 @@ const READS = [
 
 function settingsRead(): Map<string, string> {
   const read = new Map<string, string>()
-  for (const file of productSources()) {
+  // Product source: the two tiers and what they share, without their tests.
+  for (const file of sourceFiles(['edge', 'gpu-node', 'shared'], /\.ts$/, false)) {
     const text = readFileSync(path.join(REPO_ROOT, file), 'utf8')
     for (const pattern of READS)
       for (const match of text.matchAll(pattern)) if (!read.has(match[1])) read.set(match[1], file)

@@ -4,25 +4,23 @@
  * test/, which may import both. Test files themselves may import anything. A test helper that
  * creeps into a product folder, or an import loop between scripts/ and test/, fails here.
  */
-import { readdirSync, readFileSync } from 'node:fs'
+import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { REPO_ROOT } from '../../gpu-node/config.ts'
+import { sourceFiles } from '../support/source-files.ts'
 
 /** Non-test source files under `dir`, with the top-level folders their relative imports reach. */
 function importsOf(dir: string): { file: string; reaches: string }[] {
-  return readdirSync(path.join(REPO_ROOT, dir), { recursive: true, encoding: 'utf8' })
-    .filter((file) => /\.(ts|mjs)$/.test(file) && !file.endsWith('.test.ts'))
-    .flatMap((file) => {
-      const from = path.join(dir, file)
-      const text = readFileSync(path.join(REPO_ROOT, from), 'utf8')
-      return [...text.matchAll(/(?:from|import)\s*\(?\s*['"](\.{1,2}\/[^'"]+)['"]/g)].map(
-        ([, spec]) => ({
-          file: from,
-          reaches: path.normalize(path.join(path.dirname(from), spec)).split(path.sep)[0],
-        }),
-      )
-    })
+  return sourceFiles([dir], /\.(ts|mjs)$/, false).flatMap((from) => {
+    const text = readFileSync(path.join(REPO_ROOT, from), 'utf8')
+    return [...text.matchAll(/(?:from|import)\s*\(?\s*['"](\.{1,2}\/[^'"]+)['"]/g)].map(
+      ([, spec]) => ({
+        file: from,
+        reaches: path.normalize(path.join(path.dirname(from), spec)).split(path.sep)[0],
+      }),
+    )
+  })
 }
 
 const crossing = (dirs: string[], forbidden: string[]) =>
