@@ -104,12 +104,12 @@ export class Infer {
     const vectors: Float32Array[] = new Array(inputs.length)
     const tokenCounts: number[] = new Array(inputs.length)
     // The edge sends the digests it keyed its own cache by: then nothing is hashed here.
-    const digests = request.input_digests
-    const keys = this.cache.enabled
-      ? await Promise.all(
-          inputs.map((input, i) => this.cache.key(input, request.cache_scope, digests?.[i])),
-        )
-      : null
+    const { cache_scope: scope, input_digests: digests } = request
+    const keys = !this.cache.enabled
+      ? null
+      : digests
+        ? digests.map((digest) => this.cache.keyOfDigest(digest, scope))
+        : await Promise.all(inputs.map((input) => this.cache.key(input, scope)))
     const missing: number[] = []
     inputs.forEach((_, i) => {
       const hit = keys ? this.cache.get(keys[i]) : undefined

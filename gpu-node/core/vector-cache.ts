@@ -49,15 +49,19 @@ export class VectorCache {
   }
 
   /**
-   * @param digest the input's digest (shared/cache-key.ts), as the edge sends it; absent, the
-   *   input is hashed here
+   * The key of an input whose digest (shared/cache-key.ts) the edge sent: nothing to hash.
    * @param scope the request's `cache_scope` (absent: one shared scope)
    */
-  async key(input: ModelInput, scope = '', digest?: string): Promise<string> {
+  keyOfDigest(digest: string, scope = ''): string {
     return cacheKeyOfDigest(
       { scope: `node:${scope}`, model: this.model.id, revision: this.model.revision },
-      digest ?? (await inputDigest(input)),
+      digest,
     )
+  }
+
+  /** The key of an input that came without its digest: it is hashed here. */
+  async key(input: ModelInput, scope = ''): Promise<string> {
+    return this.keyOfDigest(await inputDigest(input), scope)
   }
 
   get(key: string): NodeCacheEntry | undefined {
