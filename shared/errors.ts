@@ -1,8 +1,12 @@
 /**
- * The one error type both tiers throw, and the OpenAI error body it becomes.
+ * The one error type both tiers throw, and the OpenAI error body it becomes: the shape both
+ * tiers answer with, the node to the edge and the edge to its clients.
  *
  * OpenAI clients read `error.message`, `error.type`, `error.param` and
- * `error.code`; the HTTP status carries the class of failure.
+ * `error.code`; the HTTP status carries the class of failure. An error about one input also
+ * carries that input's position as a field, `error.input_index` (and `param` is `input[i]`),
+ * never only inside the message: the edge sends a node part of a request, so a node's index
+ * is renumbered into the client's (`forInput`), and text is never rewritten.
  */
 
 export type ErrorType =
@@ -16,7 +20,14 @@ export type ErrorType =
   | 'timeout_error'
 
 export interface OpenAIErrorBody {
-  error: { message: string; type: ErrorType; param: string | null; code: string | null }
+  error: {
+    message: string
+    type: ErrorType
+    param: string | null
+    code: string | null
+    /** Which input of the request the error is about; absent when it is about the request. */
+    input_index?: number
+  }
 }
 
 /** Default error type for a status, so most call sites give only status and message. */
@@ -32,6 +43,11 @@ export function typeForStatus(status: number): ErrorType {
 }
 
 export interface ApiErrorOptions {
+  /**
+   * The input the error is about, by its position in the request; `param` is then `input[i]`.
+   * The message describes the input without naming its position.
+   */
+  inputIndex?: number | null
   param?: string | null
   code?: string | null
   type?: ErrorType
@@ -50,6 +66,7 @@ export class ApiError extends Error {
   readonly type: ErrorType
   readonly param: string | null
   readonly code: string | null
+  readonly inputIndex: number | null
   readonly headers: Record<string, string>
 
   constructor(status: number, message: string, options: ApiErrorOptions = {}) {
@@ -57,13 +74,31 @@ export class ApiError extends Error {
     this.name = 'ApiError'
     this.status = status
     this.type = options.type ?? typeForStatus(status)
-    this.param = options.param ?? null
+    this.inputIndex = options.inputIndex ?? null
+    this.param = this.inputIndex === null ? (options.param ?? null) : `input[${this.inputIndex}]`
     this.code = options.code ?? null
     this.headers = options.headers ?? {}
   }
 
+  /** The same error about the input at `index` instead (a node's part → the client's request). */
+  forInput(index: number): ApiError {
+    return new ApiError(this.status, this.message, {
+      inputIndex: index,
+      code: this.code,
+      type: this.type,
+      headers: this.headers,
+      cause: this.cause,
+    })
+  }
+
   toBody(): OpenAIErrorBody {
-    return { error: { message: this.message, type: this.type, param: this.param, code: this.code } }
+    const { message, type, param, code, inputIndex } = this
+    return {
+      error:
+        inputIndex === null
+          ? { message, type, param, code }
+          : { message, type, param, code, input_index: inputIndex },
+    }
   }
 
   toResponse(extraHeaders: Record<string, string> = {}): Response {
@@ -78,7 +113,9 @@ export class ApiError extends Error {
 export function apiErrorFromBody(status: number, body: unknown): ApiError {
   const error = (body as Partial<OpenAIErrorBody> | null)?.error
   if (error && typeof error.message === 'string') {
+    const inputIndex = error.input_index
     return new ApiError(status, error.message, {
+      inputIndex: Number.isSafeInteger(inputIndex) && inputIndex! >= 0 ? inputIndex : null,
       param: error.param ?? null,
       code: error.code ?? null,
       type: error.type,

@@ -71,6 +71,9 @@ describe('parseEmbeddingsRequest', () => {
     expect(error.param).toBe(param)
     expect(error.message).toMatch(message)
     expect(error.toBody().error.type).toBe('invalid_request_error')
+    // One item of a list at fault: its position is a field too, not only text in `param`.
+    const item = /^input\[(\d+)\]$/.exec(param)
+    expect(error.toBody().error.input_index).toBe(item ? Number(item[1]) : undefined)
   })
 
   it('rejects a body that is not an object', () => {

@@ -63,18 +63,25 @@ export type Input = { kind: 'text'; items: string[] } | { kind: 'ids'; items: nu
 
 export type EmbeddingsRequest = Omit<z.infer<typeof requestSchema>, 'input'> & { input: Input }
 
-function badInput(message: string, param = 'input'): ApiError {
-  return new ApiError(400, message, { param, code: 'invalid_input' })
+function badInput(message: string): ApiError {
+  return new ApiError(400, message, { param: 'input', code: 'invalid_input' })
+}
+
+/** One input of a list is refused: its position is the error's `input_index` (param `input[i]`). */
+function badItem(index: number, message: string): ApiError {
+  return new ApiError(400, message, { inputIndex: index, code: 'invalid_input' })
 }
 
 function isTokenId(value: unknown): value is number {
   return typeof value === 'number' && Number.isInteger(value) && value >= 0 && value < 2 ** 31
 }
 
-function checkTokenIds(ids: unknown[], param: string): number[] {
-  if (ids.length === 0) throw badInput(`${param} must not be an empty token list`, param)
+/** `ids` as token ids, or the error about them (from `refuse`: the request's input, or one item). */
+function checkTokenIds(ids: unknown[], refuse: (message: string) => ApiError): number[] {
+  if (ids.length === 0) throw refuse('must not be an empty token list')
   const bad = ids.findIndex((id) => !isTokenId(id))
-  if (bad >= 0) throw badInput(`${param}[${bad}] is not a token id (a non-negative integer)`, param)
+  if (bad >= 0)
+    throw refuse(`has item ${bad}, which is not a token id (an integer from 0 to 2^31 - 1)`)
   return ids as number[]
 }
 
@@ -94,20 +101,22 @@ export function parseInput(input: unknown): Input {
   }
   if (input.length === 0) throw badInput("'input' must not be an empty array")
   if (input.every((item) => typeof item === 'number')) {
-    return { kind: 'ids', items: [checkTokenIds(input, 'input')] }
+    return { kind: 'ids', items: [checkTokenIds(input, (why) => badInput(`'input' ${why}`))] }
   }
   if (input.length > MAX_INPUT_ITEMS) {
     throw badInput(`'input' has ${input.length} items; at most ${MAX_INPUT_ITEMS} are allowed`)
   }
   if (input.every((item) => typeof item === 'string')) {
     const empty = input.findIndex((item) => item.length === 0)
-    if (empty >= 0) throw badInput(`input[${empty}] must not be an empty string`, `input[${empty}]`)
+    if (empty >= 0) throw badItem(empty, 'an input must not be an empty string')
     return { kind: 'text', items: input.map((item: string) => item.toWellFormed()) }
   }
   if (input.every((item) => Array.isArray(item))) {
     return {
       kind: 'ids',
-      items: input.map((ids: unknown[], i) => checkTokenIds(ids, `input[${i}]`)),
+      items: input.map((ids: unknown[], i) =>
+        checkTokenIds(ids, (why) => badItem(i, `a token-id input ${why}`)),
+      ),
     }
   }
   throw badInput("'input' items must be all strings or all token-id arrays, not a mix")

@@ -14,7 +14,7 @@ import { claimInFlight, joinInFlight, type Claim, type Resolution } from '../cac
 import { readIsolate } from '../cache/isolate-tier.ts'
 import { readLowerTiers, storeComputed, type CacheContext } from '../cache/tiered-cache.ts'
 import { forgetModelCatalog } from '../models/model-catalog.ts'
-import { embedOnPool, renumberInputs, type PoolItem } from '../origin/embed-on-pool.ts'
+import { embedOnPool, type PoolItem } from '../origin/embed-on-pool.ts'
 import type { NodeCalls } from './node-calls.ts'
 import type { Place } from '../origin/place.ts'
 import { nodePool, type PoolNode } from '../origin/node-pool.ts'
@@ -149,8 +149,8 @@ export async function resolveVectors(
       count(resolution)
     } catch (err) {
       if (err instanceof ApiError && err.status < 500) again.push(item)
-      // Another request's error names this request's own input, if any.
-      else throw err instanceof ApiError ? renumberInputs(err, () => item.index) : err
+      // Another request's error about this input names it by this request's index.
+      else throw err instanceof ApiError && err.inputIndex !== null ? err.forInput(item.index) : err
     }
   }
   if (again.length > 0) await resolveOwned(again)

@@ -74,8 +74,11 @@ describe('token-id input', () => {
       { key },
     )
     expect(response.status).toBe(400)
-    const { error } = (await response.json()) as { error: { param: string; message: string } }
-    expect(error.param).toBe('input[1]')
-    expect(error.message).toMatch(/^input\[1\]/)
+    const { error } = (await response.json()) as {
+      error: { param: string; input_index: number; message: string }
+    }
+    expect(error).toMatchObject({ param: 'input[1]', input_index: 1, code: 'invalid_token_id' })
+    expect(error.message).toMatch(/outside the vocabulary/)
+    expect(error.message).not.toMatch(/input\[0\]/)
   })
 })

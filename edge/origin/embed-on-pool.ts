@@ -50,25 +50,10 @@ export interface PoolVector {
   cacheable: boolean
 }
 
-/**
- * `error` with each `input[j]` in its message and param renumbered as `indexOf(j)` says (left
- * as it is where that is undefined): a node's or another request's index in this client's terms.
- */
-export function renumberInputs(
-  error: ApiError,
-  indexOf: (j: number) => number | undefined,
-): ApiError {
-  const rename = (text: string) =>
-    text.replace(/\binput\[(\d+)\]/g, (whole, j: string) => {
-      const index = indexOf(Number(j))
-      return index === undefined ? whole : `input[${index}]`
-    })
-  return new ApiError(error.status, rename(error.message), {
-    param: error.param === null ? null : rename(error.param),
-    code: error.code,
-    type: error.type,
-    headers: error.headers,
-  })
+/** A node's error about input j of its call, as the client's error about items[j]'s input. */
+function inClientTerms(error: ApiError, items: PoolItem[]): ApiError {
+  const item = error.inputIndex === null ? undefined : items[error.inputIndex]
+  return item ? error.forInput(item.index) : error
 }
 
 /** A request's vectors, and the nodes that computed them. */
@@ -196,8 +181,7 @@ export async function embedOnPool(
       } catch (err) {
         ledger.abandon()
         if (!(err instanceof NodeFailure)) {
-          // A node's input[j] (j within the call) is the client's input[i].
-          throw err instanceof ApiError ? renumberInputs(err, (j) => items[j]?.index) : err
+          throw err instanceof ApiError ? inClientTerms(err, items) : err
         }
         if (!down.has(node)) {
           down.add(node)

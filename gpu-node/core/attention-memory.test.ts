@@ -15,15 +15,16 @@ describe('AttentionBudget', () => {
   })
 
   it('refuses an input that cannot fit alone with 413, naming MAX_ATTENTION_BYTES', () => {
-    expect(() => budget.check(256, 'input[0]')).not.toThrow()
+    expect(() => budget.check(256, 0)).not.toThrow()
     try {
-      budget.check(300, 'input[2]')
+      budget.check(300, 2)
       expect.unreachable()
     } catch (err) {
       expect(err).toBeInstanceOf(ApiError)
       expect(err).toMatchObject({
         status: 413,
         param: 'input[2]',
+        inputIndex: 2,
         code: 'input_exceeds_attention_memory',
       })
       expect((err as Error).message).toMatch(/MAX_ATTENTION_BYTES .*at most 256 tokens/)
@@ -34,7 +35,7 @@ describe('AttentionBudget', () => {
     const fused = new AttentionBudget(null, 4, 1)
     expect(fused.bounded).toBe(false)
     expect(fused.longestInput).toBe(Infinity)
-    expect(() => fused.check(32768, 'input[0]')).not.toThrow()
+    expect(() => fused.check(32768, 0)).not.toThrow()
   })
 
   it('makes the queue run long inputs in separate batches that each fit', () => {

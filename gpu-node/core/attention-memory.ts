@@ -46,12 +46,12 @@ export class AttentionBudget {
   }
 
   /** Refuses an input that cannot run even alone, naming the limit. */
-  check(length: number, param: string): void {
+  check(length: number, index: number): void {
     if (this.fits(1, length)) return
     throw new ApiError(
       413,
-      `${param} is ${length} tokens; its attention scores alone need ${gib(this.bytes(1, length))}, over this node's MAX_ATTENTION_BYTES of ${gib(this.maxBytes)} (at most ${this.longestInput} tokens fit); send a shorter input`,
-      { param, code: 'input_exceeds_attention_memory' },
+      `this input is ${length} tokens; its attention scores alone need ${gib(this.bytes(1, length))}, over this node's MAX_ATTENTION_BYTES of ${gib(this.maxBytes)} (at most ${this.longestInput} tokens fit); send a shorter input`,
+      { inputIndex: index, code: 'input_exceeds_attention_memory' },
     )
   }
 }

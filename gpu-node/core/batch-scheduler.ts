@@ -45,8 +45,8 @@ function invalidVector(job: InputJob, norm: number): ApiError {
   const what = Number.isNaN(norm) ? 'NaN or infinite values' : 'all zeros'
   return new ApiError(
     422,
-    `input[${job.index}]: the model produced a vector of ${what}; it is neither returned nor cached`,
-    { param: `input[${job.index}]`, code: 'invalid_vector' },
+    `the model produced a vector of ${what} for this input; it is neither returned nor cached`,
+    { inputIndex: job.index, code: 'invalid_vector' },
   )
 }
 

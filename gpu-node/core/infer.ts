@@ -136,7 +136,7 @@ export class Infer {
       )
       timings.tokenizationMs = performance.now() - tokenizing
       if (signal?.aborted) throw new ClientGoneError()
-      ids.forEach((row, k) => this.limits.attention?.check(row.length, `input[${missing[k]}]`))
+      ids.forEach((row, k) => this.limits.attention?.check(row.length, missing[k]))
       const tokens = ids.reduce((sum, row) => sum + row.length, 0)
       const queued = this.scheduler.queuedTokens
       if (queued > 0 && queued + tokens > this.limits.maxQueuedTokens) {

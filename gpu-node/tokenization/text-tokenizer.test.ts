@@ -96,14 +96,14 @@ describe('TextTokenizer (Qwen3)', () => {
   })
 
   it('refuses an over-long input with 422 when truncation is off', () => {
-    const encode = () =>
-      tokenizerWithMax(16).encode({ text: 'many words '.repeat(100) }, false, 'input[3]')
+    const encode = () => tokenizerWithMax(16).encode({ text: 'many words '.repeat(100) }, false, 3)
     expect(encode).toThrow(ApiError)
     try {
       encode()
     } catch (err) {
       expect((err as ApiError).status).toBe(422)
       expect((err as ApiError).param).toBe('input[3]')
+      expect((err as ApiError).toBody().error).toMatchObject({ input_index: 3 })
     }
   })
 

@@ -90,8 +90,9 @@ export class TextTokenizer {
   /**
    * The ids for one input, at most `max_input_tokens` long.
    * @param truncate false: an input over the maximum is refused with 422 instead of cut.
+   * @param index the input's position in its request, for the error about it
    */
-  encode(input: ModelInput, truncate: boolean, param = 'input'): number[] {
+  encode(input: ModelInput, truncate: boolean, index = 0): number[] {
     const eos = this.eos
     const extra = this.prefix.length + this.suffix.length + eos.length
     const budget = this.manifest.max_input_tokens - extra
@@ -99,7 +100,7 @@ export class TextTokenizer {
     const { ids, complete } =
       'text' in input
         ? this.textIds(input.text, budget + 1)
-        : { ids: this.checkedIds(input.ids, param), complete: true }
+        : { ids: this.checkedIds(input.ids, index), complete: true }
     let body = ids
     // Token-id input gets the same specials as text, unless it already carries them; an input
     // that already ends in EOS keeps one.
@@ -114,8 +115,8 @@ export class TextTokenizer {
         const size = complete ? `${body.length + extra} tokens` : `over ${budget + extra} tokens`
         throw new ApiError(
           422,
-          `${param} is ${size}; the model takes at most ${this.manifest.max_input_tokens} (send truncate: true to cut it)`,
-          { param, code: 'input_too_long' },
+          `this input is ${size}; the model takes at most ${this.manifest.max_input_tokens} (send truncate: true to cut it)`,
+          { inputIndex: index, code: 'input_too_long' },
         )
       }
       body = body.slice(0, budget)
@@ -178,13 +179,13 @@ export class TextTokenizer {
     return this.tokenizer.encode(text, { add_special_tokens: false }).ids
   }
 
-  private checkedIds(ids: number[], param: string): number[] {
+  private checkedIds(ids: number[], index: number): number[] {
     const bad = ids.findIndex((id) => id >= this.vocabSize)
     if (bad >= 0) {
       throw new ApiError(
         400,
-        `${param}[${bad}]: token id ${ids[bad]} is outside the vocabulary (size ${this.vocabSize})`,
-        { param, code: 'invalid_token_id' },
+        `token ${bad} of this input, id ${ids[bad]}, is outside the vocabulary (size ${this.vocabSize})`,
+        { inputIndex: index, code: 'invalid_token_id' },
       )
     }
     return ids

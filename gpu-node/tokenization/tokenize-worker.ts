@@ -2,11 +2,11 @@
  * The body of a tokenization worker thread: loads the model's tokenizer once
  * (about 1 s for Qwen3's), then turns each request's inputs into final ids.
  * Ids go back as one Int32Array plus a length per input; a refusal
- * (422 too long, 400 bad token id) goes back as data, since an ApiError does
- * not survive the trip between threads.
+ * (422 too long, 400 bad token id) goes back as its error body, since an
+ * ApiError does not survive the trip between threads.
  */
 import { workerData } from 'node:worker_threads'
-import { ApiError, tooManyTokens } from '../../shared/errors.ts'
+import { ApiError, tooManyTokens, type OpenAIErrorBody } from '../../shared/errors.ts'
 import type { ModelInput } from '../../shared/node-protocol.ts'
 import { serveTasks } from '../threads/thread-body.ts'
 import type { ModelManifest } from '../model/manifest.ts'
@@ -20,7 +20,7 @@ export type TokenizeWorkerData = Pick<ModelFolder, 'tokenizerPath' | 'tokenizerC
 export interface TokenizeTask {
   inputs: ModelInput[]
   truncate: boolean
-  /** Each input's index in the request, for `param` in errors. */
+  /** Each input's index in the request, for the error about it. */
   indices: number[]
   /** Stop and refuse (400) as soon as the inputs so far pass this many tokens. */
   maxTokens?: number
@@ -28,7 +28,7 @@ export interface TokenizeTask {
 
 export type TokenizeResult =
   | { ok: true; ids: Int32Array; lengths: Uint32Array }
-  | { ok: false; status: number; message: string; param: string | null; code: string | null }
+  | { ok: false; status: number; body: OpenAIErrorBody }
 
 function load(): (task: TokenizeTask) => TokenizeResult {
   const data = workerData as TokenizeWorkerData
@@ -40,7 +40,7 @@ function load(): (task: TokenizeTask) => TokenizeResult {
       const encoded: ArrayLike<number>[] = []
       let total = 0
       for (let i = 0; i < inputs.length; i++) {
-        const row = tokenizer.encode(inputs[i], truncate, `input[${indices[i]}]`)
+        const row = tokenizer.encode(inputs[i], truncate, indices[i])
         total += row.length
         if (total > maxTokens) throw tooManyTokens(total, maxTokens)
         encoded.push(row)
@@ -55,13 +55,7 @@ function load(): (task: TokenizeTask) => TokenizeResult {
       return { ok: true, ids, lengths }
     } catch (err) {
       if (!(err instanceof ApiError)) throw err
-      return {
-        ok: false,
-        status: err.status,
-        message: err.message,
-        param: err.param,
-        code: err.code,
-      }
+      return { ok: false, status: err.status, body: err.toBody() }
     }
   }
 }

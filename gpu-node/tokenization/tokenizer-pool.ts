@@ -23,7 +23,7 @@
  *
  * The README's request walk: step 13.
  */
-import { ApiError } from '../../shared/errors.ts'
+import { ApiError, apiErrorFromBody } from '../../shared/errors.ts'
 import type { ModelInput } from '../../shared/node-protocol.ts'
 import { RestartingThread, retryable, type Supervision } from '../threads/restarting-thread.ts'
 import { ThreadDiedError, WorkerThread } from '../threads/worker-thread.ts'
@@ -97,9 +97,7 @@ export class TokenizerPool {
   ): Promise<Int32Array[]> {
     await this.started
     const result = await this.run({ inputs, truncate, indices, maxTokens })
-    if (!result.ok) {
-      throw new ApiError(result.status, result.message, { param: result.param, code: result.code })
-    }
+    if (!result.ok) throw apiErrorFromBody(result.status, result.body)
     const rows: Int32Array[] = []
     let offset = 0
     for (const length of result.lengths) {
