@@ -27,7 +27,6 @@ export async function modelCatalog(
   waitUntil: (p: Promise<unknown>) => void,
 ): Promise<ModelInfo[]> {
   const pool = nodePool(env)
-  pool.maintain(waitUntil)
   // A lookup that finds another's refresh under way joins it: the refresh marks the catalog
   // fresh as it starts, so without this every lookup made during the isolate's first /info
   // found no models and was refused.

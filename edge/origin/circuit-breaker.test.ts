@@ -43,4 +43,13 @@ describe('CircuitBreaker', () => {
     breaker.open(0)
     expect(breaker.state(500)).toBe('open')
   })
+
+  it('stays open when a call sent before it opened succeeds, and closes for one sent after', () => {
+    const breaker = new CircuitBreaker(5, 1000)
+    breaker.open(100) // a health check saw the node not ready while a call to it was on its way
+    breaker.recordSuccess(50) // that call, sent at 50, comes back fine
+    expect(breaker.state(500)).toBe('open')
+    breaker.recordSuccess(150) // a call sent after it opened (a probe's is too)
+    expect(breaker.state(500)).toBe('closed')
+  })
 })

@@ -11,6 +11,8 @@ export class CircuitBreaker {
   private failures = 0
   /** 0 while closed; otherwise the time the cool-down ends. */
   private openUntil = 0
+  /** When it last opened. */
+  private openedAt = 0
   private probing = false
 
   constructor(
@@ -30,7 +32,13 @@ export class CircuitBreaker {
     return true
   }
 
-  recordSuccess(): void {
+  /**
+   * A call (or probe) succeeded. `sentAt`: when the call was sent; a call already on its way when
+   * the breaker opened (a health check found the node not ready meanwhile) says nothing of the
+   * node since, and leaves it open.
+   */
+  recordSuccess(sentAt = Infinity): void {
+    if (this.openUntil !== 0 && sentAt < this.openedAt) return
     this.failures = 0
     this.openUntil = 0
     this.probing = false
@@ -43,6 +51,7 @@ export class CircuitBreaker {
 
   /** Opens at once, e.g. when the node itself says it is not ready. */
   open(now: number): void {
+    this.openedAt = now
     this.openUntil = now + this.cooldownMs
     this.probing = false
   }

@@ -123,6 +123,9 @@ export async function embedOnPool(
   waitUntil: (p: Promise<unknown>) => void,
 ): Promise<PoolAnswer> {
   const { model, truncate } = request
+  // The pool's health checks and breaker probes ride on the requests that send it work: an
+  // isolate answering every request from the cache (or listing models) sends the nodes nothing.
+  pool.maintain(waitUntil)
   const deadline = Date.now() + pool.config.timeoutMs
   const results = new Map<string, PoolVector>()
   const servedBy = new Map<PoolNode, number>()
@@ -161,6 +164,7 @@ export async function embedOnPool(
       const ledger = request.tokens.open(items)
       let answer: NodeEmbedding
       const started = performance.now()
+      const sentAt = Date.now()
       try {
         if (remainingMs <= 0) throw timeUp(pool.config.timeoutMs)
         answer = await embedOnNode(
@@ -198,7 +202,7 @@ export async function embedOnPool(
       ledger.close(answer.tokenCounts)
       const tookMs = performance.now() - started
       servedBy.set(node, Math.max(servedBy.get(node) ?? 0, tookMs))
-      pool.recordSuccess(node, items.length, answer.networkMs)
+      pool.recordSuccess(node, { sentAt, inputs: items.length, networkMs: answer.networkMs })
       items.forEach((item, i) =>
         results.set(item.key, {
           vector: answer.vectors[i],

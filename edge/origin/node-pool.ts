@@ -251,10 +251,10 @@ export class NodePool {
   }
 
   /**
-   * Called on every request, all in the background: a probe of each node
-   * whose breaker cool-down has passed (so a node that comes back is used
-   * again as soon as it answers), and once per interval every healthy node's
-   * /ready (and stale /info).
+   * Called by every request that sends the pool work (embedOnPool), all in the background: a
+   * probe of each node whose breaker cool-down has passed (so a node that comes back is used
+   * again as soon as it answers), and once per interval every healthy node's /ready (and stale
+   * /info).
    */
   maintain(waitUntil: (p: Promise<unknown>) => void): void {
     const now = Date.now()
@@ -288,10 +288,13 @@ export class NodePool {
    * A call to `node` carried `inputs` and was answered: `networkMs` is its round trip less the
    * node's own compute.
    */
-  recordSuccess(node: PoolNode, inputs = 0, networkMs: number | null = null): void {
-    node.breaker.recordSuccess()
-    node.inputsSent += inputs
-    if (networkMs !== null) node.roundTrip.record(networkMs)
+  recordSuccess(
+    node: PoolNode,
+    call: { sentAt: number; inputs: number; networkMs: number | null },
+  ): void {
+    node.breaker.recordSuccess(call.sentAt)
+    node.inputsSent += call.inputs
+    if (call.networkMs !== null) node.roundTrip.record(call.networkMs)
   }
 
   /**

@@ -26,11 +26,13 @@
 import http from 'node:http'
 import type { Socket } from 'node:net'
 import { ApiError } from '../../shared/errors.ts'
-import { EMBED_PATH } from '../../shared/node-protocol.ts'
+import { EMBED_PATH, READY_PATH } from '../../shared/node-protocol.ts'
 
 export interface GateStats {
   /** Embed calls forwarded since the last reset. */
   embedCalls: number
+  /** Health checks (GET /ready) since the last reset. */
+  readyCalls: number
   /** Every input of those calls, as `text:…` or `ids:1,2,3`, in arrival order (the last 10,000). */
   inputs: string[]
 }
@@ -45,7 +47,7 @@ export class NodeGate {
   private upstream: string | null = null
   private readonly sockets = new Set<Socket>()
   private readonly agent = new http.Agent({ keepAlive: true })
-  stats: GateStats = { embedCalls: 0, inputs: [] }
+  stats: GateStats = { embedCalls: 0, readyCalls: 0, inputs: [] }
   /** Flip a bit of every 200 embed answer on its way to the edge. */
   tamper = false
   /** Answer /ready with 503 (not ready); everything else is still forwarded. */
@@ -95,7 +97,7 @@ export class NodeGate {
   }
 
   resetStats(): void {
-    this.stats = { embedCalls: 0, inputs: [] }
+    this.stats = { embedCalls: 0, readyCalls: 0, inputs: [] }
   }
 
   private record(body: Buffer): void {
@@ -123,7 +125,8 @@ export class NodeGate {
     const upstream = this.upstream
     // The node went away while this request was arriving: drop it as a dead node would.
     if (!upstream) return void req.socket.destroy()
-    if (this.unready && req.url === '/ready') {
+    if (req.url === READY_PATH) this.stats.readyCalls += 1
+    if (this.unready && req.url === READY_PATH) {
       res.writeHead(503, { 'content-type': 'application/json' })
       return void res.end(JSON.stringify({ status: 'loading' }))
     }
