@@ -44,8 +44,6 @@ export interface Env {
   RATE_WINDOW_MS?: string
   /** How long usage is gathered in an isolate before one call sends it (edge/limits/usage-batch.ts). */
   USAGE_FLUSH_MS?: string
-  /** Benchmarks and tests only: "true" honours `x-embed-cache: bypass` (edge/cache/cache-bypass.ts). */
-  ALLOW_CACHE_BYPASS?: string
   /** One Durable Object per tenant: rate limits, usage counters, revoked keys. */
   TENANT_LIMITER: DurableObjectNamespace<TenantLimiter>
   /** Bearer secret of the admin API (a Workers secret); the admin API is off without it. */

@@ -26,8 +26,8 @@ export interface VectorRequest {
   items: PoolItem[]
   truncate: boolean
   ttlSeconds: number
-  /** Benchmarks only: skip every tier and every lookup in flight (edge/cache/cache-bypass.ts). */
-  bypass: boolean
+  /** The tenant's `edge_cache`: false skips every tier and every lookup in flight. */
+  edgeCache: boolean
   /** What node calls carry besides the inputs: tags, token bounds. */
   calls: NodeCalls
   /** Where the caller's colo is, so misses go to the nearest GPU region; null if unknown. */
@@ -75,7 +75,7 @@ export async function resolveVectors(
     return source === 'cache' ? hits++ : misses++
   }
 
-  if (request.bypass) {
+  if (!request.edgeCache) {
     timing.start('node')
     const computed = await compute(cache, request, request.items, timing)
     timing.end('node')
@@ -184,7 +184,7 @@ async function compute(
     const entry = freshEntry(vector, tokens, request.ttlSeconds)
     // A drifted node's vectors are answered but kept out of every tier: they would outlive it.
     computed.set(item.key, { entry, source: 'node', ...(cacheable ? {} : { cacheable: false }) })
-    if (request.bypass || !cacheable) continue
+    if (!request.edgeCache || !cacheable) continue
     if (revision === model.revision) storeComputed(cache, item.key, entry)
     else {
       // A stale catalog then costs a miss, never a wrong hit.

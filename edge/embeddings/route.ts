@@ -13,7 +13,6 @@ import { cacheKey } from '../../shared/cache-key.ts'
 import { parseEmbeddingsRequest, type EmbeddingsRequest } from './embeddings-request.ts'
 import { ApiError, tooManyTokens } from '../../shared/errors.ts'
 import type { ModelInfo } from '../../shared/node-protocol.ts'
-import { bypassesCache } from '../cache/cache-bypass.ts'
 import { KvBudget } from '../cache/kv-budget.ts'
 import type { AppEnv } from '../env.ts'
 import { positiveVar } from '../env-vars.ts'
@@ -89,8 +88,7 @@ embeddingsRoute.post('/', async (c) => {
   const tenant = c.get('tenant')
   const text = await readJsonText(c.req.raw)
   const waitUntil = (p: Promise<unknown>) => c.executionCtx.waitUntil(p)
-  const bypass = bypassesCache(c.env, c.req.raw)
-  if (!bypass) {
+  if (tenant.edge_cache) {
     const revisionOf = async (id: string) =>
       (await modelCatalog(c.env, waitUntil)).find((m) => m.id === id)?.revision
     const recalled = await recallAnswer(c.env, tenant, text, revisionOf)
@@ -132,7 +130,7 @@ embeddingsRoute.post('/', async (c) => {
       items: [...distinct.values()],
       truncate: request.truncate,
       ttlSeconds: tenant.cache_ttl_seconds,
-      bypass,
+      edgeCache: tenant.edge_cache,
       calls: await nodeCallsFor(tenant, model, request.truncate, bounds, maxRequestTokens),
       from: callerPlace(c.req.raw),
     },

@@ -22,11 +22,9 @@ beforeAll(async () => {
     startNode('drift-drifted', 'tiny-qwen3-drifted'),
     startNode('drift-healthy', 'tiny-qwen3'),
   ])
-  // No cache bypass: these tests are about what the cache keeps.
-  const plain = (urls: string[]) => ({ ...poolOverrides(urls), ALLOW_CACHE_BYPASS: 'false' })
-  drifted = plain([driftedUrl])
-  healthy = plain([healthyUrl])
-  both = plain([driftedUrl, healthyUrl])
+  drifted = poolOverrides([driftedUrl])
+  healthy = poolOverrides([healthyUrl])
+  both = poolOverrides([driftedUrl, healthyUrl])
 })
 
 async function embed(input: string, overrides: object) {

@@ -20,10 +20,9 @@ beforeAll(async () => {
   await seedTenant({ id: 'forged-response' }, key)
   const [forgerUrl, honestUrl] = await Promise.all([startNode('forger'), startNode('honest')])
   await tamperWithNode('forger', true)
-  const plain = (urls: string[]) => ({ ...poolOverrides(urls), ALLOW_CACHE_BYPASS: 'false' })
-  forged = plain([forgerUrl])
-  honest = plain([honestUrl])
-  both = plain([forgerUrl, honestUrl])
+  forged = poolOverrides([forgerUrl])
+  honest = poolOverrides([honestUrl])
+  both = poolOverrides([forgerUrl, honestUrl])
 })
 afterAll(() => tamperWithNode('forger', false))
 

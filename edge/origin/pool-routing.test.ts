@@ -8,27 +8,25 @@ import {
 } from '../../test/support/edge-harness.ts'
 import { nodeStats, resetNodeStats, startNode } from '../../test/support/node-control.ts'
 import { poolOverrides } from '../../test/support/pool-overrides.ts'
-import { CACHE_BYPASS_HEADER } from '../cache/cache-bypass.ts'
 
 /** Routing over real nodes: rendezvous placement of keys, and routing by model id. */
 const key = 'sk-test-routing-0001'
+/** The same cache keys (both tenants' scope is `shared`), with nothing kept at the edge. */
+const pastTheEdgeKey = 'sk-test-routing-no-edge-cache-0001'
 const qwenOnlyKey = 'sk-test-routing-qwen-only-0001'
 const TINY_QWEN3 = 'qwen3-tiny'
 
 beforeAll(async () => {
-  await seedTenant({ id: 'routing' }, key)
+  await seedTenant({ id: 'routing', cache_scope: 'shared' }, key)
+  await seedTenant(
+    { id: 'routing-no-edge-cache', cache_scope: 'shared', edge_cache: false },
+    pastTheEdgeKey,
+  )
   await seedTenant({ id: 'routing-qwen', allowed_models: [TINY_QWEN3] }, qwenOnlyKey)
 })
 
-async function embed(
-  body: Record<string, unknown>,
-  overrides: object,
-  headers: Record<string, string> = {},
-) {
-  const response = await postEmbeddings(
-    { model: DEFAULT_MODEL, ...body },
-    { key, overrides, headers },
-  )
+async function embed(body: Record<string, unknown>, overrides: object, as = key) {
+  const response = await postEmbeddings({ model: DEFAULT_MODEL, ...body }, { key: as, overrides })
   const text = await response.text()
   expect(response.status, text).toBe(200)
   return JSON.parse(text) as EmbeddingsBody
@@ -60,12 +58,12 @@ describe('rendezvous routing over two nodes', () => {
     expect(new Set(first.values())).toEqual(new Set(names)) // both nodes took a share
     expect(first.size).toBe(inputs.length)
 
-    // The same keys again, regrouped and reordered, past the cache: the same nodes take them.
+    // The same keys again, regrouped and reordered, past the edge's cache: the same nodes take
+    // them.
     await resetNodeStats(...names)
-    const bypass = { [CACHE_BYPASS_HEADER]: 'bypass' }
     const reordered = [...inputs].reverse()
     for (let i = 0; i < reordered.length; i += 8) {
-      await embed({ input: reordered.slice(i, i + 8) }, pool, bypass)
+      await embed({ input: reordered.slice(i, i + 8) }, pool, pastTheEdgeKey)
     }
     expect(await placement(names)).toEqual(first)
   })

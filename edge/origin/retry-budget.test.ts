@@ -24,7 +24,7 @@ const [first, second] = ['retry-budget-a', 'retry-budget-b']
 const urls: Record<string, string> = {}
 
 beforeAll(async () => {
-  await seedTenant({ id: 'retry-budget' }, key)
+  await seedTenant({ id: 'retry-budget', edge_cache: false }, key)
   urls[first] = await startNode(first)
   urls[second] = await startNode(second)
 })
@@ -43,12 +43,9 @@ const poolOf = (names: string[], timeoutMs: number): Partial<Env> => ({
   NODE_TIMEOUT_MS: String(timeoutMs),
 })
 
-/** Always sent to a node: the cache is bypassed (poolOverrides allows it). */
+/** Always sent to a node: the tenant keeps nothing at the edge. */
 async function embed(input: string | string[], overrides: Partial<Env>) {
-  const response = await postEmbeddings(
-    { model: DEFAULT_MODEL, input },
-    { key, overrides, headers: { 'x-embed-cache': 'bypass' } },
-  )
+  const response = await postEmbeddings({ model: DEFAULT_MODEL, input }, { key, overrides })
   const json = (await response.json()) as { error?: { code: string } }
   return { status: response.status, code: json.error?.code }
 }

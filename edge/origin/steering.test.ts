@@ -29,7 +29,8 @@ const [asia1, asia2, europe] = ['steering-asia-1', 'steering-asia-2', 'steering-
 let urls: Record<string, string>
 
 beforeAll(async () => {
-  await seedTenant({ id: 'steering' }, key)
+  // Nothing kept at the edge: every request's inputs go to a node.
+  await seedTenant({ id: 'steering', edge_cache: false }, key)
   urls = Object.fromEntries(
     await Promise.all([asia1, asia2, europe].map(async (name) => [name, await startNode(name)])),
   )
@@ -50,12 +51,9 @@ function poolWith(asiaNodes: string[]): Partial<Env> {
   }
 }
 
-/** One request of `input` from `cf`, past every cache tier; its Server-Timing origin entries. */
+/** One request of `input` from `cf`, to the nodes (no edge cache); its Server-Timing origin entries. */
 async function missesFrom(cf: Record<string, string>, input: string[], overrides: Partial<Env>) {
-  const response = await postEmbeddings(
-    { model: DEFAULT_MODEL, input },
-    { key, overrides, cf, headers: { 'x-embed-cache': 'bypass' } },
-  )
+  const response = await postEmbeddings({ model: DEFAULT_MODEL, input }, { key, overrides, cf })
   const body = await response.text()
   expect(response.status, body).toBe(200)
   const timing = response.headers.get('server-timing') ?? ''

@@ -37,6 +37,12 @@ export const TenantSchema = z.object({
   default_template: z.string().optional(),
   /** `tenant`: only this tenant's requests hit its entries; `shared`: a cross-tenant pool. */
   cache_scope: z.enum(['tenant', 'shared']).default('tenant'),
+  /**
+   * false: the edge keeps none of this tenant's vectors or answers (isolate memory, the Cache
+   * API, KV, which replicates worldwide) and joins no other request's lookup; every input goes
+   * to a node, whose own in-memory cache, in its region, still answers repeats.
+   */
+  edge_cache: z.boolean().default(true),
   cache_ttl_seconds: z
     .number()
     .int()

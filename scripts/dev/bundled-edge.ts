@@ -31,6 +31,8 @@ export interface EdgeTenant {
   id: string
   apiKey: string
   limits: Limits
+  /** false: the edge keeps none of the tenant's vectors (the benchmarks' cache-off rows). */
+  edge_cache?: boolean
 }
 
 const wrangler = path.join(REPO_ROOT, 'node_modules', '.bin', 'wrangler')
@@ -70,7 +72,7 @@ export async function startBundledEdge(options: {
   nodeUrls: string[]
   nodeSecret: string
   tenants: EdgeTenant[]
-  /** Extra worker variables, e.g. ALLOW_CACHE_BYPASS for the benchmark's cache-off rows. */
+  /** Extra worker variables, e.g. a smaller ISOLATE_CACHE_BYTES. */
   vars?: Record<string, string>
   /** Opens workerd's V8 inspector here (Chrome DevTools Protocol), e.g. to read the heap. */
   inspectorPort?: number

@@ -40,6 +40,7 @@ Tenant options ('none' clears a value back to its default)
   --max-dimensions <n>       the largest 'dimensions' it may ask for
   --rpm <n>, --tpm <n>       requests and tokens per minute
   --cache-scope tenant|shared
+  --edge-cache on|off        off: the edge stores none of its vectors (only the nodes' memory)
   --cache-ttl <seconds>      how long its vectors stay cached (at least 60)
   --default-template <id>    template used when a request names none
   --templates <file.json>    its named templates: {"id": {"id", "query", "document"}}

@@ -13,6 +13,7 @@ export const TENANT_FLAGS = {
   rpm: { type: 'string' },
   tpm: { type: 'string' },
   'cache-scope': { type: 'string' },
+  'edge-cache': { type: 'string' },
   'cache-ttl': { type: 'string' },
   'default-template': { type: 'string' },
   templates: { type: 'string' },
@@ -27,6 +28,11 @@ function integerOrNone(flag: string, value: string): number | null {
   if (!/^\d+$/.test(value))
     throw new CliError(`--${flag} takes a whole number or 'none', not '${value}'`)
   return Number(value)
+}
+
+function onOrOff(flag: string, value: string): boolean {
+  if (value === 'on' || value === 'off') return value === 'on'
+  throw new CliError(`--${flag} takes 'on' or 'off', not '${value}'`)
 }
 
 function readTemplates(file: string): unknown {
@@ -53,6 +59,8 @@ export function tenantFields(values: TenantFlagValues): Record<string, unknown> 
   if (values.tpm !== undefined) limits.tokens_per_minute = integerOrNone('tpm', values.tpm)
   if (Object.keys(limits).length > 0) body.limits = limits
   if (values['cache-scope'] !== undefined) body.cache_scope = values['cache-scope']
+  if (values['edge-cache'] !== undefined)
+    body.edge_cache = onOrOff('edge-cache', values['edge-cache'])
   if (values['cache-ttl'] !== undefined) {
     const ttl = integerOrNone('cache-ttl', values['cache-ttl'])
     if (ttl === null) throw new CliError('--cache-ttl takes a number of seconds')

@@ -2,8 +2,8 @@
  * Worker bindings for a test's own origin pool: its nodes, and breaker and
  * health-check timings short enough that recovery happens within a test
  * (a test of the retry path alone turns the periodic /ready checks off with a
- * long interval).
- * ALLOW_CACHE_BYPASS lets a test send the same inputs to the nodes again.
+ * long interval). A test that sends the same inputs to the nodes again seeds its tenant with
+ * `edge_cache: false`.
  */
 import type { Env } from '../../edge/env.ts'
 
@@ -15,7 +15,6 @@ export function poolOverrides(
     NODE_URLS: urls.join(','),
     NODE_BREAKER_COOLDOWN_MS: '200',
     NODE_HEALTH_INTERVAL_MS: String(options.healthIntervalMs ?? 200),
-    ALLOW_CACHE_BYPASS: 'true',
   }
 }
 

@@ -15,8 +15,8 @@
  *   (c) hit-32 / memo-32   the same two with 32 cached inputs (varied / one fixed body)
  *       bare-dir / hit-1-dir   (a) and (b) again on the worker's own socket, without the entry
  *                worker Miniflare (and wrangler dev) put in front of it; their ratio is to bare-dir
- *       miss-on / miss-off   a new input every request, cache on / off (`x-embed-cache:
- *                bypass`: every input to the node): what a miss costs the edge (lookups,
+ *       miss-on / miss-off   a new input every request, cache on / off (a tenant with
+ *                `edge_cache: false`: every input to the node): what a miss costs the edge (lookups,
  *                the KV write) on top of the node's work; context for (d)
  *   (d) zipf-on / zipf-off   single-input queries drawn Zipf(s≈1.1) from 10,000 distinct
  *                ones, edge cache on, then off, with the node's own vector cache off;
@@ -49,10 +49,7 @@
 import { randomBytes } from 'node:crypto'
 import path from 'node:path'
 import { REPO_ROOT } from '../../../gpu-node/config.ts'
-import {
-  startInferenceNode,
-  type RunningNode,
-} from '../../dev/inference-node-process.ts'
+import { startInferenceNode, type RunningNode } from '../../dev/inference-node-process.ts'
 import { ensureDefaultModel } from '../../default-model/prepare.ts'
 import { startBundledEdge } from '../../dev/bundled-edge.ts'
 import { measure, measureInTurns, type Row, type RowOptions } from '../autocannon-row.ts'
@@ -100,6 +97,7 @@ log(`measured ${describeProvenance(stamp)}`)
 const secret = randomBytes(24).toString('hex')
 const apiKey = `sk-bench-${randomBytes(12).toString('hex')}`
 const limitedApiKey = `sk-bench-${randomBytes(12).toString('hex')}`
+const noEdgeCacheApiKey = `sk-bench-${randomBytes(12).toString('hex')}`
 const benchTenant = {
   id: 'bench',
   apiKey,
@@ -122,7 +120,8 @@ try {
   log('bundling the edge with wrangler and starting it in workerd (Miniflare)')
   // `bench` has no limits; `bench-limited` has limits this machine cannot reach in a minute, so
   // both admission paths are measured (a tenant without limits has nothing to count) and
-  // neither turns into a 429.
+  // neither turns into a 429. `bench-no-edge-cache` is `bench` with `edge_cache: false`: the
+  // cache-off row's tenant, every input to the node.
   edge = await startBundledEdge({
     nodeUrls: [node.url],
     nodeSecret: secret,
@@ -133,9 +132,8 @@ try {
         apiKey: limitedApiKey,
         limits: { requests_per_minute: 10_000_000, tokens_per_minute: 1_000_000_000 },
       },
+      { ...benchTenant, id: 'bench-no-edge-cache', apiKey: noEdgeCacheApiKey, edge_cache: false },
     ],
-    // The cache-off rows send `x-embed-cache: bypass` (edge/cache/cache-bypass.ts).
-    vars: { ALLOW_CACHE_BYPASS: 'true' },
   })
   const { url, directUrl } = edge
   const headers = { authorization: `Bearer ${apiKey}`, 'content-type': 'application/json' }
@@ -237,7 +235,7 @@ try {
 
   for (const [name, extra] of [
     ['miss-on', {}],
-    ['miss-off', { 'x-embed-cache': 'bypass' }],
+    ['miss-off', { authorization: `Bearer ${noEdgeCacheApiKey}` }],
   ] as const) {
     let unique = 0
     const tag = randomBytes(4).toString('hex')

@@ -2,7 +2,7 @@
  * (d) of bench:edge: the Zipf rows, against an edge of their own whose isolate tier is small
  * (its ISOLATE_CACHE_BYTES is ZIPF_ISOLATE_BYTES), so that the queries' working set is several
  * times what it holds and eviction decides what it hits. The same sequence is sent with the edge's
- * cache on, then off (`x-embed-cache: bypass`: every input to the node); each run's texts are
+ * cache on, then off (a tenant with `edge_cache: false`: every input to the node); each run's texts are
  * new (its own tag), so neither finds the other's entries at the edge or at the node.
  *
  * Two hit ratios, because the tiers behind the isolate (Cache API, KV) catch what it evicts:
@@ -88,27 +88,36 @@ export async function runZipf(options: {
     `starting an edge for the Zipf rows (isolate tier ${settings.isolateBytes} bytes; ` +
       `the node's own cache ${options.nodeCache ? 'on' : 'off'})`,
   )
+  // The cache-off run's tenant: the same, with `edge_cache: false`.
+  const noEdgeCache: EdgeTenant = {
+    ...tenant,
+    id: `${tenant.id}-no-edge-cache`,
+    apiKey: `sk-bench-${randomBytes(12).toString('hex')}`,
+    edge_cache: false,
+  }
   const edge = await startBundledEdge({
     nodeUrls: [options.nodeUrl],
     nodeSecret: options.nodeSecret,
-    tenants: [tenant],
-    vars: { ALLOW_CACHE_BYPASS: 'true', ISOLATE_CACHE_BYTES: String(settings.isolateBytes) },
+    tenants: [tenant, noEdgeCache],
+    vars: { ISOLATE_CACHE_BYTES: String(settings.isolateBytes) },
   })
   try {
-    const headers = {
-      authorization: `Bearer ${tenant.apiKey}`,
+    const headersOf = ({ apiKey }: EdgeTenant) => ({
+      authorization: `Bearer ${apiKey}`,
       'content-type': 'application/json',
-    }
+    })
+    const headers = headersOf(tenant)
     const listed = await fetch(`${edge.url}/v1/models`, { headers })
     const catalog = (await listed.json()) as {
       data: { id: string; revision: string; dimensions: number }[]
     }
     const served = catalog.data.find((m) => m.id === model)
     if (!served) throw new Error(`the edge does not list ${model}: ${JSON.stringify(catalog)}`)
-    // The tenant record and the catalog are read once, here, touching no cache tier.
+    // The tenant records and the catalog are read once, here, touching no cache tier: the
+    // listing above reads the first tenant's, an embedding that keeps nothing the second's.
     const warm = await fetch(`${edge.url}/v1/embeddings`, {
       method: 'POST',
-      headers: { ...headers, 'x-embed-cache': 'bypass' },
+      headers: headersOf(noEdgeCache),
       body: JSON.stringify({ model, input: 'warm-up' }),
     })
     if (warm.status !== 200) throw new Error(`Zipf warm-up: expected 200, got ${warm.status}`)
@@ -132,7 +141,7 @@ export async function runZipf(options: {
         request: {
           method: 'POST',
           path: '/v1/embeddings',
-          headers: cacheOn ? headers : { ...headers, 'x-embed-cache': 'bypass' },
+          headers: headersOf(cacheOn ? tenant : noEdgeCache),
         },
         nextBody: () =>
           JSON.stringify({ model, input: queryText(tag, sequence[sent++ % sequence.length]) }),
