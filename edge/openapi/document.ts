@@ -5,7 +5,6 @@
  * and the admin API. Each request example carries `x-status`, the status the service answers
  * it with; edge/openapi/openapi.test.ts sends every one to the running service.
  */
-import { z } from 'zod'
 import {
   CreatedKeySchema,
   KeyListSchema,
@@ -21,6 +20,7 @@ import { ModelListSchema } from '../models/model-list.ts'
 import { documentedRequestSchema } from '../embeddings/embeddings-request.ts'
 import { EmbeddingsResponseSchema, ErrorBodySchema } from '../embeddings/embeddings-response.ts'
 import { typeForStatus } from '../../shared/errors.ts'
+import * as z from '../../shared/zod-mini.ts'
 
 /** The model the examples name: the one `npm start` serves. */
 export const EXAMPLE_MODEL = 'use-lite-en'
@@ -28,7 +28,7 @@ export const EXAMPLE_MODEL = 'use-lite-en'
 type JsonObject = Record<string, unknown>
 
 /** A schema as OpenAPI 3.1 takes it (JSON Schema 2020-12), for what is sent or what comes back. */
-function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): JsonObject {
+function jsonSchema(schema: z.ZodMiniType, io: 'input' | 'output'): JsonObject {
   const { $schema: _, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' })
   return rest
 }
