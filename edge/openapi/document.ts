@@ -4,6 +4,11 @@
  * hand: `/v1/embeddings` with every field and extension and each error status, `/v1/models`,
  * and the admin API. Each request example carries `x-status`, the status the service answers
  * it with; edge/openapi/openapi.test.ts sends every one to the running service.
+ *
+ * Built in Node, not in the worker: `npm run openapi` writes it to edge/openapi/openapi.json,
+ * which the worker serves as it is. zod's JSON Schema generator would otherwise be in the
+ * bundle every cold isolate parses; test/docs/openapi.test.ts fails when the file is not what
+ * the schemas generate.
  */
 import {
   CreatedKeySchema,
@@ -273,11 +278,9 @@ function adminPaths(): JsonObject {
   }
 }
 
-let built: JsonObject | null = null
-
-/** The document; built once per isolate, on its first request. */
+/** The document, as edge/openapi/openapi.json holds it. */
 export function openApiDocument(): JsonObject {
-  built ??= {
+  return {
     openapi: '3.1.0',
     info: {
       title: 'Embedding service',
@@ -347,5 +350,4 @@ export function openApiDocument(): JsonObject {
       ...adminPaths(),
     },
   }
-  return built
 }
