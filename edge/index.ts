@@ -17,7 +17,7 @@ import { tenantAuth } from './middleware/tenant-auth.ts'
 import { tenantLimits } from './middleware/tenant-limits.ts'
 import { discardUnreadBody } from './middleware/unread-body.ts'
 import { modelsRoute } from './models/route.ts'
-import { openApiDocument } from './openapi/document.ts'
+import openApiDocument from './openapi/openapi.json'
 
 const app = new Hono<AppEnv>()
 
@@ -28,8 +28,9 @@ app.onError(handleError)
 app.notFound(handleNotFound)
 
 app.get('/health', (c) => c.json({ status: 'ok' }))
-// The API's description, generated from the schemas that validate it: open, as the API is public.
-app.get('/openapi.json', (c) => c.json(openApiDocument()))
+// The API's description, generated from the schemas that validate it (npm run openapi): open, as
+// the API is public.
+app.get('/openapi.json', (c) => c.json(openApiDocument))
 
 app.use('/v1/*', tenantAuth)
 app.use('/v1/*', tenantLimits)

@@ -10,7 +10,7 @@
  * The embed request is a zod schema: the edge builds its calls as its type, and the node
  * validates what it receives with it, so the two cannot drift apart.
  */
-import { z } from 'zod'
+import * as z from './zod-mini.ts'
 
 export const EMBED_PATH = '/internal/embed'
 export const INFO_PATH = '/info'
@@ -29,8 +29,8 @@ export const VECTORS_STATE_HEADER = 'x-vectors'
 
 /** One final input: text after the template, or token ids that skip tokenization. */
 export const ModelInputSchema = z.union([
-  z.strictObject({ text: z.string().min(1) }),
-  z.strictObject({ ids: z.array(z.int().nonnegative()).min(1) }),
+  z.strictObject({ text: z.string().check(z.minLength(1)) }),
+  z.strictObject({ ids: z.array(z.int().check(z.nonnegative())).check(z.minLength(1)) }),
 ])
 export type ModelInput = z.infer<typeof ModelInputSchema>
 
@@ -45,7 +45,7 @@ export function mayHaveBeenCut(tokens: number, maxInputTokens: number): boolean 
 }
 
 /** An opaque tag the edge derives (a tenant's, a cache scope's): no id crosses to the node. */
-const tagSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/)
+const tagSchema = z.string().check(z.regex(/^[A-Za-z0-9_-]{1,64}$/))
 
 /**
  * `POST /internal/embed`'s body, for a node that takes at most `maxInputs` inputs a call.
@@ -63,22 +63,24 @@ const tagSchema = z.string().regex(/^[A-Za-z0-9_-]{1,64}$/)
 export function embedRequestSchema(maxInputs: number) {
   return z
     .object({
-      model: z.string().min(1),
-      inputs: z.array(ModelInputSchema).min(1).max(maxInputs),
+      model: z.string().check(z.minLength(1)),
+      inputs: z.array(ModelInputSchema).check(z.minLength(1), z.maxLength(maxInputs)),
       /** true: cut inputs longer than the model's maximum; false: refuse them with 422. */
       truncate: z.boolean(),
-      tenant: tagSchema.optional(),
-      cache_scope: tagSchema.optional(),
-      input_digests: z.array(z.string().regex(/^[0-9a-f]{64}$/)).optional(),
-      max_tokens: z.int().positive().optional(),
+      tenant: z.optional(tagSchema),
+      cache_scope: z.optional(tagSchema),
+      input_digests: z.optional(z.array(z.string().check(z.regex(/^[0-9a-f]{64}$/)))),
+      max_tokens: z.optional(z.int().check(z.positive())),
     })
-    .refine(
-      (request) =>
-        (request.input_digests?.length ?? request.inputs.length) === request.inputs.length,
-      {
-        message: 'input_digests must have one digest per input',
-        path: ['input_digests'],
-      },
+    .check(
+      z.refine(
+        (request) =>
+          (request.input_digests?.length ?? request.inputs.length) === request.inputs.length,
+        {
+          message: 'input_digests must have one digest per input',
+          path: ['input_digests'],
+        },
+      ),
     )
 }
 export type EmbedRequest = z.infer<ReturnType<typeof embedRequestSchema>>

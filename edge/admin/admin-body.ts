@@ -1,7 +1,7 @@
 /** Reads an admin request's JSON body into a schema's type; every refusal is a 400 naming the field. */
 import type { Context } from 'hono'
-import type { z } from 'zod'
 import { ApiError } from '../../shared/errors.ts'
+import type * as z from '../../shared/zod-mini.ts'
 
 /** The body as a JSON object (an empty body is `{}`), or a 400. */
 export async function readJsonObject(c: Context): Promise<Record<string, unknown>> {
@@ -20,7 +20,7 @@ export async function readJsonObject(c: Context): Promise<Record<string, unknown
 }
 
 /** Validates with `schema`; the first issue becomes the 400's message and `param`. */
-export function parseWith<S extends z.ZodType>(schema: S, value: unknown): z.output<S> {
+export function parseWith<S extends z.ZodMiniType>(schema: S, value: unknown): z.output<S> {
   const result = schema.safeParse(value)
   if (result.success) return result.data
   const issue = result.error.issues[0]

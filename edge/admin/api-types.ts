@@ -3,27 +3,29 @@
  * keys CLI (scripts/keys/) reads come from them, and so does GET /openapi.json
  * (edge/openapi/document.ts).
  */
-import { z } from 'zod'
 import type { UsageCounters } from '../limits/usage-counters.ts'
 import type { UsageReport } from '../limits/tenant-limiter.ts'
 import { TenantSchema } from '../tenants/tenant.ts'
+import * as z from '../../shared/zod-mini.ts'
 
 /** A key as the admin API shows it: never the key itself, nor its hash. */
 export const KeyViewSchema = z.object({
   id: z.string(),
   tenant_id: z.string(),
-  prefix: z.string().meta({ description: 'the first characters of the key' }),
+  prefix: z.string().check(z.meta({ description: 'the first characters of the key' })),
   name: z.string(),
-  created_at: z.string().meta({ description: 'ISO 8601' }),
-  revoked_at: z.string().nullable().meta({ description: 'ISO 8601, or null while it works' }),
+  created_at: z.string().check(z.meta({ description: 'ISO 8601' })),
+  revoked_at: z
+    .nullable(z.string())
+    .check(z.meta({ description: 'ISO 8601, or null while it works' })),
 })
 export type KeyView = z.infer<typeof KeyViewSchema>
 
 /** The answer to creating or rotating a key: the only time the raw key is shown. */
-export const CreatedKeySchema = KeyViewSchema.extend({
-  key: z.string().meta({ description: 'the API key itself, shown this once only' }),
+export const CreatedKeySchema = z.extend(KeyViewSchema, {
+  key: z.string().check(z.meta({ description: 'the API key itself, shown this once only' })),
   /** On rotation: the key this one replaces, now revoked. */
-  replaces: KeyViewSchema.optional(),
+  replaces: z.optional(KeyViewSchema),
 })
 export type CreatedKey = z.infer<typeof CreatedKeySchema>
 
@@ -32,7 +34,7 @@ export type KeyList = z.infer<typeof KeyListSchema>
 
 export const TenantListSchema = z.object({
   object: z.literal('list'),
-  data: z.array(z.string()).meta({ description: 'tenant ids' }),
+  data: z.array(z.string()).check(z.meta({ description: 'tenant ids' })),
 })
 export type TenantList = z.infer<typeof TenantListSchema>
 
@@ -40,40 +42,46 @@ export type TenantList = z.infer<typeof TenantListSchema>
 export const TenantInputSchema = z.strictObject(TenantSchema.shape)
 
 /** The body of POST /admin/tenants/{id}/keys. */
-export const NewKeySchema = z.strictObject({ name: z.string().max(100).default('') })
+export const NewKeySchema = z.strictObject({
+  name: z._default(z.string().check(z.maxLength(100)), ''),
+})
 
 export const TenantViewSchema = TenantSchema
 export type TenantView = z.infer<typeof TenantViewSchema>
 
 const UsageCountersSchema = z.object({
-  requests: z.number().meta({ description: 'requests admitted (refused ones are not counted)' }),
-  tokens: z.number().meta({ description: 'tokens of every input, cached ones included' }),
+  requests: z
+    .number()
+    .check(z.meta({ description: 'requests admitted (refused ones are not counted)' })),
+  tokens: z.number().check(z.meta({ description: 'tokens of every input, cached ones included' })),
   cache_hits: z.number(),
   cache_misses: z.number(),
 })
 
-const KeyUsageSchema = UsageCountersSchema.extend({
+const KeyUsageSchema = z.extend(UsageCountersSchema, {
   id: z.string(),
   /** Null for a key the usage counters know but the key index does not. */
-  prefix: z.string().nullable(),
-  name: z.string().nullable(),
-  revoked_at: z.string().nullable(),
+  prefix: z.nullable(z.string()),
+  name: z.nullable(z.string()),
+  revoked_at: z.nullable(z.string()),
 })
 export type KeyUsage = z.infer<typeof KeyUsageSchema>
 
-const RateWindowSchema = z
-  .object({
+const RateWindowSchema = z.nullable(
+  z.object({
     started_at: z.string(),
     requests: z.number(),
-    leased: z.number().meta({ description: 'requests out on admission leases' }),
+    leased: z.number().check(z.meta({ description: 'requests out on admission leases' })),
     tokens: z.number(),
-    tokens_leased: z.number().meta({ description: 'tokens reserved by leases not yet ended' }),
-  })
-  .nullable()
+    tokens_leased: z
+      .number()
+      .check(z.meta({ description: 'tokens reserved by leases not yet ended' })),
+  }),
+)
 
 export const UsageViewSchema = z.object({
   tenant_id: z.string(),
-  since: z.string().nullable(),
+  since: z.nullable(z.string()),
   totals: UsageCountersSchema,
   keys: z.array(KeyUsageSchema),
   /** The rate window in force, with what is out on admission leases (edge/limits/lease-policy.ts). */
@@ -87,14 +95,18 @@ const PlaceSchema = z.object({ lat: z.number(), lon: z.number() })
 const PoolNodeViewSchema = z.object({
   id: z.string(),
   url: z.string(),
-  breaker: z.enum(['closed', 'open', 'half-open']).meta({
-    description:
-      '`closed` takes traffic; `open` is resting after failures; `half-open` awaits its probe',
-  }),
-  resting_until: z.string().nullable().meta({ description: 'after a 429/503: no traffic before' }),
+  breaker: z.enum(['closed', 'open', 'half-open']).check(
+    z.meta({
+      description:
+        '`closed` takes traffic; `open` is resting after failures; `half-open` awaits its probe',
+    }),
+  ),
+  resting_until: z
+    .nullable(z.string())
+    .check(z.meta({ description: 'after a 429/503: no traffic before' })),
   takes_traffic: z.boolean(),
-  round_trip_ms: z.number().nullable(),
-  models: z.array(z.string()).nullable(),
+  round_trip_ms: z.nullable(z.number()),
+  models: z.nullable(z.array(z.string())),
   inputs_sent: z.number(),
   share: z.number(),
 })
@@ -103,10 +115,10 @@ export type PoolNodeView = z.infer<typeof PoolNodeViewSchema>
 /** One GPU region in `GET /admin/pool`. */
 const PoolRegionViewSchema = z.object({
   name: z.string(),
-  place: PlaceSchema.nullable(),
-  distance_km: z.number().nullable(),
-  round_trip_ms: z.number().nullable(),
-  expected_round_trip_ms: z.number().nullable(),
+  place: z.nullable(PlaceSchema),
+  distance_km: z.nullable(z.number()),
+  round_trip_ms: z.nullable(z.number()),
+  expected_round_trip_ms: z.nullable(z.number()),
   nodes: z.array(PoolNodeViewSchema),
 })
 export type PoolRegionView = z.infer<typeof PoolRegionViewSchema>
@@ -114,9 +126,11 @@ export type PoolRegionView = z.infer<typeof PoolRegionViewSchema>
 export const PoolViewSchema = z.object({
   /** Everything here is one isolate's view: each isolate measures and counts for itself. */
   scope: z.literal('isolate'),
-  colo: z.string().nullable(),
-  from: PlaceSchema.nullable(),
-  order: z.array(z.string()).meta({ description: 'region names, in the order a miss tries them' }),
+  colo: z.nullable(z.string()),
+  from: z.nullable(PlaceSchema),
+  order: z
+    .array(z.string())
+    .check(z.meta({ description: 'region names, in the order a miss tries them' })),
   regions: z.array(PoolRegionViewSchema),
 })
 export type PoolView = z.infer<typeof PoolViewSchema>

@@ -3,21 +3,18 @@
  * extensions for instruction-aware models, validated into one normalized form.
  * Every rejection is an ApiError naming the offending field.
  */
-import { z } from 'zod'
 import { ApiError } from '../../shared/errors.ts'
+import * as z from '../../shared/zod-mini.ts'
 
 export const MAX_INPUT_ITEMS = 2048
 export const MIN_DIMENSIONS = 32
 
 const tokenIds = z
-  .array(
-    z
-      .int()
-      .min(0)
-      .max(2 ** 31 - 1),
+  .array(z.int().check(z.minimum(0), z.maximum(2 ** 31 - 1)))
+  .check(
+    z.minLength(1),
+    z.meta({ description: "token ids of the model's vocabulary: they skip tokenization" }),
   )
-  .min(1)
-  .meta({ description: "token ids of the model's vocabulary: they skip tokenization" })
 
 /**
  * OpenAI's four input shapes, as GET /openapi.json shows them. parseInput checks the same
@@ -26,37 +23,46 @@ const tokenIds = z
  */
 export const inputSchema = z
   .union([
-    z.string().min(1),
-    z.array(z.string().min(1)).min(1).max(MAX_INPUT_ITEMS),
+    z.string().check(z.minLength(1)),
+    z.array(z.string().check(z.minLength(1))).check(z.minLength(1), z.maxLength(MAX_INPUT_ITEMS)),
     tokenIds,
-    z.array(tokenIds).min(1).max(MAX_INPUT_ITEMS),
+    z.array(tokenIds).check(z.minLength(1), z.maxLength(MAX_INPUT_ITEMS)),
   ])
-  .meta({
-    description: `the text to embed, or its token ids: a string, up to ${MAX_INPUT_ITEMS} strings, a token-id list, or up to ${MAX_INPUT_ITEMS} token-id lists; no empty string`,
-  })
+  .check(
+    z.meta({
+      description: `the text to embed, or its token ids: a string, up to ${MAX_INPUT_ITEMS} strings, a token-id list, or up to ${MAX_INPUT_ITEMS} token-id lists; no empty string`,
+    }),
+  )
 
 const requestSchema = z.strictObject({
   input: z.unknown(),
-  model: z.string({ error: 'model must be a string' }).min(1, 'model must not be empty'),
-  dimensions: z
-    .number({ error: 'dimensions must be an integer' })
-    .int('dimensions must be an integer')
-    .min(MIN_DIMENSIONS, `dimensions must be at least ${MIN_DIMENSIONS}`)
-    .optional(),
-  encoding_format: z
-    .enum(['float', 'base64'], { error: "encoding_format must be 'float' or 'base64'" })
-    .default('float'),
-  user: z.string({ error: 'user must be a string' }).max(256).optional(),
+  model: z
+    .string({ error: 'model must be a string' })
+    .check(z.minLength(1, 'model must not be empty')),
+  dimensions: z.optional(
+    z
+      .int({ error: 'dimensions must be an integer' })
+      .check(z.minimum(MIN_DIMENSIONS, `dimensions must be at least ${MIN_DIMENSIONS}`)),
+  ),
+  encoding_format: z._default(
+    z.enum(['float', 'base64'], { error: "encoding_format must be 'float' or 'base64'" }),
+    'float',
+  ),
+  user: z.optional(z.string({ error: 'user must be a string' }).check(z.maxLength(256))),
   // Extensions for instruction-aware models.
-  input_type: z
-    .enum(['query', 'document'], { error: "input_type must be 'query' or 'document'" })
-    .optional(),
-  instruction: z.string({ error: 'instruction must be a string' }).min(1).max(4096).optional(),
-  template: z.string({ error: 'template must be a string' }).min(1).max(128).optional(),
-  task_type: z.string().min(1).max(64).optional(),
-  use_case: z.string().min(1).max(64).optional(),
+  input_type: z.optional(
+    z.enum(['query', 'document'], { error: "input_type must be 'query' or 'document'" }),
+  ),
+  instruction: z.optional(
+    z.string({ error: 'instruction must be a string' }).check(z.minLength(1), z.maxLength(4096)),
+  ),
+  template: z.optional(
+    z.string({ error: 'template must be a string' }).check(z.minLength(1), z.maxLength(128)),
+  ),
+  task_type: z.optional(z.string().check(z.minLength(1), z.maxLength(64))),
+  use_case: z.optional(z.string().check(z.minLength(1), z.maxLength(64))),
   /** true (default): cut inputs past the model's maximum; false: refuse them with 422. */
-  truncate: z.boolean({ error: 'truncate must be a boolean' }).default(true),
+  truncate: z._default(z.boolean({ error: 'truncate must be a boolean' }), true),
 })
 
 export type Input = { kind: 'text'; items: string[] } | { kind: 'ids'; items: number[][] }
@@ -130,7 +136,7 @@ function describePath(path: PropertyKey[]): string {
  * The request as GET /openapi.json documents it: the validated schema, with `input` in its
  * four shapes.
  */
-export const documentedRequestSchema = requestSchema.extend({ input: inputSchema })
+export const documentedRequestSchema = z.extend(requestSchema, { input: inputSchema })
 
 /** Validates a parsed JSON body; throws ApiError(400) naming the first bad field. */
 export function parseEmbeddingsRequest(body: unknown): EmbeddingsRequest {

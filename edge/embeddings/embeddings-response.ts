@@ -3,15 +3,17 @@
  * 200 carries: zod schemas, so GET /openapi.json shows them and tests check real answers
  * against them.
  */
-import { z } from 'zod'
+import * as z from '../../shared/zod-mini.ts'
 
 export const EmbeddingObjectSchema = z.object({
   object: z.literal('embedding'),
-  index: z.int().min(0),
-  embedding: z.union([z.array(z.number()), z.string()]).meta({
-    description:
-      'float: the numbers (unit length); base64: the same as little-endian float32 bytes',
-  }),
+  index: z.int().check(z.minimum(0)),
+  embedding: z.union([z.array(z.number()), z.string()]).check(
+    z.meta({
+      description:
+        'float: the numbers (unit length); base64: the same as little-endian float32 bytes',
+    }),
+  ),
 })
 export type EmbeddingObject = z.infer<typeof EmbeddingObjectSchema>
 
@@ -20,8 +22,10 @@ export const EmbeddingsResponseSchema = z.object({
   data: z.array(EmbeddingObjectSchema),
   model: z.string(),
   usage: z.object({
-    prompt_tokens: z.int().min(0).meta({ description: 'cached inputs counted too' }),
-    total_tokens: z.int().min(0),
+    prompt_tokens: z
+      .int()
+      .check(z.minimum(0), z.meta({ description: 'cached inputs counted too' })),
+    total_tokens: z.int().check(z.minimum(0)),
   }),
 })
 export type EmbeddingsResponse = z.infer<typeof EmbeddingsResponseSchema>
@@ -30,8 +34,23 @@ export type EmbeddingsResponse = z.infer<typeof EmbeddingsResponseSchema>
 export const ErrorBodySchema = z.object({
   error: z.object({
     message: z.string(),
-    type: z.string().meta({ description: 'the class of failure, e.g. `invalid_request_error`' }),
-    param: z.string().nullable().meta({ description: 'the field at fault, e.g. `input[3]`' }),
-    code: z.string().nullable().meta({ description: 'a stable code, e.g. `invalid_value`' }),
+    type: z
+      .string()
+      .check(z.meta({ description: 'the class of failure, e.g. `invalid_request_error`' })),
+    param: z
+      .nullable(z.string())
+      .check(z.meta({ description: 'the field at fault, e.g. `input[3]`' })),
+    code: z
+      .nullable(z.string())
+      .check(z.meta({ description: 'a stable code, e.g. `invalid_value`' })),
+    input_index: z.optional(
+      z.int().check(
+        z.minimum(0),
+        z.meta({
+          description:
+            'the position in `input` of the input the error is about (then `param` is `input[i]`); absent when it is about the request',
+        }),
+      ),
+    ),
   }),
 })

@@ -1,5 +1,5 @@
 /** The answer of GET /v1/models, as a zod schema (GET /openapi.json shows it). */
-import { z } from 'zod'
+import * as z from '../../shared/zod-mini.ts'
 
 export const ModelListSchema = z.object({
   object: z.literal('list'),
@@ -10,14 +10,18 @@ export const ModelListSchema = z.object({
       created: z.number(),
       owned_by: z.string(),
       // Beyond OpenAI's fields: what a client needs to choose `dimensions` and templates.
-      dimensions: z.int().meta({ description: 'the full vector size' }),
+      dimensions: z.int().check(z.meta({ description: 'the full vector size' })),
       max_input_tokens: z.int(),
-      matryoshka: z.boolean().meta({ description: 'whether a shorter `dimensions` keeps meaning' }),
+      matryoshka: z
+        .boolean()
+        .check(z.meta({ description: 'whether a shorter `dimensions` keeps meaning' })),
       instruction_format: z.enum(['qwen3', 'none']),
       revision: z
         .string()
-        .meta({ description: 'the weights that answer; part of every cache key' }),
-      variant: z.string().optional().meta({ description: 'the precision served, e.g. `fp16`' }),
+        .check(z.meta({ description: 'the weights that answer; part of every cache key' })),
+      variant: z
+        .optional(z.string())
+        .check(z.meta({ description: 'the precision served, e.g. `fp16`' })),
     }),
   ),
 })

@@ -4,8 +4,12 @@
  * hand: `/v1/embeddings` with every field and extension and each error status, `/v1/models`,
  * and the admin API. Each request example carries `x-status`, the status the service answers
  * it with; edge/openapi/openapi.test.ts sends every one to the running service.
+ *
+ * Built in Node, not in the worker: `npm run openapi` writes it to edge/openapi/openapi.json,
+ * which the worker serves as it is. zod's JSON Schema generator would otherwise be in the
+ * bundle every cold isolate parses; test/docs/openapi.test.ts fails when the file is not what
+ * the schemas generate.
  */
-import { z } from 'zod'
 import {
   CreatedKeySchema,
   KeyListSchema,
@@ -21,6 +25,7 @@ import { ModelListSchema } from '../models/model-list.ts'
 import { documentedRequestSchema } from '../embeddings/embeddings-request.ts'
 import { EmbeddingsResponseSchema, ErrorBodySchema } from '../embeddings/embeddings-response.ts'
 import { typeForStatus } from '../../shared/errors.ts'
+import * as z from '../../shared/zod-mini.ts'
 
 /** The model the examples name: the one `npm start` serves. */
 export const EXAMPLE_MODEL = 'use-lite-en'
@@ -28,7 +33,7 @@ export const EXAMPLE_MODEL = 'use-lite-en'
 type JsonObject = Record<string, unknown>
 
 /** A schema as OpenAPI 3.1 takes it (JSON Schema 2020-12), for what is sent or what comes back. */
-function jsonSchema(schema: z.ZodType, io: 'input' | 'output'): JsonObject {
+function jsonSchema(schema: z.ZodMiniType, io: 'input' | 'output'): JsonObject {
   const { $schema: _, ...rest } = z.toJSONSchema(schema, { io, unrepresentable: 'any' })
   return rest
 }
@@ -273,11 +278,9 @@ function adminPaths(): JsonObject {
   }
 }
 
-let built: JsonObject | null = null
-
-/** The document; built once per isolate, on its first request. */
+/** The document, as edge/openapi/openapi.json holds it. */
 export function openApiDocument(): JsonObject {
-  built ??= {
+  return {
     openapi: '3.1.0',
     info: {
       title: 'Embedding service',
@@ -347,5 +350,4 @@ export function openApiDocument(): JsonObject {
       ...adminPaths(),
     },
   }
-  return built
 }

@@ -5,8 +5,8 @@
  * one region with no place, and without that the pool is NODE_URL alone, as a
  * single-node deployment has it.
  */
-import { z } from 'zod'
 import { ApiError } from '../../shared/errors.ts'
+import * as z from '../../shared/zod-mini.ts'
 import type { Env } from '../env.ts'
 import { positiveVar } from '../env-vars.ts'
 import type { Place } from './place.ts'
@@ -54,13 +54,13 @@ function urlProblem(url: string, allowInsecure: boolean): string | null {
 const RegionsSchema = z
   .array(
     z.strictObject({
-      region: z.string().min(1).max(64),
-      lat: z.number().min(-90).max(90),
-      lon: z.number().min(-180).max(180),
-      urls: z.array(z.string()).min(1),
+      region: z.string().check(z.minLength(1), z.maxLength(64)),
+      lat: z.number().check(z.minimum(-90), z.maximum(90)),
+      lon: z.number().check(z.minimum(-180), z.maximum(180)),
+      urls: z.array(z.string()).check(z.minLength(1)),
     }),
   )
-  .min(1)
+  .check(z.minLength(1))
 
 function misconfigured(variable: string, problem: string, bad?: string): never {
   console.error(`${variable}: ${problem}${bad ? ` ('${bad}')` : ''}`)
