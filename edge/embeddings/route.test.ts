@@ -92,7 +92,7 @@ describe('POST /v1/embeddings', () => {
     expect(json.data).toHaveLength(2)
     expect(vectorOf(json, 0)).toEqual(vectorOf(known.json))
     const sent = await nodeStats(node)
-    expect(sent).toEqual({ embedCalls: 1, inputs: ['text:route: partial new'] })
+    expect(sent).toMatchObject({ embedCalls: 1, inputs: ['text:route: partial new'] })
   })
 
   it('computes a repeated input once and answers it at every position', async () => {

@@ -44,12 +44,19 @@ describe('CircuitBreaker', () => {
     expect(breaker.state(500)).toBe('open')
   })
 
-  it('stays open when a call sent before it opened succeeds, and closes for one sent after', () => {
+  it('stays open when the node said it was not ready and a call sent before that succeeds', () => {
     const breaker = new CircuitBreaker(5, 1000)
-    breaker.open(100) // a health check saw the node not ready while a call to it was on its way
+    breaker.open(100, { saidNotReady: true }) // draining, said while a call was on its way
     breaker.recordSuccess(50) // that call, sent at 50, comes back fine
     expect(breaker.state(500)).toBe('open')
-    breaker.recordSuccess(150) // a call sent after it opened (a probe's is too)
+    breaker.recordSuccess(150) // a call sent after it said so (a probe's is too)
+    expect(breaker.state(500)).toBe('closed')
+  })
+
+  it('closes on any success when it opened on a silence, which may have been a busy moment', () => {
+    const breaker = new CircuitBreaker(5, 1000)
+    breaker.open(100) // a health check got no answer in time
+    breaker.recordSuccess(50) // a call on its way then comes back fine: the node is alive
     expect(breaker.state(500)).toBe('closed')
   })
 })

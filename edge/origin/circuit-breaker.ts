@@ -11,8 +11,8 @@ export class CircuitBreaker {
   private failures = 0
   /** 0 while closed; otherwise the time the cool-down ends. */
   private openUntil = 0
-  /** When it last opened. */
-  private openedAt = 0
+  /** When the node last said it was not ready; 0 once a success has closed the breaker since. */
+  private saidNotReadyAt = 0
   private probing = false
 
   constructor(
@@ -33,12 +33,13 @@ export class CircuitBreaker {
   }
 
   /**
-   * A call (or probe) succeeded. `sentAt`: when the call was sent; a call already on its way when
-   * the breaker opened (a health check found the node not ready meanwhile) says nothing of the
-   * node since, and leaves it open.
+   * A call (or probe) succeeded. `sentAt`: when the call was sent. A call already on its way when
+   * the node said it was not ready (loading, draining) says nothing of it since, and leaves the
+   * breaker open; after a failure or a health check that got no answer, any success closes it.
    */
   recordSuccess(sentAt = Infinity): void {
-    if (this.openUntil !== 0 && sentAt < this.openedAt) return
+    if (sentAt < this.saidNotReadyAt) return
+    this.saidNotReadyAt = 0
     this.failures = 0
     this.openUntil = 0
     this.probing = false
@@ -49,9 +50,12 @@ export class CircuitBreaker {
     if (this.probing || this.openUntil !== 0 || this.failures >= this.failuresToOpen) this.open(now)
   }
 
-  /** Opens at once, e.g. when the node itself says it is not ready. */
-  open(now: number): void {
-    this.openedAt = now
+  /**
+   * Opens at once: a health check found the node not ready (`saidNotReady`: in its own answer,
+   * not by a silence that may be a busy moment).
+   */
+  open(now: number, { saidNotReady = false } = {}): void {
+    if (saidNotReady) this.saidNotReadyAt = now
     this.openUntil = now + this.cooldownMs
     this.probing = false
   }

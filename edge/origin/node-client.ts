@@ -263,12 +263,15 @@ export async function fetchNodeMonitor(
 }
 
 /** True when the node's /ready says its model is loaded and warm. */
-export async function isNodeReady(baseUrl: string, timeoutMs: number): Promise<boolean> {
+/** What a node's /ready said: 200, its own word that it cannot serve (loading, draining), or nothing in time. */
+export type Readiness = 'ready' | 'not-ready' | 'no-answer'
+
+export async function nodeReadiness(baseUrl: string, timeoutMs: number): Promise<Readiness> {
   try {
     const response = await fetchWithDeadline(new URL(READY_PATH, baseUrl).href, {}, timeoutMs)
     await response.body?.cancel()
-    return response.ok
+    return response.ok ? 'ready' : 'not-ready'
   } catch {
-    return false
+    return 'no-answer'
   }
 }

@@ -13,7 +13,7 @@
 import type { ModelInfo } from '../../shared/node-protocol.ts'
 import type { Env } from '../env.ts'
 import { CircuitBreaker } from './circuit-breaker.ts'
-import { fetchNodeInfo, isNodeReady } from './node-client.ts'
+import { fetchNodeInfo, nodeReadiness, type Readiness } from './node-client.ts'
 import { expectedRoundTripMs, keepLeader, regionOrder } from './region-order.ts'
 import { RoundTrip } from './round-trip.ts'
 import type { Place } from './place.ts'
@@ -241,7 +241,7 @@ export class NodePool {
 
   private startProbe(node: PoolNode): Promise<boolean> {
     const probe = (async () => {
-      const ready = (await this.isReady(node)) && (await this.readInfo(node))
+      const ready = (await this.readiness(node)) === 'ready' && (await this.readInfo(node))
       if (ready) node.breaker.recordSuccess()
       else node.breaker.recordFailure(Date.now())
       return ready
@@ -265,9 +265,11 @@ export class NodePool {
     this.healthCheck = Promise.all(
       this.nodes.map(async (node) => {
         if (node.breaker.state(now) !== 'closed') return
-        if (!(await this.isReady(node))) {
-          // Its own word that it cannot serve (loading, draining), or no answer: stop routing to it.
-          node.breaker.open(Date.now())
+        const readiness = await this.readiness(node)
+        if (readiness !== 'ready') {
+          // Its own word that it cannot serve (loading, draining), or no answer: stop routing to
+          // it. Calls already on their way reopen it by succeeding only after a silence.
+          node.breaker.open(Date.now(), { saidNotReady: readiness === 'not-ready' })
         } else if (Date.now() - node.infoReadAt >= INFO_FRESH_MS) await this.readInfo(node)
       }),
     )
@@ -277,11 +279,11 @@ export class NodePool {
   }
 
   /** The node's /ready; the time a ready answer took is a round-trip sample. */
-  private async isReady(node: PoolNode): Promise<boolean> {
+  private async readiness(node: PoolNode): Promise<Readiness> {
     const started = performance.now()
-    const ready = await isNodeReady(node.url, this.probeTimeoutMs)
-    if (ready) node.roundTrip.record(performance.now() - started)
-    return ready
+    const readiness = await nodeReadiness(node.url, this.probeTimeoutMs)
+    if (readiness === 'ready') node.roundTrip.record(performance.now() - started)
+    return readiness
   }
 
   /**
@@ -302,8 +304,8 @@ export class NodePool {
    * fault: it counts against the breaker only if the node's /ready does not answer either.
    */
   judgeTimeout(node: PoolNode): Promise<void> {
-    return isNodeReady(node.url, this.probeTimeoutMs).then((ready) => {
-      if (!ready) this.recordFailure(node)
+    return nodeReadiness(node.url, this.probeTimeoutMs).then((readiness) => {
+      if (readiness !== 'ready') this.recordFailure(node)
     })
   }
 
