@@ -13,7 +13,7 @@ import {
   type EmbeddingsBody,
 } from '../../test/support/edge-harness.ts'
 import { cacheApi, cacheApiUrl } from './cache-api-tier.ts'
-import { clearIsolateCache } from './isolate-tier.ts'
+import { resetIsolateMemory } from '../isolate/isolate-memory.ts'
 import { MAX_KV_WRITES } from './kv-budget.ts'
 
 /**
@@ -78,7 +78,7 @@ describe('KV operations per request', () => {
     // stores up to MAX_KV_WRITES more: KV holds every vector once `missing` requests missed.
     const missing = Math.ceil(INPUTS.length / MAX_KV_WRITES)
     for (let request = 2; request <= missing + 1; request++) {
-      clearIsolateCache()
+      resetIsolateMemory()
       const again = await embedCounted(INPUTS)
       expect(again.cache, `request ${request}`).toBe(request <= missing ? 'partial' : 'hit')
       expect(again.vectors).toEqual(first.vectors)
@@ -87,7 +87,7 @@ describe('KV operations per request', () => {
     expect(names).toHaveLength(INPUTS.length)
 
     // Now KV alone holds them: no isolate memory, no Cache API copies.
-    clearIsolateCache()
+    resetIsolateMemory()
     await Promise.all(names.map((name) => cacheApi()!.delete(cacheApiUrl(ORIGIN, name))))
     const fromKv = await embedCounted(INPUTS)
     expect(fromKv.cache).toBe('hit')

@@ -1,0 +1,121 @@
+/**
+ * What an edge isolate remembers between requests, in one object: what each piece holds,
+ * what bounds it, and why sharing it between tenants tells no tenant anything of another's.
+ * The modules named by each piece use it; none keeps state of its own.
+ *
+ * A Workers isolate serves many requests of many tenants, one after another and at once, in
+ * 128 MB, until the runtime replaces it. Nothing here is shared with another isolate, and
+ * nothing here is needed for a right answer: an isolate that starts with all of it empty answers
+ * the same, only slower.
+ *
+ * The same-object rule. Three pieces are checked against an object's identity, not its content,
+ * so that a hit costs a comparison instead of hashing a body or comparing a vector:
+ * - `answers` replays an answer only for the tenant object and the vector objects it was
+ *   written from (edge/embeddings/response-memo.ts);
+ * - `embeddingJson` reuses a vector's text only for the vector object it was written from
+ *   (edge/embeddings/embedding-json.ts);
+ * - `tenantTags` is kept by tenant object (edge/embeddings/node-calls.ts).
+ * They are right because the makers of those objects keep one promise: an object handed out is
+ * never changed in place; a change is a new object. The isolate tier (`vectors`) keeps each
+ * entry's Float32Array as written, and every write from a lower tier or a node brings a new one;
+ * and the tenant store (edge/tenants/tenant-store.ts) hands every key of a tenant the same
+ * object while the record's text is unchanged, and a new one when it changes. Changing one of
+ * those objects in place would let a memo answer with what no longer is; handing out a copy
+ * where the same object was only costs the memos their hits.
+ *
+ * Read a piece through `isolateMemory` each time, never from a variable kept past a request:
+ * `resetIsolateMemory` replaces the object.
+ */
+import { LRUCache } from 'lru-cache'
+import type { CachedVector } from '../cache/cache-entry.ts'
+import type { Resolution } from '../cache/in-flight.ts'
+import type { RememberedAnswer } from '../embeddings/response-memo.ts'
+import type { Tenant } from '../tenants/tenant.ts'
+
+/** Estimated per-entry bookkeeping beyond the vector and key bytes (objects, LRU index slots). */
+const VECTOR_ENTRY_OVERHEAD_BYTES = 160
+/** The two memos above the isolate tier: small shares of the isolate next to the vectors. */
+const ANSWERS_MAX_BYTES = 8 * 1024 * 1024
+const EMBEDDING_JSON_MAX_BYTES = 8 * 1024 * 1024
+
+function freshMemory() {
+  return {
+    /**
+     * Tier 1 of the vector cache (edge/cache/isolate-tier.ts): cache key → vector. Bounded in
+     * bytes by ISOLATE_CACHE_BYTES, made by `isolateVectors` at the first lookup; each entry
+     * expires with the TTL of the tenant that wrote it. Tenants: the cache key's scope is the
+     * tenant, or `shared` for tenants that opted into sharing.
+     */
+    vectors: null as LRUCache<string, CachedVector> | null,
+    /**
+     * Lookups in progress (edge/cache/in-flight.ts): cache key, and whether the lookup may cut
+     * its input → the claiming request's result. Bounded by the lookups running at once: a claim
+     * leaves when its request settles it. Tenants: by cache key, scoped as in `vectors`.
+     */
+    inFlight: new Map<string, Promise<Resolution>>(),
+    /**
+     * Whole answers by request body (edge/embeddings/response-memo.ts): tenant id and body →
+     * the answer's JSON and the vectors it was written from. Bounded in bytes; never outlives
+     * its vectors in `vectors` (the same-object rule). Tenants: keyed by tenant id, and used
+     * only for the very tenant object it was answered for.
+     */
+    answers: new LRUCache<string, RememberedAnswer>({
+      maxSize: ANSWERS_MAX_BYTES,
+      sizeCalculation: (answer, key) => {
+        let bytes = key.length + answer.json.length
+        for (const [cacheKey, vector] of answer.vectors)
+          bytes += cacheKey.length + vector.byteLength
+        return bytes
+      },
+    }),
+    /**
+     * Each embedding's JSON text (edge/embeddings/embedding-json.ts): cache key, dimensions and
+     * encoding → the text and the vector it was written from. Bounded in bytes; used only for
+     * that vector object (the same-object rule). Tenants: by cache key, scoped as in `vectors`.
+     */
+    embeddingJson: new LRUCache<string, { vector: Float32Array; json: string }>({
+      maxSize: EMBEDDING_JSON_MAX_BYTES,
+      sizeCalculation: (entry, key) => entry.json.length + entry.vector.byteLength + key.length,
+    }),
+    /**
+     * The tag a tenant's node calls carry (edge/embeddings/node-calls.ts): tenant object → a
+     * hash of its id, so a cached request hashes nothing. Goes with the tenant object (a
+     * WeakMap), so bounded by the tenant objects alive. Tenants: derived from the tenant's own id.
+     */
+    tenantTags: new WeakMap<Tenant, Promise<string>>(),
+  }
+}
+
+export type IsolateMemory = ReturnType<typeof freshMemory>
+
+/** This isolate's memory. */
+export let isolateMemory: IsolateMemory = freshMemory()
+
+/**
+ * Forgets everything, as a fresh isolate starts: for tests, between requests. Work a request
+ * started before it finishes on the memory it started with, as it would in an isolate being
+ * replaced.
+ */
+export function resetIsolateMemory(): void {
+  isolateMemory = freshMemory()
+}
+
+/**
+ * The isolate tier's LRU for a budget of `bytes` (isolate-tier.ts reads ISOLATE_CACHE_BYTES),
+ * made empty again when the budget read changes.
+ */
+export function isolateVectors(bytes: number): LRUCache<string, CachedVector> {
+  let vectors = isolateMemory.vectors
+  if (!vectors || vectors.maxSize !== bytes) {
+    vectors = isolateMemory.vectors = new LRUCache<string, CachedVector>({
+      maxSize: bytes,
+      sizeCalculation: (entry, key) =>
+        entry.vector.byteLength + key.length + VECTOR_ENTRY_OVERHEAD_BYTES,
+      // The entries' own expiry is in Date.now() terms; no timers (a timer per lookup is what
+      // ttlResolution > 0 would cost).
+      perf: { now: () => Date.now() },
+      ttlResolution: 0,
+    })
+  }
+  return vectors
+}
