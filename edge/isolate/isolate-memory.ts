@@ -18,10 +18,10 @@
  * They are right because the makers of those objects keep one promise: an object handed out is
  * never changed in place; a change is a new object. The isolate tier (`vectors`) keeps each
  * entry's Float32Array as written, and every write from a lower tier or a node brings a new one;
- * and the tenant store (edge/tenants/tenant-store.ts) hands every key of a tenant the same
- * object while the record's text is unchanged, and a new one when it changes. Changing one of
- * those objects in place would let a memo answer with what no longer is; handing out a copy
- * where the same object was only costs the memos their hits.
+ * and the tenant store (`tenantObjects`) hands every key of a tenant the same object while the
+ * record's text is unchanged, and a new one when it changes. Changing one of those objects in
+ * place would let a memo answer with what no longer is; handing out a copy where the same
+ * object was only costs the memos their hits (which is why `tenantObjects` exists).
  *
  * Read a piece through `isolateMemory` each time, never from a variable kept past a request:
  * `resetIsolateMemory` replaces the object.
@@ -30,6 +30,7 @@ import { LRUCache } from 'lru-cache'
 import type { CachedVector } from '../cache/cache-entry.ts'
 import type { Resolution } from '../cache/in-flight.ts'
 import type { RememberedAnswer } from '../embeddings/response-memo.ts'
+import type { Credentials } from '../tenants/tenant-store.ts'
 import type { Tenant } from '../tenants/tenant.ts'
 
 /** Estimated per-entry bookkeeping beyond the vector and key bytes (objects, LRU index slots). */
@@ -37,6 +38,22 @@ const VECTOR_ENTRY_OVERHEAD_BYTES = 160
 /** The two memos above the isolate tier: small shares of the isolate next to the vectors. */
 const ANSWERS_MAX_BYTES = 8 * 1024 * 1024
 const EMBEDDING_JSON_MAX_BYTES = 8 * 1024 * 1024
+
+/**
+ * How stale a tenant or key record may be where it is read: KV's edge cache holds the records
+ * read on every request this long (tenant-store.ts asks for it as `cacheTtl`), and `credentials`
+ * holds them as long. Without it each request pays a KV round trip; with it a changed record can
+ * be up to this stale at a location, on top of KV's own propagation (about 60 s). That is why
+ * revocation is also checked in the tenant's Durable Object (edge/limits/).
+ */
+export const CONTROL_CACHE_TTL_SECONDS = 60
+const MAX_CREDENTIALS = 10_000
+const MAX_TENANT_OBJECTS = 10_000
+
+/** Long enough to absorb a flood of one bad key, short enough that no one waits on a fixed key. */
+const REFUSED_KEY_TTL_MS = 5_000
+/** 64-character hex hashes: a few hundred KiB at most. */
+const MAX_REFUSED_KEYS = 4_096
 
 function freshMemory() {
   return {
@@ -83,6 +100,43 @@ function freshMemory() {
      * WeakMap), so bounded by the tenant objects alive. Tenants: derived from the tenant's own id.
      */
     tenantTags: new WeakMap<Tenant, Promise<string>>(),
+    /**
+     * Live credentials (edge/tenants/tenant-store.ts): raw API key → its tenant and key. Only
+     * keys KV found; for CONTROL_CACHE_TTL_SECONDS, at most MAX_CREDENTIALS. Keyed by the
+     * presented key itself, not its hash: hashing is an asynchronous digest that would cost
+     * every cached request more than the rest of the lookup. A raw key is held for
+     * CONTROL_CACHE_TTL_SECONDS after it was read from KV: every lookup that misses purges the
+     * expired entries, so one outlives that only until the isolate's next unknown or expired key.
+     * The isolate is handed the key with every request anyway, and never writes it anywhere.
+     * Tenants: only the holder of a key can present it.
+     */
+    credentials: new LRUCache<string, Credentials>({
+      max: MAX_CREDENTIALS,
+      ttl: CONTROL_CACHE_TTL_SECONDS * 1000,
+    }),
+    /**
+     * The tenant object last made from each tenant record (edge/tenants/tenant-store.ts): tenant
+     * id → the record's text and the object, so every key of a tenant gets the very same object
+     * while the record is unchanged (the same-object rule: keys that each had their own copy
+     * would keep replacing each other's `answers`). At most MAX_TENANT_OBJECTS; an entry is used
+     * only while KV returns the same text. Tenants: keyed by tenant id.
+     */
+    tenantObjects: new LRUCache<string, { text: string; tenant: Tenant }>({
+      max: MAX_TENANT_OBJECTS,
+    }),
+    /**
+     * The API keys KV recently found no live credentials for (unknown, revoked, or of a tenant
+     * that is gone), by SHA-256 (edge/tenants/tenant-store.ts). Without it every request with an
+     * unknown key costs a KV read, so a flood of bad keys is a flood of KV reads. A refused hash
+     * is answered 401 from here for REFUSED_KEY_TTL_MS; at most MAX_REFUSED_KEYS, so a flood of
+     * distinct keys evicts the oldest, which then cost one read again. Hashes, not raw keys: a
+     * refused key may be a real key mistyped, or another service's. Tenants: it says only
+     * "no such key".
+     */
+    refusedKeys: new LRUCache<string, true>({
+      max: MAX_REFUSED_KEYS,
+      ttl: REFUSED_KEY_TTL_MS,
+    }),
   }
 }
 
