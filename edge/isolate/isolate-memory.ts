@@ -1,35 +1,42 @@
 /**
- * What an edge isolate remembers between requests, in one object: what each piece holds,
+ * Everything an edge isolate remembers between requests, in one object: what each piece holds,
  * what bounds it, and why sharing it between tenants tells no tenant anything of another's.
  * The modules named by each piece use it; none keeps state of its own.
  *
  * A Workers isolate serves many requests of many tenants, one after another and at once, in
  * 128 MB, until the runtime replaces it. Nothing here is shared with another isolate, and
  * nothing here is needed for a right answer: an isolate that starts with all of it empty answers
- * the same, only slower.
+ * the same, only slower (more KV reads, more calls to Durable Objects and nodes).
  *
- * The same-object rule. Three pieces are checked against an object's identity, not its content,
+ * The same-object rule. Four pieces are checked against an object's identity, not its content,
  * so that a hit costs a comparison instead of hashing a body or comparing a vector:
  * - `answers` replays an answer only for the tenant object and the vector objects it was
  *   written from (edge/embeddings/response-memo.ts);
  * - `embeddingJson` reuses a vector's text only for the vector object it was written from
  *   (edge/embeddings/embedding-json.ts);
- * - `tenantTags` is kept by tenant object (edge/embeddings/node-calls.ts).
+ * - `tenantTags` is kept by tenant object (edge/embeddings/node-calls.ts);
+ * - `catalog.seen` skips comparing and saving the model list while the node pool hands out the
+ *   same model objects (edge/models/model-catalog.ts).
  * They are right because the makers of those objects keep one promise: an object handed out is
  * never changed in place; a change is a new object. The isolate tier (`vectors`) keeps each
  * entry's Float32Array as written, and every write from a lower tier or a node brings a new one;
- * and the tenant store (`tenantObjects`) hands every key of a tenant the same object while the
- * record's text is unchanged, and a new one when it changes. Changing one of those objects in
- * place would let a memo answer with what no longer is; handing out a copy where the same
- * object was only costs the memos their hits (which is why `tenantObjects` exists).
+ * the tenant store (`tenantObjects`) hands every key of a tenant the same object while the
+ * record's text is unchanged, and a new one when it changes; a node pool makes new model objects
+ * for each /info it reads. Changing one of those objects in place would let a memo answer with
+ * what no longer is; handing out a copy where the same object was only costs the memos their
+ * hits (which is why `tenantObjects` exists).
  *
  * Read a piece through `isolateMemory` each time, never from a variable kept past a request:
  * `resetIsolateMemory` replaces the object.
  */
 import { LRUCache } from 'lru-cache'
+import type { ModelInfo } from '../../shared/node-protocol.ts'
 import type { CachedVector } from '../cache/cache-entry.ts'
 import type { Resolution } from '../cache/in-flight.ts'
 import type { RememberedAnswer } from '../embeddings/response-memo.ts'
+import { AdmissionLeases } from '../limits/admission-leases.ts'
+import { UsageBatcher } from '../limits/usage-batch.ts'
+import type { NodePool } from '../origin/node-pool.ts'
 import type { Credentials } from '../tenants/tenant-store.ts'
 import type { Tenant } from '../tenants/tenant.ts'
 
@@ -54,6 +61,10 @@ const MAX_TENANT_OBJECTS = 10_000
 const REFUSED_KEY_TTL_MS = 5_000
 /** 64-character hex hashes: a few hundred KiB at most. */
 const MAX_REFUSED_KEYS = 4_096
+
+/** A client's window of failed admin logins (edge/admin/login-throttle.ts). */
+const LOGIN_WINDOW_MS = 60_000
+const MAX_LOGIN_CLIENTS = 10_000
 
 function freshMemory() {
   return {
@@ -137,6 +148,43 @@ function freshMemory() {
       max: MAX_REFUSED_KEYS,
       ttl: REFUSED_KEY_TTL_MS,
     }),
+    /**
+     * The leases this isolate holds on tenants' rate windows, and the revocations they brought
+     * (edge/limits/admission-leases.ts, which bounds the tenants it keeps). Tenants: by tenant id.
+     */
+    admissionLeases: new AdmissionLeases(),
+    /**
+     * Usage gathered for the tenants' Durable Objects (edge/limits/usage-batch.ts): one batch per
+     * tenant, held until it is sent, USAGE_FLUSH_MS after it opened at most. Tenants: by tenant id.
+     */
+    usageBatcher: new UsageBatcher(),
+    /**
+     * The inference nodes of each pool configuration, with their health and /info
+     * (edge/origin/node-pool.ts, which keeps at most MAX_POOLS configurations). Tenants: holds
+     * nothing of theirs.
+     */
+    nodePools: new Map<string, NodePool>(),
+    /**
+     * The model list last served, and the text last saved of it to KV (edge/models/
+     * model-catalog.ts): one list. Tenants: holds nothing of theirs.
+     */
+    catalog: { seen: null as ModelInfo[] | null, snapshot: '' },
+    /**
+     * Failed admin logins per client address in its current window (edge/admin/login-throttle.ts):
+     * the entry's TTL is what is left of the window; at most MAX_LOGIN_CLIENTS clients. Tenants:
+     * the admin API's, no tenant's.
+     */
+    loginFailures: new LRUCache<string, number>({
+      max: MAX_LOGIN_CLIENTS,
+      ttl: LOGIN_WINDOW_MS,
+      // A failure counts into the open window; it does not extend it.
+      noUpdateTTL: true,
+    }),
+    /**
+     * The problems with ADMIN_SECRET already logged (edge/admin/admin-secret.ts): a handful of
+     * fixed messages, never the secret. Tenants: holds nothing of theirs.
+     */
+    adminSecretProblemsLogged: new Set<string>(),
   }
 }
 
@@ -147,8 +195,8 @@ export let isolateMemory: IsolateMemory = freshMemory()
 
 /**
  * Forgets everything, as a fresh isolate starts: for tests, between requests. Work a request
- * started before it finishes on the memory it started with, as it would in an isolate being
- * replaced.
+ * started before it (a lease's expiry, a batch of usage to send) finishes on the memory it
+ * started with, as it would in an isolate being replaced.
  */
 export function resetIsolateMemory(): void {
   isolateMemory = freshMemory()

@@ -8,7 +8,7 @@ import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test'
 import { env as workerEnv } from 'cloudflare:workers'
 import app from '../../edge/index.ts'
 import type { Env } from '../../edge/env.ts'
-import { admissionLeases } from '../../edge/limits/admission-leases.ts'
+import { isolateMemory } from '../../edge/isolate/isolate-memory.ts'
 import { tenantWithKeyEntries } from '../../edge/tenants/tenant-records.ts'
 import { writeEntries } from '../../edge/tenants/tenant-store.ts'
 import type { Tenant } from '../../edge/tenants/tenant.ts'
@@ -76,7 +76,7 @@ export async function seedTenant(
 ): Promise<void> {
   // Through the store, which tells this isolate's caches itself.
   await writeEntries(env.CONTROL_KV, await tenantWithKeyEntries(tenant, apiKey))
-  admissionLeases.forget(tenant.id)
+  isolateMemory.admissionLeases.forget(tenant.id)
 }
 
 export interface EmbeddingsBody {
