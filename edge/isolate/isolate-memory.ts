@@ -194,9 +194,9 @@ export type IsolateMemory = ReturnType<typeof freshMemory>
 export let isolateMemory: IsolateMemory = freshMemory()
 
 /**
- * Forgets everything, as a fresh isolate starts: for tests, between requests. Work a request
- * started before it (a lease's expiry, a batch of usage to send) finishes on the memory it
- * started with, as it would in an isolate being replaced.
+ * Forgets everything, as a fresh isolate starts: for tests, between requests. Work already handed
+ * to `waitUntil` (a lease's expiry, a batch of usage to send) finishes on the memory it started
+ * with, as it would in an isolate being replaced.
  */
 export function resetIsolateMemory(): void {
   isolateMemory = freshMemory()
