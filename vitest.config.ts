@@ -20,6 +20,7 @@ const PURE_EDGE_TESTS = [
   'edge/embeddings/embeddings-request.test.ts',
   'edge/embeddings/float32-json.test.ts',
   'edge/embeddings/projection.test.ts',
+  'edge/isolate/isolate-memory.test.ts',
   'edge/limits/lease-policy.test.ts',
   'edge/limits/rate-window.test.ts',
   'edge/limits/usage-batch.test.ts',

@@ -10,6 +10,7 @@
  * shows it); neither ever shows the secret.
  */
 import { ApiError } from '../../shared/errors.ts'
+import { isolateMemory } from '../isolate/isolate-memory.ts'
 
 /** Shorter than this is a mistake (or guessable), not a secret. */
 export const MIN_ADMIN_SECRET_LENGTH = 16
@@ -21,9 +22,6 @@ export const MIN_ADMIN_SECRET_LENGTH = 16
 const BEARER_TOKEN = /^[A-Za-z0-9._~+/-]+=*$/
 
 const HOW_TO_SET = '(`wrangler secret put ADMIN_SECRET`, e.g. the output of `openssl rand -hex 32`)'
-
-/** The problems logged in this isolate: a handful of fixed messages, never the secret. */
-const logged = new Set<string>()
 
 function problemWith(secret: string | undefined): string | null {
   if (secret && !BEARER_TOKEN.test(secret)) {
@@ -46,6 +44,7 @@ export function refuseUnusableAdminSecret(secret: string | undefined): void {
   const problem = problemWith(secret)
   if (problem === null) return
   // An unset secret is a choice; a set one that cannot work is a mistake to report.
+  const logged = isolateMemory.adminSecretProblemsLogged
   if (secret && !logged.has(problem)) {
     logged.add(problem)
     console.error(problem)

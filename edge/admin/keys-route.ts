@@ -8,7 +8,7 @@
 import { Hono, type Context } from 'hono'
 import { ApiError } from '../../shared/errors.ts'
 import type { AppEnv } from '../env.ts'
-import { admissionLeases } from '../limits/admission-leases.ts'
+import { isolateMemory } from '../isolate/isolate-memory.ts'
 import { limiterFor } from '../limits/tenant-limiter.ts'
 import { newApiKey, newKeyId } from '../tenants/api-keys.ts'
 import { apiKeyEntries } from '../tenants/tenant-records.ts'
@@ -60,7 +60,7 @@ async function revoke(c: Context<AppEnv>, key: StoredKey): Promise<KeyView> {
   const at = new Date().toISOString()
   await limiterFor(c.env, key.record.tenant_id).revokeKey(key.hash, at)
   // This isolate refuses the key at once; others when their lease ends (lease-policy.ts).
-  admissionLeases.forget(key.record.tenant_id)
+  isolateMemory.admissionLeases.forget(key.record.tenant_id)
   const revoked = { hash: key.hash, record: { ...key.record, revoked_at: at } }
   await writeKeyRecord(c.env.CONTROL_KV, revoked)
   return keyView(revoked.record)

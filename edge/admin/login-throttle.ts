@@ -4,35 +4,26 @@
  * `cf-connecting-ip`; requests without one (only outside Cloudflare, e.g. a
  * local run) share one bucket.
  *
- * A window opens at a client's first failure and lasts WINDOW_MS; from the
+ * A window opens at a client's first failure and lasts a minute; from the
  * MAX_FAILURES-th failure on, until the window ends, the client is answered
  * 429 with Retry-After whatever it sends, the right secret included. Only
  * failures count: a client that only logs in is never slowed, and one
  * client's failures never slow another.
  *
- * Per isolate and bounded: at most MAX_CLIENTS clients are remembered, the
- * least recent forgotten first. The bound is per isolate, so an attacker
+ * Per isolate and bounded (`loginFailures` in edge/isolate/isolate-memory.ts,
+ * whose TTL is the window): the least recent client is forgotten first. The
+ * bound is per isolate, so an attacker
  * spread over many locations gets MAX_FAILURES tries per isolate it reaches;
  * the secret's length (admin-secret.ts) is what makes that hopeless.
  */
 import type { Context } from 'hono'
-import { LRUCache } from 'lru-cache'
 import { ApiError } from '../../shared/errors.ts'
+import { isolateMemory } from '../isolate/isolate-memory.ts'
 
 const MAX_FAILURES = 5
-const WINDOW_MS = 60_000
-const MAX_CLIENTS = 10_000
 
 /** The bucket of every request that names no client address. */
 const UNKNOWN_CLIENT = 'unknown-client'
-
-/** Failures per client in its current window; the entry's TTL is what is left of the window. */
-const failures = new LRUCache<string, number>({
-  max: MAX_CLIENTS,
-  ttl: WINDOW_MS,
-  // A failure counts into the open window; it does not extend it.
-  noUpdateTTL: true,
-})
 
 export function loginClientOf(c: Context): string {
   return c.req.header('cf-connecting-ip') || UNKNOWN_CLIENT
@@ -40,9 +31,10 @@ export function loginClientOf(c: Context): string {
 
 /** Throws the 429 for a client that has used up its failures in the current window. */
 export function refuseThrottledClient(client: string): void {
+  const failures = isolateMemory.loginFailures
   if ((failures.get(client) ?? 0) < MAX_FAILURES) return
   // lru-cache reads a clock it refreshes lazily: what is left can come out a hair over the window.
-  const left = Math.min(failures.getRemainingTTL(client), WINDOW_MS)
+  const left = Math.min(failures.getRemainingTTL(client), failures.ttl)
   const retryAfter = Math.max(1, Math.ceil(left / 1000))
   throw new ApiError(
     429,
@@ -52,5 +44,6 @@ export function refuseThrottledClient(client: string): void {
 }
 
 export function recordFailedLogin(client: string): void {
+  const failures = isolateMemory.loginFailures
   failures.set(client, (failures.get(client) ?? 0) + 1)
 }

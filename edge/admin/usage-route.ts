@@ -5,8 +5,8 @@
  */
 import { Hono } from 'hono'
 import type { AppEnv } from '../env.ts'
+import { isolateMemory } from '../isolate/isolate-memory.ts'
 import { limiterFor } from '../limits/tenant-limiter.ts'
-import { usageBatcher } from '../limits/usage-batch.ts'
 import { emptyCounters } from '../limits/usage-counters.ts'
 import { listTenantKeys } from '../tenants/tenant-store.ts'
 import type { KeyUsage, UsageView } from './api-types.ts'
@@ -18,7 +18,7 @@ usageRoute.get('/tenants/:tenantId/usage', async (c) => {
   const tenant = await requireTenant(c)
   const limiter = limiterFor(c.env, tenant.id)
   // This isolate's usage not yet sent (usage-batch.ts) goes first, so the report includes it.
-  const gathered = usageBatcher.take(tenant.id)
+  const gathered = isolateMemory.usageBatcher.take(tenant.id)
   if (gathered) await limiter.record(gathered)
   const [report, keys] = await Promise.all([
     limiter.usageReport(),

@@ -6,7 +6,7 @@ import {
   type EmbeddingsBody,
 } from '../../test/support/edge-harness.ts'
 import { nodeStats, resetNodeStats, startNode } from '../../test/support/node-control.ts'
-import { inFlightCount } from './in-flight.ts'
+import { isolateMemory } from '../isolate/isolate-memory.ts'
 
 /**
  * Identical misses in flight in one isolate are computed once. The edge talks
@@ -39,7 +39,7 @@ describe('coalescing', () => {
     expect(stats.embedCalls).toBe(1)
     expect(stats.inputs).toEqual([`text:${input}`])
     for (const answer of answers) expect(answer.data).toEqual(answers[0].data)
-    expect(inFlightCount()).toBe(0)
+    expect(isolateMemory.inFlight.size).toBe(0)
   })
 
   it('computes an input shared by overlapping concurrent requests once', async () => {
@@ -61,6 +61,6 @@ describe('coalescing', () => {
     expect(refused.status).toBe(422)
     expect(good.status, await good.clone().text()).toBe(200)
     expect(((await good.json()) as EmbeddingsBody).data).toHaveLength(1)
-    expect(inFlightCount()).toBe(0)
+    expect(isolateMemory.inFlight.size).toBe(0)
   })
 })

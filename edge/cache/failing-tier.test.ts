@@ -14,7 +14,7 @@ import {
   type EmbeddingsBody,
 } from '../../test/support/edge-harness.ts'
 import { cacheApi } from './cache-api-tier.ts'
-import { clearIsolateCache } from './isolate-tier.ts'
+import { resetIsolateMemory } from '../isolate/isolate-memory.ts'
 
 const key = 'sk-test-failing-tier-0001'
 
@@ -63,7 +63,7 @@ describe('a failing cache tier', () => {
     const first = await embed(input) // computed: into memory and KV
     expect(first.cache).toBe('miss')
     // As in a fresh isolate: only KV holds it (only a read from KV fills the Cache API).
-    clearIsolateCache()
+    resetIsolateMemory()
     const { kv, calls } = failingKv()
     const again = await embed(input, { VECTOR_CACHE: kv })
     expect(again.status).toBe(200)
@@ -75,9 +75,9 @@ describe('a failing cache tier', () => {
   it('is a miss when the Cache API throws: KV answers in its place', async () => {
     const input = `failing tier: cache api ${crypto.randomUUID()}`
     expect((await embed(input)).cache).toBe('miss')
-    clearIsolateCache()
+    resetIsolateMemory()
     expect((await embed(input)).cache).toBe('hit') // read from KV, copied into the Cache API
-    clearIsolateCache()
+    resetIsolateMemory()
     const match = vi
       .spyOn(cacheApi()!, 'match')
       .mockRejectedValue(new Error('Cache API read failed: 500'))

@@ -3,9 +3,11 @@
  *
  * The first request that misses a key claims it; later requests for the same
  * key join the claim's promise instead of reading the tiers and calling a node
- * again. A claim ends when its request settles it, so the map holds only
- * lookups in progress and stays as small as the isolate's concurrency.
+ * again. A claim ends when its request settles it, so the map
+ * (`inFlight` in edge/isolate/isolate-memory.ts) holds only lookups in
+ * progress and stays as small as the isolate's concurrency.
  */
+import { isolateMemory } from '../isolate/isolate-memory.ts'
 import type { CachedVector } from './cache-entry.ts'
 
 export interface Resolution {
@@ -21,11 +23,9 @@ export interface Claim {
   fail: (error: unknown) => void
 }
 
-const inFlight = new Map<string, Promise<Resolution>>()
-
 /** The lookup already in flight for this id, if any. */
 export function joinInFlight(id: string): Promise<Resolution> | undefined {
-  return inFlight.get(id)
+  return isolateMemory.inFlight.get(id)
 }
 
 /** Registers this request as the one that resolves `id`; it must settle or fail the claim. */
@@ -38,6 +38,7 @@ export function claimInFlight(id: string): Claim {
   })
   // Joiners handle the failure; without them it must not surface as an unhandled rejection.
   promise.catch(() => {})
+  const { inFlight } = isolateMemory
   inFlight.set(id, promise)
   const done = () => {
     if (inFlight.get(id) === promise) inFlight.delete(id)
@@ -52,9 +53,4 @@ export function claimInFlight(id: string): Claim {
       fail(error)
     },
   }
-}
-
-/** Lookups in flight in this isolate (for tests and bounds). */
-export function inFlightCount(): number {
-  return inFlight.size
 }

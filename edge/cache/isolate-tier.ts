@@ -4,21 +4,17 @@
  * A Workers isolate has 128 MB for everything it does, and many requests share
  * it, so the cache takes a fixed share (ISOLATE_CACHE_BYTES, 32 MiB by
  * default, at most 64 MiB): about 15,000 vectors of 512 dimensions or 7,500 of
- * 1024. Entries expire with the tenant's TTL. Module state lives as long as
- * the isolate and is never shared between isolates.
+ * 1024. Entries expire with the tenant's TTL. The LRU itself, how it sizes an
+ * entry, and the rule the memos above this tier rely on are in
+ * edge/isolate/isolate-memory.ts (`vectors`).
  */
-import { LRUCache } from 'lru-cache'
 import type { Env } from '../env.ts'
+import { isolateVectors } from '../isolate/isolate-memory.ts'
 import type { CachedVector } from './cache-entry.ts'
 
 const DEFAULT_BYTES = 32 * 1024 * 1024
 /** Beyond half the isolate, a busy isolate risks being killed for memory; a cache is not worth that. */
 const MAX_BYTES = 64 * 1024 * 1024
-/** Estimated per-entry bookkeeping beyond the vector and key bytes (objects, LRU index slots). */
-const ENTRY_OVERHEAD_BYTES = 160
-
-let cache: LRUCache<string, CachedVector> | null = null
-let cacheBytes = 0
 
 function configuredBytes(env: Env): number {
   const bytes = Number(env.ISOLATE_CACHE_BYTES)
@@ -26,20 +22,8 @@ function configuredBytes(env: Env): number {
   return Math.min(Math.floor(bytes), MAX_BYTES)
 }
 
-function isolateCache(env: Env): LRUCache<string, CachedVector> {
-  const bytes = configuredBytes(env)
-  if (!cache || bytes !== cacheBytes) {
-    cache = new LRUCache<string, CachedVector>({
-      maxSize: bytes,
-      sizeCalculation: (entry, key) => entry.vector.byteLength + key.length + ENTRY_OVERHEAD_BYTES,
-      // The entries' own expiry is in Date.now() terms; no timers (a timer per
-      // lookup is what ttlResolution > 0 would cost).
-      perf: { now: () => Date.now() },
-      ttlResolution: 0,
-    })
-    cacheBytes = bytes
-  }
-  return cache
+function isolateCache(env: Env) {
+  return isolateVectors(configuredBytes(env))
 }
 
 export function readIsolate(env: Env, key: string): CachedVector | undefined {
@@ -49,14 +33,4 @@ export function readIsolate(env: Env, key: string): CachedVector | undefined {
 export function writeIsolate(env: Env, key: string, entry: CachedVector): void {
   const ttl = entry.expiresAt - Date.now()
   if (ttl > 0) isolateCache(env).set(key, entry, { ttl })
-}
-
-/** Forgets every vector of this isolate, as a fresh isolate starts (tests, and nothing else). */
-export function clearIsolateCache(): void {
-  cache?.clear()
-}
-
-/** Bytes in use and entries, for tests that check the bound. */
-export function isolateCacheSize(): { bytes: number; entries: number } {
-  return { bytes: cache?.calculatedSize ?? 0, entries: cache?.size ?? 0 }
 }

@@ -2,7 +2,7 @@ import { inject } from 'vitest'
 import { beforeAll, describe, expect, it } from 'vitest'
 import { DEFAULT_MODEL, env, postEmbeddings, seedTenant } from '../../test/support/edge-harness.ts'
 import { cacheApi, cacheApiUrl } from './cache-api-tier.ts'
-import { clearIsolateCache } from './isolate-tier.ts'
+import { resetIsolateMemory } from '../isolate/isolate-memory.ts'
 
 /**
  * A tenant-scoped entry is never served to another tenant, whichever tier
@@ -57,17 +57,17 @@ describe('cache scope', () => {
 
   it('keeps an entry held only in the Cache API to its tenant', async () => {
     const key = await ownerEntry('isolation: in the cache api only')
-    clearIsolateCache()
+    resetIsolateMemory()
     expect((await embed('isolation: in the cache api only', keys.owner)).cache).toBe('hit') // KV → Cache API
     await env.VECTOR_CACHE.delete(key)
-    clearIsolateCache()
+    resetIsolateMemory()
     await expectOnlyOwnerServed('isolation: in the cache api only')
   })
 
   it('keeps an entry held only in KV to its tenant', async () => {
     const key = await ownerEntry('isolation: in kv only')
     expect(await cacheApi()!.match(cacheApiUrl(ORIGIN, key))).toBeUndefined()
-    clearIsolateCache()
+    resetIsolateMemory()
     await expectOnlyOwnerServed('isolation: in kv only')
   })
 

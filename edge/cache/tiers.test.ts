@@ -3,7 +3,7 @@ import { afterEach, beforeAll, describe, expect, it, vi } from 'vitest'
 import { countingKv } from '../../test/support/counting-kv.ts'
 import { DEFAULT_MODEL, env, postEmbeddings, seedTenant } from '../../test/support/edge-harness.ts'
 import { cacheApi, cacheApiUrl } from './cache-api-tier.ts'
-import { clearIsolateCache, isolateCacheSize } from './isolate-tier.ts'
+import { isolateMemory, resetIsolateMemory } from '../isolate/isolate-memory.ts'
 
 const ORIGIN = 'http://edge.test' // the harness's request origin
 const key = 'sk-test-tiers-0001'
@@ -71,7 +71,7 @@ describe('cache tiers', () => {
     await embed('tiers: from kv')
     const cacheKey = await onlyNewKey('tiers', before)
     expect(await cacheApi()!.match(cacheApiUrl(ORIGIN, cacheKey))).toBeUndefined()
-    clearIsolateCache()
+    resetIsolateMemory()
 
     const { kv, calls } = countingKv(env.VECTOR_CACHE)
     const fromKv = await embed('tiers: from kv', { overrides: { VECTOR_CACHE: kv } })
@@ -88,9 +88,9 @@ describe('cache tiers', () => {
     const before = await namesOf('tiers')
     const first = await embed('tiers: from cache api')
     const cacheKey = await onlyNewKey('tiers', before)
-    clearIsolateCache()
+    resetIsolateMemory()
     await embed('tiers: from cache api') // from KV, which fills the Cache API
-    clearIsolateCache()
+    resetIsolateMemory()
 
     const { kv, calls } = countingKv(env.VECTOR_CACHE)
     const fromCacheApi = await embed('tiers: from cache api', { overrides: { VECTOR_CACHE: kv } })
@@ -111,7 +111,7 @@ describe('cache tiers', () => {
     const [entry] = (await kvKeysOf('tiers-short')).filter((k) => k.name === cacheKey)
     expect(entry.expiration! - startedAt).toBeGreaterThan(110)
     expect(entry.expiration! - startedAt).toBeLessThan(130)
-    clearIsolateCache()
+    resetIsolateMemory()
     await embed('tiers: short ttl', { apiKey: shortTtlKey }) // from KV, into the Cache API
     const stored = await cacheApi()!.match(cacheApiUrl(ORIGIN, cacheKey))
     const maxAge = Number(/max-age=(\d+)/.exec(stored!.headers.get('cache-control') ?? '')?.[1])
@@ -131,7 +131,7 @@ describe('cache tiers', () => {
       ['tiers: outlives it', key],
     ]) {
       await embed(input, { apiKey }) // computed: memory and KV
-      clearIsolateCache()
+      resetIsolateMemory()
       await embed(input, { apiKey }) // read from KV: the Cache API and memory again
     }
     // Every tier holds both entries now. With the node gone, only a served entry can answer.
@@ -152,9 +152,9 @@ describe('cache tiers', () => {
     const oldestKey = await onlyNewKey('tiers-budget', before)
     for (const input of inputs.slice(1))
       await embed(input, { apiKey: budgetKey, overrides: budget })
-    const size = isolateCacheSize()
-    expect(size.bytes).toBeLessThanOrEqual(3 * 2400)
-    expect(size.entries).toBeLessThanOrEqual(3)
+    const vectors = isolateMemory.vectors!
+    expect(vectors.calculatedSize).toBeLessThanOrEqual(3 * 2400)
+    expect(vectors.size).toBeLessThanOrEqual(3)
 
     const { kv, calls } = countingKv(env.VECTOR_CACHE)
     const overrides = { ...budget, VECTOR_CACHE: kv }

@@ -6,27 +6,16 @@
  * Entries are keyed by cache key, dimensions and encoding, and hold the vector they were
  * written from: text is reused only for that very vector object (the one the isolate tier
  * returns on every hit), so it can never describe another vector, nor outlive the vector's
- * own expiry in the tiers. Bounded in bytes, a small share of the isolate next to the vectors.
+ * own expiry in the tiers. The memory, its bound and that same-object rule are in
+ * edge/isolate/isolate-memory.ts (`embeddingJson`).
  *
  * The README's request walk: step 18.
  */
-import { LRUCache } from 'lru-cache'
 import type { EmbeddingsResponse } from './embeddings-response.ts'
+import { isolateMemory } from '../isolate/isolate-memory.ts'
 import { projectVector } from './projection.ts'
 import { vectorToBase64 } from '../../shared/vector-codec.ts'
 import { float32ArrayJson } from './float32-json.ts'
-
-const MAX_BYTES = 8 * 1024 * 1024
-
-interface Written {
-  vector: Float32Array
-  json: string
-}
-
-const written = new LRUCache<string, Written>({
-  maxSize: MAX_BYTES,
-  sizeCalculation: (entry, key) => entry.json.length + entry.vector.byteLength + key.length,
-})
 
 /** `vector` cut to `dimensions` (Matryoshka), as a JSON array of floats or a base64 string. */
 export function embeddingJson(
@@ -36,6 +25,7 @@ export function embeddingJson(
   format: 'float' | 'base64',
 ): string {
   const name = `${key}|${dimensions}|${format}`
+  const written = isolateMemory.embeddingJson
   const known = written.get(name)
   if (known?.vector === vector) return known.json
   const projected = dimensions === vector.length ? vector : projectVector(vector, dimensions)

@@ -15,6 +15,7 @@ import { sha256Hex } from '../../shared/hashing.ts'
 import type { ModelInfo, ModelInput } from '../../shared/node-protocol.ts'
 import type { PoolItem, PoolRequest } from '../origin/embed-on-pool.ts'
 import { TokenLedger } from '../origin/token-ledger.ts'
+import { isolateMemory } from '../isolate/isolate-memory.ts'
 import type { Tenant } from '../tenants/tenant.ts'
 import { tokenLowerBound, tokenUpperBound } from './token-bounds.ts'
 
@@ -41,13 +42,11 @@ export function requestTokenBounds(
 }
 
 /**
- * Tags by tenant record: the record is one object per tenant while it is cached
- * (edge/tenants/tenant-store.ts), so a cached request hashes nothing, and the entry goes
- * with the record.
+ * Kept by tenant object (`tenantTags` in edge/isolate/isolate-memory.ts): the record is one
+ * object per tenant while it is cached, so a cached request hashes nothing.
  */
-const tags = new WeakMap<Tenant, Promise<string>>()
-
 function tenantTag(tenant: Tenant): Promise<string> {
+  const tags = isolateMemory.tenantTags
   let tag = tags.get(tenant)
   if (!tag) {
     tag = sha256Hex(`tenant:${tenant.id}`).then((hex) => hex.slice(0, 32))

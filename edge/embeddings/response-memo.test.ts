@@ -1,7 +1,8 @@
 /**
  * Answers remembered by request body (response-memo.ts): the same bytes as the full path, and
- * never once the answer the full path would give has changed; bodies over 64 KiB are not
- * remembered.
+ * never once the answer the full path would give has changed, nor for another tenant or vector
+ * object than it was written from (the same-object rule, edge/isolate/isolate-memory.ts); bodies
+ * over 64 KiB are not remembered.
  */
 import { describe, expect, it } from 'vitest'
 import type { CreatedKey } from '../admin/api-types.ts'
@@ -13,8 +14,9 @@ import {
   type EmbeddingsBody,
 } from '../../test/support/edge-harness.ts'
 import { freshEntry } from '../cache/cache-entry.ts'
-import { clearIsolateCache, writeIsolate } from '../cache/isolate-tier.ts'
-import { TenantSchema } from '../tenants/tenant.ts'
+import { writeIsolate } from '../cache/isolate-tier.ts'
+import { resetIsolateMemory } from '../isolate/isolate-memory.ts'
+import { TenantSchema, type Tenant } from '../tenants/tenant.ts'
 import { recallAnswer, rememberAnswer } from './response-memo.ts'
 
 async function post(key: string, body: string) {
@@ -67,11 +69,11 @@ describe('a request body answered again', () => {
     expect(capped.data[0].embedding).toHaveLength(64)
   })
 
-  it('is not used once its vectors have left the isolate: a fresh isolate reads the tiers again', async () => {
+  it('is gone in a fresh isolate: the tiers are read again, for the same answer', async () => {
     const { key } = await tenantWithKey({ id: 'memo-fresh' })
     const body = JSON.stringify({ model: DEFAULT_MODEL, input: 'memo: fresh isolate' })
     const first = await post(key, body)
-    clearIsolateCache()
+    resetIsolateMemory()
     const response = await postEmbeddings(body, { key })
     // Answered from a lower tier (and promoted again), with the same vector.
     expect(response.headers.get('server-timing')).toMatch(/cache/)
@@ -80,6 +82,37 @@ describe('a request body answered again', () => {
 })
 
 const KIB = 1024
+
+describe('the same-object rule', () => {
+  const revisionOf = async () => 'r1'
+  /** An answer over one vector that the isolate tier holds, so it is recallable while kept. */
+  function rememberOver(tenant: Tenant, cacheKey: string, body: string) {
+    const entry = freshEntry(new Float32Array([0.6, 0.8]), 3, 3600)
+    writeIsolate(env, cacheKey, entry)
+    const vectors = new Map([[cacheKey, entry.vector]])
+    const json = `{"answer":${JSON.stringify(body)}}`
+    rememberAnswer(body, { tenant, model: DEFAULT_MODEL, revision: 'r1', vectors, json, tokens: 3 })
+    return json
+  }
+
+  it('replays an answer only while the isolate tier holds the very vector it was written from', async () => {
+    const tenant = TenantSchema.parse({ id: 'memo-same-vector' })
+    const json = rememberOver(tenant, 'memo-same-vector:key', 'same vector')
+    expect(await recallAnswer(env, tenant, 'same vector', revisionOf)).toMatchObject({ json })
+    // Evicted and read again from a lower tier: an equal vector, but another object.
+    writeIsolate(env, 'memo-same-vector:key', freshEntry(new Float32Array([0.6, 0.8]), 3, 3600))
+    expect(await recallAnswer(env, tenant, 'same vector', revisionOf)).toBeNull()
+  })
+
+  it('replays an answer only for the very tenant object it was answered for', async () => {
+    const tenant = TenantSchema.parse({ id: 'memo-same-tenant' })
+    const json = rememberOver(tenant, 'memo-same-tenant:key', 'same tenant')
+    expect(await recallAnswer(env, tenant, 'same tenant', revisionOf)).toMatchObject({ json })
+    // The same record read again as another object: what the tenant store makes when it changed.
+    const copy = TenantSchema.parse({ id: 'memo-same-tenant' })
+    expect(await recallAnswer(env, copy, 'same tenant', revisionOf)).toBeNull()
+  })
+})
 
 /**
  * A request body of exactly `length` characters: one input many times over (computed once),

@@ -10,14 +10,13 @@
  * - while every vector it holds is still the one the isolate tier returns for its key, so it
  *   never outlives a vector's TTL, an eviction, or a fresh isolate.
  * Only answers whose vectors all came from, or went into, the isolate tier are remembered.
- * Bounded in bytes; keyed by tenant and the exact body text.
+ * Keyed by tenant and the exact body text; the memory itself, its bound and the same-object rule
+ * the first and last conditions rest on are in edge/isolate/isolate-memory.ts (`answers`).
  */
-import { LRUCache } from 'lru-cache'
 import type { Env, RequestUsage } from '../env.ts'
 import { readIsolate } from '../cache/isolate-tier.ts'
+import { isolateMemory } from '../isolate/isolate-memory.ts'
 import type { Tenant } from '../tenants/tenant.ts'
-
-const MAX_BYTES = 8 * 1024 * 1024
 
 export interface RememberedAnswer {
   tenant: Tenant
@@ -29,15 +28,6 @@ export interface RememberedAnswer {
   /** Tokens of every input; distinct inputs all count as cache hits when the answer is reused. */
   tokens: number
 }
-
-const answers = new LRUCache<string, RememberedAnswer>({
-  maxSize: MAX_BYTES,
-  sizeCalculation: (answer, key) => {
-    let bytes = key.length + answer.json.length
-    for (const [cacheKey, vector] of answer.vectors) bytes += cacheKey.length + vector.byteLength
-    return bytes
-  },
-})
 
 const memoKey = (tenant: Tenant, body: string) => `${tenant.id}\n${body}`
 
@@ -58,7 +48,7 @@ export async function recallAnswer(
   revisionOf: (model: string) => Promise<string | undefined>,
 ): Promise<{ json: string; usage: RequestUsage } | null> {
   if (body.length > MAX_BODY_CHARS) return null
-  const answer = answers.get(memoKey(tenant, body))
+  const answer = isolateMemory.answers.get(memoKey(tenant, body))
   if (!answer) return null
   const current =
     answer.tenant === tenant &&
@@ -73,5 +63,5 @@ export async function recallAnswer(
 
 export function rememberAnswer(body: string, answer: RememberedAnswer): void {
   if (body.length > MAX_BODY_CHARS) return
-  answers.set(memoKey(answer.tenant, body), answer)
+  isolateMemory.answers.set(memoKey(answer.tenant, body), answer)
 }

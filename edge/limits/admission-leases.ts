@@ -3,7 +3,7 @@
  * per tenant, how many more requests it may admit without asking the tenant's Durable Object,
  * how many tokens its requests may still reserve (token-reservation.ts), until when, and which
  * keys it must refuse meanwhile (known-revocations.ts). One book per isolate, shared by every
- * request it serves.
+ * request it serves: `admissionLeases` in edge/isolate/isolate-memory.ts.
  */
 import { LRUCache } from 'lru-cache'
 import type { Limits } from '../tenants/tenant.ts'
@@ -306,6 +306,3 @@ export class AdmissionLeases {
     }
   }
 }
-
-/** This isolate's leases. */
-export const admissionLeases = new AdmissionLeases()

@@ -9,7 +9,7 @@
 import { beforeEach, describe, expect, it } from 'vitest'
 import type { Env } from '../env.ts'
 import { DEFAULT_MODEL, env, postEmbeddings, seedTenant } from '../../test/support/edge-harness.ts'
-import { admissionLeases } from './admission-leases.ts'
+import { isolateMemory } from '../isolate/isolate-memory.ts'
 
 const open = { id: 'fails-closed', key: 'sk-test-fails-closed-0001' }
 // 1000 tokens a minute: a lease may reserve a tenth, 100, so a request of 256 asks the object.
@@ -60,7 +60,7 @@ describe('the tenant limiter, unreachable', () => {
     expect(refused.retryAfter).toBe('1')
 
     // The same request, once the object answers again: served (the refusal was the limiter's).
-    admissionLeases.forget(open.id)
+    isolateMemory.admissionLeases.forget(open.id)
     expect((await embed(open.key, input)).status).toBe(200)
   })
 
@@ -72,7 +72,7 @@ describe('the tenant limiter, unreachable', () => {
     expect(refused.json.error?.code).toBe('limiter_unavailable')
     expect(refused.retryAfter).toBe('1')
 
-    admissionLeases.forget(metered.id)
+    isolateMemory.admissionLeases.forget(metered.id)
     expect((await embed(metered.key, inputs)).status).toBe(200)
   })
 })

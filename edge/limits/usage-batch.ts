@@ -7,7 +7,7 @@
  * on every token this isolate knows of; the admin API's usage read sends it too. Other
  * isolates' usage reaches the object within USAGE_FLUSH_MS. Requests that reserved tokens
  * (token-reservation.ts) are settled by the same call: until then, the window holds their whole
- * reservation.
+ * reservation. One batcher per isolate: `usageBatcher` in edge/isolate/isolate-memory.ts.
  */
 import type { RequestUsage } from '../env.ts'
 import type { Settlement } from './token-reservation.ts'
@@ -96,6 +96,3 @@ export class UsageBatcher {
     return pending?.batch ?? null
   }
 }
-
-/** This isolate's batches. */
-export const usageBatcher = new UsageBatcher()

@@ -28,10 +28,10 @@ import {
   formatDuration,
 } from '../limits/rate-limit-headers.ts'
 import type { RateLimitStatus } from '../limits/rate-window.ts'
-import { admissionLeases } from '../limits/admission-leases.ts'
+import { isolateMemory } from '../isolate/isolate-memory.ts'
 import { limiterFor, type Admission, type LeaseReturn } from '../limits/tenant-limiter.ts'
 import { chargeOf, type TokenReservation } from '../limits/token-reservation.ts'
-import { usageBatcher, type Settling, type UsageBatch } from '../limits/usage-batch.ts'
+import type { Settling, UsageBatch } from '../limits/usage-batch.ts'
 import { invalidKeyError } from './tenant-auth.ts'
 
 const BUDGET_NAMES = { requests: 'requests per minute (RPM)', tokens: 'tokens per minute (TPM)' }
@@ -75,6 +75,7 @@ function limiterUnavailable(cause: unknown) {
 export const tenantLimits: MiddlewareHandler<AppEnv> = async (c, next) => {
   const tenant = c.get('tenant')
   const key = c.get('apiKey')
+  const { admissionLeases, usageBatcher } = isolateMemory
   // Made only when needed: a request admitted on a lease may never call the object.
   const limiter = () => limiterFor(c.env, tenant.id)
   const local = admissionLeases.admit(tenant.id, tenant.limits, key.hash, Date.now())

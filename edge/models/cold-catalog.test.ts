@@ -1,7 +1,8 @@
 /**
  * An isolate's first requests, all at once, before it has read any node's /info: each must wait
  * for that first read rather than find no models and be refused. This file's isolate has seen
- * no catalog (module state is per test file), and the control KV given to it holds no snapshot.
+ * no catalog (the isolate's memory is per test file), and the control KV given to it holds no
+ * snapshot.
  */
 import { describe, expect, it } from 'vitest'
 import { callEdge, env, seedTenant } from '../../test/support/edge-harness.ts'

@@ -10,13 +10,10 @@
 import { ApiError } from '../../shared/errors.ts'
 import type { ModelInfo } from '../../shared/node-protocol.ts'
 import type { Env } from '../env.ts'
+import { isolateMemory } from '../isolate/isolate-memory.ts'
 import { markPoolsStale, nodePool } from '../origin/node-pool.ts'
 
 const SNAPSHOT_KEY = 'catalog:v1'
-
-// Isolate-wide: the last union seen, and what was last written to KV.
-let lastSeen: ModelInfo[] | null = null
-let lastSnapshot = ''
 
 /**
  * The models the nodes serve. Falls back to the last catalog seen (memory,
@@ -39,19 +36,22 @@ export async function modelCatalog(
     if (pool.models().length === 0) await refresh
   }
   const models = pool.models()
+  // The last union seen, and what was last written to KV.
+  const { catalog } = isolateMemory
   if (models.length > 0) {
     // The same model objects as last time: nothing to compare or write (the common case, and
-    // on every request, so it is kept cheap).
-    if (lastSeen !== null && sameObjects(models, lastSeen)) return lastSeen
-    lastSeen = models
+    // on every request, so it is kept cheap; the same-object rule of isolate-memory.ts).
+    if (catalog.seen !== null && sameObjects(models, catalog.seen)) return catalog.seen
+    catalog.seen = models
     const snapshot = JSON.stringify(models)
-    if (snapshot !== lastSnapshot) {
-      lastSnapshot = snapshot
+    if (snapshot !== catalog.snapshot) {
+      catalog.snapshot = snapshot
       waitUntil(env.CONTROL_KV.put(SNAPSHOT_KEY, snapshot))
     }
     return models
   }
-  const known = lastSeen ?? (await env.CONTROL_KV.get<ModelInfo[]>(SNAPSHOT_KEY, { type: 'json' }))
+  const known =
+    catalog.seen ?? (await env.CONTROL_KV.get<ModelInfo[]>(SNAPSHOT_KEY, { type: 'json' }))
   if (!known) {
     throw new ApiError(503, 'no inference node is reachable and no model catalog was ever seen', {
       code: 'origin_unavailable',
@@ -69,8 +69,8 @@ function sameObjects<T>(a: T[], b: T[]): boolean {
  * memory: a node reported a revision we did not know.
  */
 export function forgetModelCatalog(): void {
-  lastSeen = null
-  lastSnapshot = ''
+  isolateMemory.catalog.seen = null
+  isolateMemory.catalog.snapshot = ''
   markPoolsStale()
 }
 

@@ -6,7 +6,7 @@ import {
   seedTenant,
   type EmbeddingsBody,
 } from '../../test/support/edge-harness.ts'
-import { forgetModelCatalog } from '../models/model-catalog.ts'
+import { resetIsolateMemory } from '../isolate/isolate-memory.ts'
 
 const key = 'sk-test-failures-0001'
 const dead = { NODE_URL: inject('deadNodeUrl') }
@@ -37,7 +37,7 @@ describe('when the inference node fails', () => {
   it('keeps serving cached inputs while the node is down, even in a fresh isolate', async () => {
     const healthy = await status({ input: 'failures: cached before the outage' })
     expect(healthy.response.status).toBe(200)
-    forgetModelCatalog() // as a new isolate would start: only KV knows the models now
+    resetIsolateMemory() // as a new isolate starts: only KV knows the models now
     const { response, json } = await status({ input: 'failures: cached before the outage' }, dead)
     expect(response.status).toBe(200)
     expect(response.headers.get('x-cache')).toBe('hit')

@@ -8,10 +8,11 @@
  * `waitUntil` (every node's /ready, and /info where it is stale), and a node
  * whose breaker cool-down has passed is probed before traffic goes back to it.
  * State is per isolate and bounded: one entry per configured node, and at most
- * MAX_POOLS configurations.
+ * MAX_POOLS configurations (`nodePools` in edge/isolate/isolate-memory.ts).
  */
 import type { ModelInfo } from '../../shared/node-protocol.ts'
 import type { Env } from '../env.ts'
+import { isolateMemory } from '../isolate/isolate-memory.ts'
 import { CircuitBreaker } from './circuit-breaker.ts'
 import { fetchNodeInfo, nodeReadiness, type Readiness } from './node-client.ts'
 import { expectedRoundTripMs, keepLeader, regionOrder } from './region-order.ts'
@@ -342,10 +343,9 @@ export class NodePool {
   }
 }
 
-const pools = new Map<string, NodePool>()
-
 /** This isolate's pool for the worker's configuration. */
 export function nodePool(env: Env): NodePool {
+  const pools = isolateMemory.nodePools
   const key = poolConfigKey(env)
   let pool = pools.get(key)
   if (!pool) {
@@ -359,5 +359,5 @@ export function nodePool(env: Env): NodePool {
 
 /** Every pool's /info is read again at the next lookup (e.g. a node reported a new revision). */
 export function markPoolsStale(): void {
-  for (const pool of pools.values()) pool.markInfoStale()
+  for (const pool of isolateMemory.nodePools.values()) pool.markInfoStale()
 }

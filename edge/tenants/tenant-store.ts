@@ -1,7 +1,15 @@
-/** Reads and writes tenants and API keys in CONTROL_KV. */
-import { LRUCache } from 'lru-cache'
+/**
+ * Reads and writes tenants and API keys in CONTROL_KV.
+ *
+ * What it read is held in the isolate's memory (edge/isolate/isolate-memory.ts): live
+ * credentials by raw key, refused keys by hash, and one tenant object per tenant record. Writes
+ * through this module forget the first two, so the isolate that made a change sees it at once
+ * (a key the admin API just created works at once, though it was refused a moment before);
+ * other isolates see it within CONTROL_CACHE_TTL_SECONDS, the bound KV's cache already sets, and
+ * a new key they refused within the refusal's few seconds.
+ */
 import { sha256Hex } from '../../shared/hashing.ts'
-import { refusedKeys } from './refused-keys.ts'
+import { CONTROL_CACHE_TTL_SECONDS, isolateMemory } from '../isolate/isolate-memory.ts'
 import type { KvEntry } from './tenant-records.ts'
 import {
   ApiKeyRecordSchema,
@@ -14,14 +22,6 @@ import {
   type ApiKeyRecord,
   type Tenant,
 } from './tenant.ts'
-
-/**
- * KV's edge cache for the records read on every request. Without it each
- * request pays a KV round trip; with it a changed record can be up to this
- * stale at a location, on top of KV's own propagation (about 60 s). That is
- * why revocation is also checked in the tenant's Durable Object (edge/limits/).
- */
-const CONTROL_CACHE_TTL_SECONDS = 60
 
 /** Which key authenticated a request: what usage and revocation are tracked by. */
 export interface KeyIdentity {
@@ -37,39 +37,12 @@ export interface Credentials {
 }
 
 /**
- * The same records, held in the isolate for as long as KV's edge cache would hold them: a
- * KV read, even one KV answers from its edge cache, costs a round trip out of the isolate
- * on every request. Only keys that were found are kept; a refused key is remembered apart,
- * by hash and for seconds only (refused-keys.ts). Writes through this module clear both, so
- * the isolate that made a change sees it at once; other isolates see it within
- * CONTROL_CACHE_TTL_SECONDS, the bound KV's cache already sets.
- *
- * Keyed by the presented key itself, not its hash: hashing is an asynchronous digest that
- * would cost every cached request more than the rest of the lookup. A raw key is held for
- * CONTROL_CACHE_TTL_SECONDS after it was read from KV: every lookup that misses purges the
- * expired entries, so one outlives that only until the isolate's next unknown or expired key.
- * The isolate is handed the key with every request anyway, and never writes it anywhere.
- */
-const credentialsCache = new LRUCache<string, Credentials>({
-  max: 10_000,
-  ttl: CONTROL_CACHE_TTL_SECONDS * 1000,
-})
-
-/**
- * The tenant object last made from each tenant record, with the record's text: every key of
- * a tenant gets the very same object while the record is unchanged. What is remembered per
- * tenant (edge/embeddings/response-memo.ts) holds only for the same object, so keys that each
- * had their own copy would keep replacing each other's entries.
- */
-const tenantObjects = new LRUCache<string, { text: string; tenant: Tenant }>({ max: 10_000 })
-
-/**
- * Empties this isolate's credentials cache and its refused keys; writes here call it, and
- * tests that write KV directly.
+ * Empties this isolate's credentials and its refused keys; writes here call it, so a refused key
+ * is always one KV refused since the last write.
  */
 export function forgetCredentials(): void {
-  credentialsCache.clear()
-  refusedKeys.forgetAll()
+  isolateMemory.credentials.clear()
+  isolateMemory.refusedKeys.clear()
 }
 
 /** The tenant and key a raw API key stands for, or null for an unknown or revoked key. */
@@ -77,14 +50,15 @@ export async function credentialsForApiKey(
   kv: KVNamespace,
   apiKey: string,
 ): Promise<Credentials | null> {
-  const cached = credentialsCache.get(apiKey)
+  const { credentials: live, refusedKeys } = isolateMemory
+  const cached = live.get(apiKey)
   if (cached) return cached
-  credentialsCache.purgeStale()
+  live.purgeStale()
   const hash = await sha256Hex(apiKey)
   if (refusedKeys.has(hash)) return null
   const credentials = await readCredentials(kv, hash)
-  if (credentials) credentialsCache.set(apiKey, credentials)
-  else refusedKeys.remember(hash)
+  if (credentials) live.set(apiKey, credentials)
+  else refusedKeys.set(hash, true)
   return credentials
 }
 
@@ -105,6 +79,7 @@ async function readTenantObject(kv: KVNamespace, tenantId: string): Promise<Tena
     cacheTtl: CONTROL_CACHE_TTL_SECONDS,
   })
   if (text === null) return null
+  const { tenantObjects } = isolateMemory
   const known = tenantObjects.get(tenantId)
   if (known?.text === text) return known.tenant
   let record: unknown = null

@@ -8,9 +8,9 @@ import { createExecutionContext, waitOnExecutionContext } from 'cloudflare:test'
 import { env as workerEnv } from 'cloudflare:workers'
 import app from '../../edge/index.ts'
 import type { Env } from '../../edge/env.ts'
-import { admissionLeases } from '../../edge/limits/admission-leases.ts'
+import { isolateMemory } from '../../edge/isolate/isolate-memory.ts'
 import { tenantWithKeyEntries } from '../../edge/tenants/tenant-records.ts'
-import { forgetCredentials } from '../../edge/tenants/tenant-store.ts'
+import { writeEntries } from '../../edge/tenants/tenant-store.ts'
 import type { Tenant } from '../../edge/tenants/tenant.ts'
 
 export const env = workerEnv as unknown as Env
@@ -74,11 +74,9 @@ export async function seedTenant(
   tenant: Partial<Tenant> & Pick<Tenant, 'id'>,
   apiKey: string,
 ): Promise<void> {
-  for (const { key, value } of await tenantWithKeyEntries(tenant, apiKey))
-    await env.CONTROL_KV.put(key, value)
-  // Written past the store, which would have told this isolate's caches itself.
-  forgetCredentials()
-  admissionLeases.forget(tenant.id)
+  // Through the store, which tells this isolate's caches itself.
+  await writeEntries(env.CONTROL_KV, await tenantWithKeyEntries(tenant, apiKey))
+  isolateMemory.admissionLeases.forget(tenant.id)
 }
 
 export interface EmbeddingsBody {

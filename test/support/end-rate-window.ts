@@ -8,7 +8,7 @@
  */
 import { runDurableObjectAlarm } from 'cloudflare:test'
 import { vi } from 'vitest'
-import { admissionLeases } from '../../edge/limits/admission-leases.ts'
+import { isolateMemory } from '../../edge/isolate/isolate-memory.ts'
 import { rateWindowMs } from '../../edge/limits/rate-window.ts'
 import { limiterFor } from '../../edge/limits/tenant-limiter.ts'
 import { env } from './edge-harness.ts'
@@ -19,7 +19,7 @@ export const windowMs = rateWindowMs(env.RATE_WINDOW_MS)
 /** True if an alarm ran (the tenant had an open window). */
 export async function endRateWindow(tenantId: string): Promise<boolean> {
   // A lease ends with its window at the latest.
-  admissionLeases.forget(tenantId)
+  isolateMemory.admissionLeases.forget(tenantId)
   const clock = vi.spyOn(Date, 'now').mockReturnValue(Date.now() + windowMs)
   try {
     return await runDurableObjectAlarm(limiterFor(env, tenantId))

@@ -10,7 +10,7 @@
  */
 import { LRUCache } from 'lru-cache'
 
-/** edge/cache/isolate-tier.ts's ENTRY_OVERHEAD_BYTES: bookkeeping counted per entry. */
+/** edge/isolate/isolate-memory.ts's VECTOR_ENTRY_OVERHEAD_BYTES: bookkeeping counted per entry. */
 export const ISOLATE_ENTRY_OVERHEAD_BYTES = 160
 /** edge/cache/isolate-tier.ts's MAX_BYTES: the tier takes no more, whatever it is configured to. */
 export const ISOLATE_MAX_BYTES = 64 * 1024 * 1024
