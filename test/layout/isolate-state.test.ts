@@ -11,10 +11,7 @@ import { REPO_ROOT } from '../../gpu-node/config.ts'
 import { sourceFiles } from '../support/source-files.ts'
 
 /** Top-level state that is not in the isolate's memory, and why it may be. */
-const ALLOWED: Record<string, string> = {
-  'edge/openapi/document.ts: let built':
-    'the OpenAPI document: a function of the code alone, the same for every tenant and isolate',
-}
+const ALLOWED: Record<string, string> = {}
 
 /**
  * Top-level declarations that make state: a `let`, or a `new` of anything but a Hono app (a
