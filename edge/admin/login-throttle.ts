@@ -13,7 +13,7 @@
  * Per isolate and bounded: at most MAX_CLIENTS clients are remembered, the
  * least recent forgotten first. The bound is per isolate, so an attacker
  * spread over many locations gets MAX_FAILURES tries per isolate it reaches;
- * the secret's length (admin-secret.ts) is what makes that hopeless.
+ * the secret's length (ADMIN_SECRET in edge/config.ts) is what makes that hopeless.
  */
 import type { Context } from 'hono'
 import { LRUCache } from 'lru-cache'

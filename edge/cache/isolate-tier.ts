@@ -8,26 +8,18 @@
  * the isolate and is never shared between isolates.
  */
 import { LRUCache } from 'lru-cache'
+import { edgeConfig } from '../config.ts'
 import type { Env } from '../env.ts'
 import type { CachedVector } from './cache-entry.ts'
 
-const DEFAULT_BYTES = 32 * 1024 * 1024
-/** Beyond half the isolate, a busy isolate risks being killed for memory; a cache is not worth that. */
-const MAX_BYTES = 64 * 1024 * 1024
 /** Estimated per-entry bookkeeping beyond the vector and key bytes (objects, LRU index slots). */
 const ENTRY_OVERHEAD_BYTES = 160
 
 let cache: LRUCache<string, CachedVector> | null = null
 let cacheBytes = 0
 
-function configuredBytes(env: Env): number {
-  const bytes = Number(env.ISOLATE_CACHE_BYTES)
-  if (!Number.isFinite(bytes) || bytes <= 0) return DEFAULT_BYTES
-  return Math.min(Math.floor(bytes), MAX_BYTES)
-}
-
 function isolateCache(env: Env): LRUCache<string, CachedVector> {
-  const bytes = configuredBytes(env)
+  const bytes = edgeConfig(env).ISOLATE_CACHE_BYTES
   if (!cache || bytes !== cacheBytes) {
     cache = new LRUCache<string, CachedVector>({
       maxSize: bytes,

@@ -16,19 +16,19 @@
  * an earlier window's alarm, one run by hand) leaves the window as it is.
  */
 import { DurableObject } from 'cloudflare:workers'
+import { edgeConfig } from '../config.ts'
 import type { Env } from '../env.ts'
 import type { Limits } from '../tenants/tenant.ts'
 import {
   exhausted,
   hasTokensFor,
-  rateWindowMs,
   statusOf,
   windowAt,
   windowEnd,
   type RateLimitStatus,
   type RateWindow,
 } from './rate-window.ts'
-import { leaseSize, leaseTtlMs, type LeaseGrant } from './lease-policy.ts'
+import { leaseSize, type LeaseGrant } from './lease-policy.ts'
 import { RevokedKeys } from './revoked-keys.ts'
 import type { UsageBatch } from './usage-batch.ts'
 import { addUsage, emptyCounters, type UsageCounters } from './usage-counters.ts'
@@ -99,7 +99,7 @@ export class TenantLimiter extends DurableObject<Env> {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env)
-    this.windowMs = rateWindowMs(env.RATE_WINDOW_MS)
+    this.windowMs = edgeConfig(env).RATE_WINDOW_MS
     void ctx.blockConcurrencyWhile(async () => {
       const stored = await ctx.storage.get<unknown>(['window', 'usage'])
       this.window = (stored.get('window') as RateWindow | undefined) ?? null
@@ -141,7 +141,7 @@ export class TenantLimiter extends DurableObject<Env> {
       status,
       lease: {
         ...size,
-        expiresAt: Math.min(now + leaseTtlMs(this.env.LEASE_TTL_MS), this.endOf(window)),
+        expiresAt: Math.min(now + edgeConfig(this.env).LEASE_TTL_MS, this.endOf(window)),
         windowStartedAt: window.startedAt,
         // `?? 0`: an isolate still running the version before revocations were numbered.
         revoked: this.revoked.since(lease.revokedSince ?? 0),

@@ -11,13 +11,14 @@
  * MAX_POOLS configurations.
  */
 import type { ModelInfo } from '../../shared/node-protocol.ts'
+import { edgeConfig } from '../config.ts'
 import type { Env } from '../env.ts'
 import { CircuitBreaker } from './circuit-breaker.ts'
 import { fetchNodeInfo, isNodeReady } from './node-client.ts'
 import { expectedRoundTripMs, keepLeader, regionOrder } from './region-order.ts'
 import { RoundTrip } from './round-trip.ts'
 import type { Place } from './place.ts'
-import { poolConfig, poolConfigKey, type PoolConfig, type PoolRegion } from './pool-config.ts'
+import type { PoolConfig, PoolRegion } from './pool-config.ts'
 import { hash32, rendezvousOrder } from './rendezvous.ts'
 
 /** /info is re-read this often; between reads the pool routes on what it last saw. */
@@ -341,10 +342,9 @@ const pools = new Map<string, NodePool>()
 
 /** This isolate's pool for the worker's configuration. */
 export function nodePool(env: Env): NodePool {
-  const key = poolConfigKey(env)
+  const { pool: config, poolKey: key } = edgeConfig(env)
   let pool = pools.get(key)
   if (!pool) {
-    const config = poolConfig(env)
     if (pools.size >= MAX_POOLS) pools.delete(pools.keys().next().value!)
     pool = new NodePool(config)
     pools.set(key, pool)

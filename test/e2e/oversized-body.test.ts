@@ -42,7 +42,7 @@ beforeAll(async () => {
   bundled = await startBundledEdge({
     // Never called: nothing below gets past the size limit.
     nodeUrls: ['http://127.0.0.1:9'],
-    nodeSecret: 'unused',
+    nodeSecret: 'unused-but-long-enough',
     tenants: [
       {
         id: 'oversized',
