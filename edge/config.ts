@@ -47,7 +47,10 @@ export interface EdgeVariables {
   RATE_WINDOW_MS?: string | number
   USAGE_FLUSH_MS?: string | number
   ADMIN_SECRET?: string
-  /** Read by edge/cache/cache-bypass.ts, not here: a benchmark switch on its way out. */
+  /**
+   * Benchmarks and tests only: "true" honours `x-embed-cache: bypass`. Read by
+   * edge/cache/cache-bypass.ts, not here: a switch on its way out.
+   */
   ALLOW_CACHE_BYPASS?: string
 }
 
