@@ -6,6 +6,7 @@
  * every setting left to its default) are added here from edge/config.ts, which reads them all.
  */
 import type { EdgeVariables } from './config.ts'
+import type { RequestUsage } from './limits/usage-counters.ts'
 import type { KeyIdentity } from './tenants/tenant-store.ts'
 import type { Tenant } from './tenants/tenant.ts'
 
@@ -18,14 +19,9 @@ declare global {
 /** What the runtime passes each request, and `cloudflare:workers` exports as `env`. */
 export type Env = Cloudflare.Env
 
-/** What one embeddings request consumed; set by the route, read by usage and rate-limit middleware. */
-export interface RequestUsage {
-  /** Tokens of every input, cached ones included (what `usage.total_tokens` reports). */
-  tokens: number
-  /** Distinct inputs answered from the cache, and sent to a node. */
-  cacheHits: number
-  cacheMisses: number
-}
+// Defined with the counters it adds to, which the admin API's types (and the keys CLI, in
+// Node) read; the app's middleware and routes take it from here with the app's other types.
+export type { RequestUsage }
 
 export interface Variables {
   tenant: Tenant

@@ -5,7 +5,7 @@
  */
 import { z } from 'zod'
 import type { UsageCounters } from '../limits/usage-counters.ts'
-import type { UsageReport } from '../limits/tenant-limiter.ts'
+import type { UsageReport } from '../limits/usage-counters.ts'
 import { TenantSchema } from '../tenants/tenant.ts'
 
 /** A key as the admin API shows it: never the key itself, nor its hash. */

@@ -31,7 +31,7 @@ import {
 import { leaseSize, type LeaseGrant } from './lease-policy.ts'
 import { RevokedKeys } from './revoked-keys.ts'
 import type { UsageBatch } from './usage-batch.ts'
-import { addUsage, emptyCounters, type UsageCounters } from './usage-counters.ts'
+import { addUsage, emptyCounters, type UsageCounters, type UsageReport } from './usage-counters.ts'
 
 /** How often counters are written to durable storage (see `save`). */
 const FLUSH_INTERVAL_MS = 1_000
@@ -45,24 +45,6 @@ export type Admission =
 export type WindowReservation =
   | { reserved: true; windowStartedAt: number; status: RateLimitStatus }
   | { reserved: false; status: RateLimitStatus }
-
-export interface UsageReport {
-  /** When these counters began (the tenant's first request). */
-  since: string | null
-  totals: UsageCounters
-  /** By key id. */
-  keys: Record<string, UsageCounters>
-  /** The rate window in force, if one is open. */
-  window: {
-    started_at: string
-    requests: number
-    /** Requests out on leases, not yet used or given back. */
-    leased: number
-    tokens: number
-    /** Tokens reserved by leases that have not ended. */
-    tokens_leased: number
-  } | null
-}
 
 /** What ended leases of an isolate give back to the window they were charged to. */
 export interface LeaseReturn {
