@@ -4,9 +4,10 @@
  * uses, and those the node reads (gpu-node/config.ts), against the first column of the settings
  * tables in docs/operating.md (`NODE_BREAKER_*` covers its family). A setting added without a
  * line in the docs, a line left for a setting no longer read, or a setting read outside
- * edge/config.ts fails here.
+ * edge/config.ts fails here. So does an edge default the docs state otherwise than
+ * edge/config.ts: in the edge's table, where each is stated, or beside its name anywhere else.
  */
-import { readFileSync } from 'node:fs'
+import { readdirSync, readFileSync } from 'node:fs'
 import path from 'node:path'
 import { describe, expect, it } from 'vitest'
 import { NUMERIC_SETTINGS } from '../../edge/config.ts'
@@ -92,4 +93,51 @@ describe('the settings', () => {
       .filter(({ name, file }) => !BINDINGS.includes(name) && READ_ELSEWHERE[name] !== file)
     expect(elsewhere.map(({ name, file }) => `${name} (read in ${file})`)).toEqual([])
   })
+
+  it("of the edge have their defaults in the edge's table, as edge/config.ts has them", () => {
+    const rows = edgeTableRows()
+    expect(rows.has('NODE_URL')).toBe(true)
+    for (const [name, setting] of Object.entries(NUMERIC_SETTINGS))
+      expect(rows.get(name), name).toMatch(new RegExp(`^\`${setting.default}\``))
+  })
+
+  it('of the edge have, wherever the docs state a default beside their name, the same one', () => {
+    const stated = statedDefaults()
+    expect(stated.length).toBeGreaterThan(2)
+    const wrong = stated.filter(({ name, value }) => value !== NUMERIC_SETTINGS[name].default)
+    expect(wrong.map(({ file, text }) => `${file}: ${text}`)).toEqual([])
+  })
 })
+
+/** The edge's settings table: each name with its default cell. */
+function edgeTableRows(): Map<string, string> {
+  const text = read('docs/operating.md')
+  const section = text.slice(text.indexOf('### Edge'), text.indexOf('### Inference node'))
+  const rows = new Map<string, string>()
+  for (const [, name, cell] of section.matchAll(/^\| `([A-Z][A-Z0-9_]+)` \| ([^|]*) \|/gm))
+    rows.set(name, cell.trim())
+  return rows
+}
+
+const UNITS: Record<string, number> = { ms: 1, s: 1000, KiB: 1024, MiB: 1024 * 1024 }
+
+/** "`USAGE_FLUSH_MS` (200 ms" and the like, in the docs and the README, with the value meant. */
+function statedDefaults() {
+  const files = ['README.md', ...readdirSync(path.join(REPO_ROOT, 'docs')).map((f) => `docs/${f}`)]
+  return files
+    .filter((file) => file.endsWith('.md'))
+    .flatMap((file) =>
+      [
+        ...read(file).matchAll(
+          /`([A-Z][A-Z0-9_]+)` \((?:default )?([\d,.]+)(?: ?(ms|s|KiB|MiB)\b)?/g,
+        ),
+      ]
+        .filter(([, name]) => name in NUMERIC_SETTINGS)
+        .map(([text, name, number, unit]) => ({
+          file,
+          text,
+          name: name as keyof typeof NUMERIC_SETTINGS,
+          value: Number(number.replaceAll(',', '')) * (unit ? UNITS[unit] : 1),
+        })),
+    )
+}
