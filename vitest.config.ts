@@ -16,6 +16,7 @@ import { defineConfig } from 'vitest/config'
 
 /** Edge tests that need no node, no KV and no Durable Object: pure functions and classes. */
 const PURE_EDGE_TESTS = [
+  'edge/config.test.ts',
   'edge/embeddings/embedding-json.test.ts',
   'edge/embeddings/embeddings-request.test.ts',
   'edge/embeddings/float32-json.test.ts',

@@ -9,6 +9,7 @@ import { Hono } from 'hono'
 import { requestId } from 'hono/request-id'
 import { timing } from 'hono/timing'
 import { adminRoute } from './admin/route.ts'
+import { edgeConfig } from './config.ts'
 import { embeddingsRoute } from './embeddings/route.ts'
 import type { AppEnv } from './env.ts'
 import { bodySizeLimit } from './middleware/body-size.ts'
@@ -23,6 +24,11 @@ const app = new Hono<AppEnv>()
 
 app.use(requestId())
 app.use(discardUnreadBody)
+// A setting that cannot be used stops every route, /health included (edge/config.ts says why).
+app.use(async (c, next) => {
+  edgeConfig(c.env)
+  await next()
+})
 app.use(timing({ crossOrigin: true }))
 app.onError(handleError)
 app.notFound(handleNotFound)

@@ -20,22 +20,27 @@ export interface CryptoPrimitives {
 
 const encoder = new TextEncoder()
 
+function importHmacKey(secret: string) {
+  return crypto.subtle.importKey(
+    'raw',
+    encoder.encode(secret),
+    { name: 'HMAC', hash: 'SHA-256' },
+    false,
+    ['sign', 'verify'],
+  )
+}
+
 // Every request signs or verifies with the same few secrets; importing the key once per
 // secret keeps importKey off the hot path. Bounded: a process sees one or two secrets.
+// (The key's type is what each runtime's importKey returns: Node has no global CryptoKey type.)
 const MAX_CACHED_KEYS = 8
-const keys = new Map<string, Promise<CryptoKey>>()
+const keys = new Map<string, ReturnType<typeof importHmacKey>>()
 
-function hmacKey(secret: string): Promise<CryptoKey> {
+function hmacKey(secret: string): ReturnType<typeof importHmacKey> {
   let key = keys.get(secret)
   if (!key) {
     if (keys.size >= MAX_CACHED_KEYS) keys.clear()
-    key = crypto.subtle.importKey(
-      'raw',
-      encoder.encode(secret),
-      { name: 'HMAC', hash: 'SHA-256' },
-      false,
-      ['sign', 'verify'],
-    )
+    key = importHmacKey(secret)
     keys.set(secret, key)
   }
   return key
@@ -43,21 +48,16 @@ function hmacKey(secret: string): Promise<CryptoKey> {
 
 export const webCrypto: CryptoPrimitives = {
   async sha256Hex(bytes) {
-    return toHex(await crypto.subtle.digest('SHA-256', bytes as Uint8Array<ArrayBuffer>))
+    return toHex(await crypto.subtle.digest('SHA-256', bytes))
   },
   async hmacSha256Hex(secret, bytes) {
     const key = await hmacKey(secret)
-    return toHex(await crypto.subtle.sign('HMAC', key, bytes as Uint8Array<ArrayBuffer>))
+    return toHex(await crypto.subtle.sign('HMAC', key, bytes))
   },
   async hmacVerify(secret, macHex, bytes) {
     const mac = fromHex(macHex)
     if (mac === null) return false
-    return crypto.subtle.verify(
-      'HMAC',
-      await hmacKey(secret),
-      mac,
-      bytes as Uint8Array<ArrayBuffer>,
-    )
+    return crypto.subtle.verify('HMAC', await hmacKey(secret), mac, bytes)
   },
 }
 

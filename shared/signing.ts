@@ -111,7 +111,7 @@ export interface SignedAnswer {
   digest: string
 }
 
-function answerText(answer: SignedAnswer): Uint8Array<ArrayBuffer> {
+function answerText(answer: SignedAnswer): Uint8Array {
   return encoder.encode(
     `v2-response\n${answer.requestMac}\n${answer.status}\n${answer.revision}\n${answer.vectors}\n${answer.digest}`,
   )

@@ -23,7 +23,7 @@ export interface VectorFrame {
  * Frame layout (all little-endian): u32 magic 'EMB1', u32 count, u32 dimensions,
  * count × u32 token counts, count × dimensions × f32 vectors.
  */
-export function encodeFrame(frame: VectorFrame): Uint8Array {
+export function encodeFrame(frame: VectorFrame): Uint8Array<ArrayBuffer> {
   const count = frame.vectors.length
   if (frame.tokenCounts.length !== count) throw new Error('one token count per vector')
   const dimensions = count === 0 ? 0 : frame.vectors[0].length

@@ -15,8 +15,7 @@ import { describe, expect, it } from 'vitest'
 import { parseAllDocuments } from 'yaml'
 import { configFromEnv, REPO_ROOT } from '../../gpu-node/config.ts'
 import { NodeMetrics } from '../../gpu-node/core/metrics.ts'
-import type { Env } from '../../edge/env.ts'
-import { poolConfig } from '../../edge/origin/pool-config.ts'
+import { edgeConfig } from '../../edge/config.ts'
 
 const DIR = path.join(REPO_ROOT, 'deploy/k8s')
 
@@ -162,7 +161,7 @@ describe('the Kubernetes manifests', () => {
   it("point the edge at one Service per region in a NODE_POOLS the edge accepts (docs/deploying.md's own example)", () => {
     const guide = readFileSync(path.join(REPO_ROOT, 'docs/deploying.md'), 'utf8')
     const pools = /NODE_POOLS = '''([\s\S]*?)'''/.exec(guide)![1]
-    const config = poolConfig({ NODE_POOLS: pools, NODE_SECRET: 'x'.repeat(32) } as Env)
+    const config = edgeConfig({ NODE_POOLS: pools, NODE_SECRET: 'x'.repeat(32) }).pool
     expect(config.regions.map((region) => region.urls.length)).toEqual([1, 1])
     expect(config.regions.every((region) => region.place !== null)).toBe(true)
   })

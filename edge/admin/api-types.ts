@@ -4,7 +4,7 @@
  * (edge/openapi/document.ts).
  */
 import type { UsageCounters } from '../limits/usage-counters.ts'
-import type { UsageReport } from '../limits/tenant-limiter.ts'
+import type { UsageReport } from '../limits/usage-counters.ts'
 import { TenantSchema } from '../tenants/tenant.ts'
 import * as z from '../../shared/zod-mini.ts'
 

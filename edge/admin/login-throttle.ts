@@ -14,7 +14,7 @@
  * whose TTL is the window): the least recent client is forgotten first. The
  * bound is per isolate, so an attacker
  * spread over many locations gets MAX_FAILURES tries per isolate it reaches;
- * the secret's length (admin-secret.ts) is what makes that hopeless.
+ * the secret's length (ADMIN_SECRET in edge/config.ts) is what makes that hopeless.
  */
 import type { Context } from 'hono'
 import { ApiError } from '../../shared/errors.ts'

@@ -19,9 +19,7 @@ export function cacheApiUrl(origin: string, key: string): string {
   return `${origin}${PATH_PREFIX}${encodeURIComponent(key)}`
 }
 
-// Workers' CacheStorage has `default`; the WebWorker lib this project also loads does not declare it.
-export const cacheApi = (): Cache | null =>
-  typeof caches === 'undefined' ? null : (caches as unknown as { default: Cache }).default
+export const cacheApi = (): Cache | null => (typeof caches === 'undefined' ? null : caches.default)
 
 async function readOne(cache: Cache, origin: string, key: string): Promise<CachedVector | null> {
   const response = await cache.match(cacheApiUrl(origin, key))

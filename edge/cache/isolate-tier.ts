@@ -8,22 +8,13 @@
  * entry, and the rule the memos above this tier rely on are in
  * edge/isolate/isolate-memory.ts (`vectors`).
  */
+import { edgeConfig } from '../config.ts'
 import type { Env } from '../env.ts'
 import { isolateVectors } from '../isolate/isolate-memory.ts'
 import type { CachedVector } from './cache-entry.ts'
 
-const DEFAULT_BYTES = 32 * 1024 * 1024
-/** Beyond half the isolate, a busy isolate risks being killed for memory; a cache is not worth that. */
-const MAX_BYTES = 64 * 1024 * 1024
-
-function configuredBytes(env: Env): number {
-  const bytes = Number(env.ISOLATE_CACHE_BYTES)
-  if (!Number.isFinite(bytes) || bytes <= 0) return DEFAULT_BYTES
-  return Math.min(Math.floor(bytes), MAX_BYTES)
-}
-
 function isolateCache(env: Env) {
-  return isolateVectors(configuredBytes(env))
+  return isolateVectors(edgeConfig(env).ISOLATE_CACHE_BYTES)
 }
 
 export function readIsolate(env: Env, key: string): CachedVector | undefined {

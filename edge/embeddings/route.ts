@@ -14,8 +14,8 @@ import { parseEmbeddingsRequest, type EmbeddingsRequest } from './embeddings-req
 import { ApiError, tooManyTokens } from '../../shared/errors.ts'
 import type { ModelInfo } from '../../shared/node-protocol.ts'
 import { KvBudget } from '../cache/kv-budget.ts'
+import { edgeConfig } from '../config.ts'
 import type { AppEnv } from '../env.ts'
-import { positiveVar } from '../env-vars.ts'
 import { findModel, modelCatalog } from '../models/model-catalog.ts'
 import { callerPlace } from '../origin/place.ts'
 import type { PoolItem } from '../origin/embed-on-pool.ts'
@@ -81,9 +81,6 @@ const BYTES_PER_DIMENSION = { float: 12, base64: 4 * (4 / 3) }
 /** Answers larger than this are streamed (the response memo holds 8 MiB in all). */
 const STREAM_ANSWERS_OVER_BYTES = 1024 * 1024
 
-/** As OpenAI's API: tokens in all of one request's inputs together. */
-const DEFAULT_MAX_REQUEST_TOKENS = 300_000
-
 embeddingsRoute.post('/', async (c) => {
   const tenant = c.get('tenant')
   const text = await readJsonText(c.req.raw)
@@ -106,7 +103,7 @@ embeddingsRoute.post('/', async (c) => {
 
   const inputs = finalInputs(request, model, tenant)
   const bounds = requestTokenBounds(inputs, model, request.truncate)
-  const maxRequestTokens = positiveVar(c.env.MAX_REQUEST_TOKENS, DEFAULT_MAX_REQUEST_TOKENS)
+  const maxRequestTokens = edgeConfig(c.env).MAX_REQUEST_TOKENS
   if (bounds.lower > maxRequestTokens) throw tooManyTokens(bounds.lower, maxRequestTokens)
   // Charged before any work, settled to the real count after: a request that fails or times
   // out costs its tenant what it may have cost the nodes.

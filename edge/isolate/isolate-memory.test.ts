@@ -92,10 +92,6 @@ const pieces: Record<keyof IsolateMemory, { fill: () => void; holds: () => boole
     fill: () => isolateMemory.loginFailures.set('203.0.113.1', 1),
     holds: () => isolateMemory.loginFailures.size > 0,
   },
-  adminSecretProblemsLogged: {
-    fill: () => isolateMemory.adminSecretProblemsLogged.add('a problem'),
-    holds: () => isolateMemory.adminSecretProblemsLogged.size > 0,
-  },
 }
 
 const holding = () =>

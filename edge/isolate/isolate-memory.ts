@@ -180,11 +180,6 @@ function freshMemory() {
       // A failure counts into the open window; it does not extend it.
       noUpdateTTL: true,
     }),
-    /**
-     * The problems with ADMIN_SECRET already logged (edge/admin/admin-secret.ts): a handful of
-     * fixed messages, never the secret. Tenants: holds nothing of theirs.
-     */
-    adminSecretProblemsLogged: new Set<string>(),
   }
 }
 

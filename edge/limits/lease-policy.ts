@@ -7,7 +7,7 @@
  *
  * What stays exact: a lease is charged to the window when granted, so all isolates together
  * never admit more than the limit. What is given up, and bounded:
- * - a lease lives at most LEASE_TTL_MS (1 s unless configured), so a key revoked elsewhere is
+ * - a lease lives at most LEASE_TTL_MS (edge/config.ts), so a key revoked elsewhere is
  *   refused everywhere within that time, not on the very next request (the isolate that
  *   revoked it forgets at once);
  * - the share of the budget out on leases is a tenth of what is left (at most
@@ -21,18 +21,10 @@
  *   back, its whole share counts as spent, and the tokens its requests were charged count again
  *   in the window: the window may refuse a little early, never late.
  */
-import { nonNegativeVar } from '../env-vars.ts'
 import type { Limits } from '../tenants/tenant.ts'
 import type { RevocationsSince } from './revoked-keys.ts'
 import { committedRequests, committedTokens, type RateWindow } from './rate-window.ts'
 
-/** How long an isolate may admit on a lease without asking the tenant's object again. */
-export const DEFAULT_LEASE_TTL_MS = 1_000
-
-/** `LEASE_TTL_MS` from the worker's variables, else the default. */
-export function leaseTtlMs(configured: string | undefined): number {
-  return nonNegativeVar(configured, DEFAULT_LEASE_TTL_MS)
-}
 /** A lease takes at most 1/LEASE_FRACTION of what is left of each budget. */
 export const LEASE_FRACTION = 10
 /** Requests one lease may admit, so that tokens of requests admitted together stay bounded. */

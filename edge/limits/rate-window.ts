@@ -1,33 +1,13 @@
 /**
  * The per-tenant rate window: a fixed minute (another length only in tests:
- * `rateWindowMs`) that opens with the first request after the previous one
- * closed. Within it at most `requests_per_minute` requests are admitted, and
+ * RATE_WINDOW_MS, edge/config.ts) that opens with the first request after the
+ * previous one closed. Within it at most `requests_per_minute` requests are admitted, and
  * the tokens charged never pass `tokens_per_minute`: a request reserves an
  * upper bound of its tokens before it does any work, and is settled to its real
  * count after (token-reservation.ts). Pure functions of the state, a clock and
  * the window's length, so the Durable Object that owns the state stays thin.
  */
-import { positiveVar } from '../env-vars.ts'
 import type { Limits } from '../tenants/tenant.ts'
-
-/** Limits are per minute, as OpenAI's are (RPM, TPM). */
-export const DEFAULT_WINDOW_MS = 60_000
-
-/** The shortest window taken from RATE_WINDOW_MS; anything shorter falls back to a minute. */
-export const MIN_WINDOW_MS = 1000
-
-/**
- * `RATE_WINDOW_MS` from the worker's variables, else a minute. A knob for tests, not for
- * operators: the limits, the 429 message and the docs all say "per minute", so a deployment
- * leaves it unset. Tests use a window too long to close while they fill it, or one short
- * enough to watch close. The x-ratelimit-reset-* headers and Retry-After count down whichever
- * window is in force.
- */
-export function rateWindowMs(configured: string | undefined): number {
-  const windowMs = positiveVar(configured, DEFAULT_WINDOW_MS)
-  // A value meant as seconds (60) would make windows of milliseconds and lift every limit.
-  return windowMs >= MIN_WINDOW_MS ? windowMs : DEFAULT_WINDOW_MS
-}
 
 export interface RateWindow {
   startedAt: number

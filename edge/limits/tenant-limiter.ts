@@ -16,22 +16,22 @@
  * an earlier window's alarm, one run by hand) leaves the window as it is.
  */
 import { DurableObject } from 'cloudflare:workers'
+import { edgeConfig } from '../config.ts'
 import type { Env } from '../env.ts'
 import type { Limits } from '../tenants/tenant.ts'
 import {
   exhausted,
   hasTokensFor,
-  rateWindowMs,
   statusOf,
   windowAt,
   windowEnd,
   type RateLimitStatus,
   type RateWindow,
 } from './rate-window.ts'
-import { leaseSize, leaseTtlMs, type LeaseGrant } from './lease-policy.ts'
+import { leaseSize, type LeaseGrant } from './lease-policy.ts'
 import { RevokedKeys } from './revoked-keys.ts'
 import type { UsageBatch } from './usage-batch.ts'
-import { addUsage, emptyCounters, type UsageCounters } from './usage-counters.ts'
+import { addUsage, emptyCounters, type UsageCounters, type UsageReport } from './usage-counters.ts'
 
 /** How often counters are written to durable storage (see `save`). */
 const FLUSH_INTERVAL_MS = 1_000
@@ -45,24 +45,6 @@ export type Admission =
 export type WindowReservation =
   | { reserved: true; windowStartedAt: number; status: RateLimitStatus }
   | { reserved: false; status: RateLimitStatus }
-
-export interface UsageReport {
-  /** When these counters began (the tenant's first request). */
-  since: string | null
-  totals: UsageCounters
-  /** By key id. */
-  keys: Record<string, UsageCounters>
-  /** The rate window in force, if one is open. */
-  window: {
-    started_at: string
-    requests: number
-    /** Requests out on leases, not yet used or given back. */
-    leased: number
-    tokens: number
-    /** Tokens reserved by leases that have not ended. */
-    tokens_leased: number
-  } | null
-}
 
 /** What ended leases of an isolate give back to the window they were charged to. */
 export interface LeaseReturn {
@@ -99,7 +81,7 @@ export class TenantLimiter extends DurableObject<Env> {
 
   constructor(ctx: DurableObjectState, env: Env) {
     super(ctx, env)
-    this.windowMs = rateWindowMs(env.RATE_WINDOW_MS)
+    this.windowMs = edgeConfig(env).RATE_WINDOW_MS
     void ctx.blockConcurrencyWhile(async () => {
       const stored = await ctx.storage.get<unknown>(['window', 'usage'])
       this.window = (stored.get('window') as RateWindow | undefined) ?? null
@@ -141,7 +123,7 @@ export class TenantLimiter extends DurableObject<Env> {
       status,
       lease: {
         ...size,
-        expiresAt: Math.min(now + leaseTtlMs(this.env.LEASE_TTL_MS), this.endOf(window)),
+        expiresAt: Math.min(now + edgeConfig(this.env).LEASE_TTL_MS, this.endOf(window)),
         windowStartedAt: window.startedAt,
         // `?? 0`: an isolate still running the version before revocations were numbered.
         revoked: this.revoked.since(lease.revokedSince ?? 0),

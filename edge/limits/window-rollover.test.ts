@@ -7,11 +7,11 @@
 import { runInDurableObject } from 'cloudflare:test'
 import { describe, expect, it, vi } from 'vitest'
 import { env } from '../../test/support/edge-harness.ts'
+import { edgeConfig } from '../config.ts'
 import { formatDuration, retryAfterSeconds } from './rate-limit-headers.ts'
-import { rateWindowMs } from './rate-window.ts'
 import { limiterFor, type Admission } from './tenant-limiter.ts'
 
-const windowMs = rateWindowMs(env.RATE_WINDOW_MS)
+const windowMs = edgeConfig(env).RATE_WINDOW_MS
 /** Thirty windows: only a window that never closes keeps a wait going this long. */
 const CAP = { timeout: 30 * windowMs, interval: 20 }
 const limits = { requests_per_minute: 2, tokens_per_minute: null }

@@ -13,14 +13,8 @@
  */
 import type { MiddlewareHandler } from 'hono'
 import { ApiError } from '../../shared/errors.ts'
-import type { AppEnv, Env } from '../env.ts'
-import { positiveVar } from '../env-vars.ts'
-
-const DEFAULT_MAX_BODY_BYTES = 16 * 1024 * 1024
-
-export function maxBodyBytes(env: Env): number {
-  return positiveVar(env.MAX_BODY_BYTES, DEFAULT_MAX_BODY_BYTES)
-}
+import { edgeConfig } from '../config.ts'
+import type { AppEnv } from '../env.ts'
 
 export function bodyTooLarge(maxSize: number): ApiError {
   return new ApiError(413, `the request body is over ${maxSize} bytes`, {
@@ -65,7 +59,7 @@ async function readUpTo(
 export const bodySizeLimit: MiddlewareHandler<AppEnv> = async (c, next) => {
   const req = c.req.raw
   if (!req.body) return next()
-  const maxSize = maxBodyBytes(c.env)
+  const maxSize = edgeConfig(c.env).MAX_BODY_BYTES
   const declared = declaredLength(req)
   if (declared !== null) {
     if (declared > maxSize) throw bodyTooLarge(maxSize)

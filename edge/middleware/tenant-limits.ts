@@ -20,8 +20,8 @@
  */
 import type { MiddlewareHandler } from 'hono'
 import { ApiError } from '../../shared/errors.ts'
+import { edgeConfig } from '../config.ts'
 import type { AppEnv } from '../env.ts'
-import { nonNegativeVar } from '../env-vars.ts'
 import {
   rateLimitHeaders,
   retryAfterSeconds,
@@ -164,7 +164,7 @@ export const tenantLimits: MiddlewareHandler<AppEnv> = async (c, next) => {
         .catch((err: unknown) => {
           console.error(`usage of tenant ${tenant.id} not recorded:`, err)
         })
-    const delayMs = nonNegativeVar(c.env.USAGE_FLUSH_MS, DEFAULT_USAGE_FLUSH_MS)
+    const delayMs = edgeConfig(c.env).USAGE_FLUSH_MS
     const sending = usageBatcher.add(tenant.id, key.id, spent ?? NO_USAGE, leasedFrom, settling, {
       delayMs,
       send,
@@ -176,4 +176,3 @@ export const tenantLimits: MiddlewareHandler<AppEnv> = async (c, next) => {
 }
 
 const NO_USAGE = { tokens: 0, cacheHits: 0, cacheMisses: 0 }
-const DEFAULT_USAGE_FLUSH_MS = 200

@@ -19,8 +19,9 @@
  * client may see the connection reset.
  */
 import type { MiddlewareHandler } from 'hono'
+import { edgeConfig } from '../config.ts'
 import type { AppEnv } from '../env.ts'
-import { bodyTooLarge, declaredLength, maxBodyBytes } from './body-size.ts'
+import { bodyTooLarge, declaredLength } from './body-size.ts'
 
 /**
  * Past this much, reading on costs more than a clean answer is worth. Cloudflare refuses bodies
@@ -49,7 +50,7 @@ export const discardUnreadBody: MiddlewareHandler<AppEnv> = async (c, next) => {
   const req = c.req.raw
   // A locked body is being read, or was read to its end, by a handler.
   if (!req.body || req.body.locked) return
-  const maxSize = maxBodyBytes(c.env)
+  const maxSize = edgeConfig(c.env).MAX_BODY_BYTES
   // Never below the size limit, so that draining can always tell whether a body is over it.
   const limit = Math.max(MAX_DRAINED_BYTES, maxSize)
   const declared = declaredLength(req)

@@ -71,14 +71,14 @@ describe('when the inference node fails', () => {
     const remote = { NODE_URL: 'http://192.0.2.1:8081', NODE_TIMEOUT_MS: '300' }
     const refused = await status({ input: 'failures: plain http' }, remote)
     expect(refused.response.status).toBe(503)
-    expect(refused.json.error.code).toBe('origin_misconfigured')
+    expect(refused.json.error.code).toBe('edge_misconfigured')
     expect(refused.json.error.message).toContain('ALLOW_INSECURE_NODE_URLS=1')
     for (const allowed of [
       { ...remote, ALLOW_INSECURE_NODE_URLS: '1' },
       { ...remote, NODE_URL: 'https://192.0.2.1:8443' },
     ]) {
       const tried = await status({ input: 'failures: plain http' }, allowed)
-      expect(tried.json.error.code).not.toBe('origin_misconfigured')
+      expect(tried.json.error.code).not.toBe('edge_misconfigured')
     }
   })
 })

@@ -11,6 +11,7 @@
  * MAX_POOLS configurations (`nodePools` in edge/isolate/isolate-memory.ts).
  */
 import type { ModelInfo } from '../../shared/node-protocol.ts'
+import { edgeConfig } from '../config.ts'
 import type { Env } from '../env.ts'
 import { isolateMemory } from '../isolate/isolate-memory.ts'
 import { CircuitBreaker } from './circuit-breaker.ts'
@@ -18,7 +19,7 @@ import { fetchNodeInfo, nodeReadiness, type Readiness } from './node-client.ts'
 import { expectedRoundTripMs, keepLeader, regionOrder } from './region-order.ts'
 import { RoundTrip } from './round-trip.ts'
 import type { Place } from './place.ts'
-import { poolConfig, poolConfigKey, type PoolConfig, type PoolRegion } from './pool-config.ts'
+import type { PoolConfig, PoolRegion } from './pool-config.ts'
 import { hash32, rendezvousOrder } from './rendezvous.ts'
 
 /** /info is re-read this often; between reads the pool routes on what it last saw. */
@@ -346,10 +347,9 @@ export class NodePool {
 /** This isolate's pool for the worker's configuration. */
 export function nodePool(env: Env): NodePool {
   const pools = isolateMemory.nodePools
-  const key = poolConfigKey(env)
+  const { pool: config, poolKey: key } = edgeConfig(env)
   let pool = pools.get(key)
   if (!pool) {
-    const config = poolConfig(env)
     if (pools.size >= MAX_POOLS) pools.delete(pools.keys().next().value!)
     pool = new NodePool(config)
     pools.set(key, pool)

@@ -1,14 +1,12 @@
 /**
- * The origin pool's settings, read from the worker's bindings with a default
- * for each. NODE_POOLS lays the inference nodes out in GPU regions, each with
- * its place; without it, NODE_URLS lists them (comma- or space-separated) as
- * one region with no place, and without that the pool is NODE_URL alone, as a
- * single-node deployment has it.
+ * The origin pool's nodes, from the settings edge/config.ts reads. NODE_POOLS
+ * lays the inference nodes out in GPU regions, each with its place; without
+ * it, NODE_URLS lists them (comma- or space-separated) as one region with no
+ * place, and without that the pool is NODE_URL alone, as a single-node
+ * deployment has it.
  */
-import { ApiError } from '../../shared/errors.ts'
 import * as z from '../../shared/zod-mini.ts'
-import type { Env } from '../env.ts'
-import { positiveVar } from '../env-vars.ts'
+import { SettingError } from '../setting-error.ts'
 import type { Place } from './place.ts'
 
 /** A GPU region: its nodes, and where it is (null: NODE_URLS, which says nothing of place). */
@@ -29,6 +27,16 @@ export interface PoolConfig {
   breakerCooldownMs: number
   /** How often, at most, the nodes' /ready and /info are checked in the background. */
   healthIntervalMs: number
+}
+
+/** The settings that say where the nodes are, as edge/config.ts reads them. */
+export interface NodeAddresses {
+  /** NODE_POOLS: JSON text, or (a TOML array in wrangler.toml) already parsed; unset: undefined. */
+  pools: unknown
+  /** NODE_URLS, else NODE_URL. */
+  urls: string
+  /** ALLOW_INSECURE_NODE_URLS=1. */
+  allowInsecure: boolean
 }
 
 const LOOPBACK_HOSTS = new Set(['localhost', '[::1]'])
@@ -63,22 +71,20 @@ const RegionsSchema = z
   .check(z.minLength(1))
 
 function misconfigured(variable: string, problem: string, bad?: string): never {
-  console.error(`${variable}: ${problem}${bad ? ` ('${bad}')` : ''}`)
-  throw new ApiError(503, `no usable inference node is configured: ${problem}`, {
-    code: 'origin_misconfigured',
-  })
+  const detail = bad ? `${variable}: '${bad}'` : variable
+  throw new SettingError(`no usable inference node is configured: ${problem}`, detail)
 }
 
 /** Whether NODE_POOLS is set: a JSON string, or (a TOML array in wrangler.toml) already parsed. */
-function poolsDeclared(env: Env): boolean {
-  const pools = env.NODE_POOLS
+function poolsDeclared(nodes: NodeAddresses): boolean {
+  const pools = nodes.pools
   return typeof pools === 'string' ? pools.trim() !== '' : pools !== undefined && pools !== null
 }
 
 /** NODE_POOLS as regions, or null when it is not set. */
-function declaredRegions(env: Env): PoolRegion[] | null {
-  if (!poolsDeclared(env)) return null
-  let json: unknown = env.NODE_POOLS
+function declaredRegions(nodes: NodeAddresses): PoolRegion[] | null {
+  if (!poolsDeclared(nodes)) return null
+  let json: unknown = nodes.pools
   if (typeof json === 'string') {
     try {
       json = JSON.parse(json)
@@ -101,48 +107,19 @@ function declaredRegions(env: Env): PoolRegion[] | null {
   }))
 }
 
-function poolRegions(env: Env): PoolRegion[] {
-  const listed = (env.NODE_URLS?.trim() || env.NODE_URL || '').split(/[\s,]+/).filter(Boolean)
-  const regions = declaredRegions(env) ?? [{ name: 'default', place: null, urls: listed }]
-  const variable = poolsDeclared(env) ? 'NODE_POOLS' : 'NODE_URLS / NODE_URL'
+/** The regions and their nodes; a SettingError names the first problem. */
+export function poolRegions(nodes: NodeAddresses): PoolRegion[] {
+  const listed = nodes.urls.split(/[\s,]+/).filter(Boolean)
+  const regions = declaredRegions(nodes) ?? [{ name: 'default', place: null, urls: listed }]
+  const variable = poolsDeclared(nodes) ? 'NODE_POOLS' : 'NODE_URLS / NODE_URL'
   const urls = regions.flatMap((region) => region.urls)
   if (urls.length === 0) misconfigured(variable, 'no node URL is set')
   // A node is one node: listed twice (in one region or two), its breaker and share would be
   // counted twice. NODE_URLS, which has always dropped repeats, still does.
   const twice = urls.find((url, i) => urls.indexOf(url) !== i)
-  if (twice && poolsDeclared(env)) misconfigured(variable, 'a node URL is listed twice', twice)
-  const allowInsecure = env.ALLOW_INSECURE_NODE_URLS === '1'
+  if (twice && poolsDeclared(nodes)) misconfigured(variable, 'a node URL is listed twice', twice)
+  const allowInsecure = nodes.allowInsecure
   const bad = urls.find((url) => urlProblem(url, allowInsecure) !== null)
   if (bad) misconfigured(variable, urlProblem(bad, allowInsecure)!, bad)
   return regions.map((region) => ({ ...region, urls: [...new Set(region.urls)] }))
-}
-
-export function poolConfig(env: Env): PoolConfig {
-  return {
-    regions: poolRegions(env),
-    secret: env.NODE_SECRET,
-    timeoutMs: positiveVar(env.NODE_TIMEOUT_MS, 30_000),
-    breakerFailures: Math.floor(positiveVar(env.NODE_BREAKER_FAILURES, 3)),
-    breakerCooldownMs: positiveVar(env.NODE_BREAKER_COOLDOWN_MS, 5_000),
-    healthIntervalMs: positiveVar(env.NODE_HEALTH_INTERVAL_MS, 10_000),
-  }
-}
-
-/**
- * Every variable poolConfig reads, as one string: each request finds its pool by this key,
- * and comparing the raw strings costs far less than parsing and checking the node URLs again.
- * (JSON, not a join: a separator could also occur inside a value.)
- */
-export function poolConfigKey(env: Env): string {
-  return JSON.stringify([
-    env.NODE_POOLS,
-    env.NODE_URLS,
-    env.NODE_URL,
-    env.ALLOW_INSECURE_NODE_URLS,
-    env.NODE_SECRET,
-    env.NODE_TIMEOUT_MS,
-    env.NODE_BREAKER_FAILURES,
-    env.NODE_BREAKER_COOLDOWN_MS,
-    env.NODE_HEALTH_INTERVAL_MS,
-  ])
 }

@@ -113,15 +113,15 @@ describe('the order of GPU regions', () => {
   it("reads the colo's place from request.cf, and nothing from a request without one", () => {
     const request = new Request('https://edge.test/', {
       cf: { latitude: '-33.86880', longitude: '151.20930' },
-    } as RequestInit)
+    })
     expect(callerPlace(request)).toEqual({ lat: -33.8688, lon: 151.2093 })
     expect(callerPlace(new Request('https://edge.test/'))).toBeNull()
     // No coordinates (Cloudflare could not place the client): its continent still says a side.
-    const inOceania = new Request('https://edge.test/', { cf: { continent: 'OC' } } as RequestInit)
+    const inOceania = new Request('https://edge.test/', { cf: { continent: 'OC' } })
     expect(names(regionOrder([europe, america, asia], callerPlace(inOceania)))[0]).toBe(
       'ap-southeast',
     )
-    const nowhere = new Request('https://edge.test/', { cf: { continent: 'T1' } } as RequestInit)
+    const nowhere = new Request('https://edge.test/', { cf: { continent: 'T1' } })
     expect(callerPlace(nowhere)).toBeNull()
     expect(placeOf('91', '0')).toBeNull()
     expect(placeOf('north', '0')).toBeNull()

@@ -132,7 +132,7 @@ describe('GPU regions', () => {
       )
       const text = await response.text()
       expect(response.status, text).toBe(503)
-      expect(JSON.parse(text).error.code).toBe('origin_misconfigured')
+      expect(JSON.parse(text).error.code).toBe('edge_misconfigured')
       expect(JSON.parse(text).error.message).toContain(problem)
     }
   })

@@ -67,7 +67,7 @@ const fromSydney = (input: string[], overrides: Partial<Env>) =>
 async function poolView(overrides: Partial<Env>): Promise<PoolView> {
   const response = await callEdge(
     '/admin/pool',
-    { cf: SYDNEY, headers: { authorization: `Bearer ${TEST_ADMIN_SECRET}` } } as RequestInit,
+    { cf: SYDNEY, headers: { authorization: `Bearer ${TEST_ADMIN_SECRET}` } },
     { ...overrides, ADMIN_SECRET: TEST_ADMIN_SECRET },
   )
   const text = await response.text()

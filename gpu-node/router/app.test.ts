@@ -124,7 +124,7 @@ describe('POST /internal/embed', () => {
         headers: header ? { [SIGNATURE_HEADER]: header } : {},
         body: endless,
         duplex: 'half',
-      } as RequestInit)
+      })
       expect(response.status).toBe(401)
     }
     async function stale() {
@@ -222,7 +222,7 @@ describe('over a real socket', () => {
         },
         body,
         duplex: 'half',
-      } as RequestInit)
+      })
     } finally {
       server.close()
     }

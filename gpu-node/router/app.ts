@@ -152,7 +152,7 @@ export function createNodeApp(options: NodeAppOptions): Hono<SignedBodyEnv> {
       const { frame, timings, cacheHits } = await infer.embed(request, clientGoneSignal(c))
       const cache =
         cacheHits === 0 ? 'miss' : cacheHits === request.inputs.length ? 'hit' : 'partial'
-      const bytes = encodeFrame(frame) as Uint8Array<ArrayBuffer>
+      const bytes = encodeFrame(frame)
       const vectorsState = options.monitor.state
       // The edge caches these vectors for weeks: it checks this before it believes them.
       const responseSignature = await signResponse(options.secret, {

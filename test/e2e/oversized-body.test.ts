@@ -42,7 +42,7 @@ beforeAll(async () => {
   bundled = await startBundledEdge({
     // Never called: nothing below gets past the size limit.
     nodeUrls: ['http://127.0.0.1:9'],
-    nodeSecret: 'unused',
+    nodeSecret: 'unused-but-long-enough',
     tenants: [
       {
         id: 'oversized',
@@ -120,7 +120,7 @@ async function viaFetch(url: string, key: string, streamed: boolean): Promise<Ou
       body: streamed ? streamedBody() : Buffer.alloc(BODY_BYTES, 'x'),
       duplex: 'half',
       signal: AbortSignal.timeout(30_000),
-    } as RequestInit)
+    })
     return outcomeOf(response.status, await response.text())
   } catch (err) {
     const { message, cause } = err as Error & { cause?: { code?: string; message?: string } }
@@ -253,7 +253,7 @@ describe("npm start's wrangler dev", () => {
       headers: { authorization: `Bearer ${inject('devKey')}`, 'content-type': 'application/json' },
       body: new Blob([body]).stream(),
       duplex: 'half',
-    } as RequestInit)
+    })
     expect(response.status).toBe(200)
     expect(((await response.json()) as { data: unknown[] }).data).toHaveLength(2)
   })

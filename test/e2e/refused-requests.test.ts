@@ -21,7 +21,7 @@ beforeAll(async () => {
   edge = await startBundledEdge({
     // Never called: nothing below reaches a node.
     nodeUrls: ['http://127.0.0.1:9'],
-    nodeSecret: 'unused',
+    nodeSecret: 'unused-but-long-enough',
     tenants: [
       { id: 'refusals', apiKey, limits: { requests_per_minute: null, tokens_per_minute: null } },
       {

@@ -13,25 +13,14 @@ import { REPO_ROOT } from '../../gpu-node/config.ts'
 import { ensureDefaultModel } from '../../scripts/default-model/prepare.ts'
 import { freePort } from '../../scripts/dev/service-process.ts'
 import { startInferenceNode } from '../../scripts/dev/inference-node-process.ts'
+// What `project.provide` below may provide, and the workerd tests `inject`.
+import type {} from '../support/node-fleet-contract.ts'
 import { startNodeFleet } from '../support/node-fleet.ts'
 import { startStallingServer } from '../support/stalling-server.ts'
 
 export const TEST_NODE_SECRET = 'test-secret-shared-by-edge-and-node'
 
 const SAMPLE_TEXT = 'Token ids skip the tokenizer but land on the same vector'
-
-declare module 'vitest' {
-  export interface ProvidedContext {
-    nodeUrl: string
-    nodeSecret: string
-    stallingNodeUrl: string
-    deadNodeUrl: string
-    /** The node fleet's control server (test/support/node-control.ts calls it). */
-    nodeControlUrl: string
-    /** A text and its ids from the default model's own tokenizer (no special tokens). */
-    sampleTokenIds: { text: string; ids: number[] }
-  }
-}
 
 async function sampleTokenIds(modelDir: string): Promise<{ text: string; ids: number[] }> {
   const json = JSON.parse(await readFile(path.join(modelDir, 'tokenizer.json'), 'utf8'))

@@ -13,7 +13,7 @@ import { tenantWithKeyEntries } from '../../edge/tenants/tenant-records.ts'
 import { writeEntries } from '../../edge/tenants/tenant-store.ts'
 import type { Tenant } from '../../edge/tenants/tenant.ts'
 
-export const env = workerEnv as unknown as Env
+export const env: Env = workerEnv
 
 export async function callEdge(
   path: string,

@@ -8,13 +8,13 @@
  */
 import { runDurableObjectAlarm } from 'cloudflare:test'
 import { vi } from 'vitest'
+import { edgeConfig } from '../../edge/config.ts'
 import { isolateMemory } from '../../edge/isolate/isolate-memory.ts'
-import { rateWindowMs } from '../../edge/limits/rate-window.ts'
 import { limiterFor } from '../../edge/limits/tenant-limiter.ts'
 import { env } from './edge-harness.ts'
 
 /** The length of the tenants' rate windows in these tests, as their objects read it. */
-export const windowMs = rateWindowMs(env.RATE_WINDOW_MS)
+export const windowMs = edgeConfig(env).RATE_WINDOW_MS
 
 /** True if an alarm ran (the tenant had an open window). */
 export async function endRateWindow(tenantId: string): Promise<boolean> {

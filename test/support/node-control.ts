@@ -6,7 +6,7 @@
  */
 import { inject } from 'vitest'
 import { fetchSigned } from '../../edge/origin/signed-calls.ts'
-import type { GateStats } from './node-gate.ts'
+import type { GateStats } from './node-fleet-contract.ts'
 
 async function control<T>(path: string, method = 'POST'): Promise<T> {
   const response = await fetch(`${inject('nodeControlUrl')}${path}`, { method })

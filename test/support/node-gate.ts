@@ -27,15 +27,7 @@ import http from 'node:http'
 import type { Socket } from 'node:net'
 import { ApiError } from '../../shared/errors.ts'
 import { EMBED_PATH, READY_PATH } from '../../shared/node-protocol.ts'
-
-export interface GateStats {
-  /** Embed calls forwarded since the last reset. */
-  embedCalls: number
-  /** Health checks (GET /ready) since the last reset. */
-  readyCalls: number
-  /** Every input of those calls, as `text:…` or `ids:1,2,3`, in arrival order (the last 10,000). */
-  inputs: string[]
-}
+import type { GateStats } from './node-fleet-contract.ts'
 
 const MAX_RECORDED_INPUTS = 10_000
 

@@ -48,7 +48,7 @@ export function createBaselineApp(secret: string, embedOne: EmbedOne): Hono {
       vectors.push(vector)
       tokenCounts.push(tokens)
     }
-    return c.body(encodeFrame({ vectors, tokenCounts }) as Uint8Array<ArrayBuffer>, 200, {
+    return c.body(encodeFrame({ vectors, tokenCounts }), 200, {
       'content-type': FRAME_CONTENT_TYPE,
     })
   })
