@@ -113,6 +113,7 @@ export function readHfFiles(dir: string): HfFiles {
   }
 }
 
-function describeIssue(issue: z.core.$ZodIssue): string {
+/** One issue as `path: message`, for the errors that name a model folder's file. */
+export function describeIssue(issue: z.core.$ZodIssue): string {
   return `${issue.path.join('.') || '(root)'}: ${issue.message}`
 }
