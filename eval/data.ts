@@ -2,10 +2,10 @@
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { z } from 'zod'
+import * as z from '../shared/zod-mini.ts'
 
 const DATA = path.join(path.dirname(fileURLToPath(import.meta.url)), 'data')
-const read = <T>(file: string, schema: z.ZodType<T>): T =>
+const read = <T>(file: string, schema: z.ZodMiniType<T>): T =>
   schema.parse(JSON.parse(readFileSync(path.join(DATA, file), 'utf8')))
 
 const Pair = z.object({

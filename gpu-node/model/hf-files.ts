@@ -9,52 +9,53 @@
  */
 import { existsSync, readFileSync } from 'node:fs'
 import path from 'node:path'
-import { z } from 'zod'
+import * as z from '../../shared/zod-mini.ts'
 
-const count = z.number().int().positive()
+const count = z.int().check(z.positive())
 
 const ConfigSchema = z.object({
-  model_type: z.string().optional(),
-  architectures: z.array(z.string()).optional(),
-  hidden_size: count.optional(),
+  model_type: z.optional(z.string()),
+  architectures: z.optional(z.array(z.string())),
+  hidden_size: z.optional(count),
   /** BERT-family and Qwen3 configs name the same things the same way. */
-  num_attention_heads: count.optional(),
-  num_key_value_heads: count.optional(),
-  max_position_embeddings: count.optional(),
-  eos_token_id: z.union([z.number().int(), z.array(z.number().int())]).nullish(),
-  pad_token_id: z.number().int().nullish(),
+  num_attention_heads: z.optional(count),
+  num_key_value_heads: z.optional(count),
+  max_position_embeddings: z.optional(count),
+  eos_token_id: z.nullish(z.union([z.int(), z.array(z.int())])),
+  pad_token_id: z.nullish(z.int()),
 })
 
 /** `"<|endoftext|>"` or, as transformers also writes it, `{ "content": "<|endoftext|>", … }`. */
-const TokenSchema = z
-  .union([z.string(), z.object({ content: z.string() })])
-  .transform((token) => (typeof token === 'string' ? token : token.content))
+const TokenSchema = z.pipe(
+  z.union([z.string(), z.object({ content: z.string() })]),
+  z.transform((token) => (typeof token === 'string' ? token : token.content)),
+)
 
 const TokenizerConfigSchema = z.object({
-  padding_side: z.enum(['left', 'right']).optional(),
-  pad_token: TokenSchema.nullish(),
-  eos_token: TokenSchema.nullish(),
-  model_max_length: z.number().optional(),
-  added_tokens_decoder: z.record(z.string(), z.object({ content: z.string() })).optional(),
+  padding_side: z.optional(z.enum(['left', 'right'])),
+  pad_token: z.nullish(TokenSchema),
+  eos_token: z.nullish(TokenSchema),
+  model_max_length: z.optional(z.number()),
+  added_tokens_decoder: z.optional(z.record(z.string(), z.object({ content: z.string() }))),
 })
 
 const ModulesSchema = z.array(z.object({ path: z.string(), type: z.string() }))
 
 const PoolingConfigSchema = z.object({
-  pooling_mode_cls_token: z.boolean().optional(),
-  pooling_mode_mean_tokens: z.boolean().optional(),
-  pooling_mode_max_tokens: z.boolean().optional(),
-  pooling_mode_mean_sqrt_len_tokens: z.boolean().optional(),
-  pooling_mode_weightedmean_tokens: z.boolean().optional(),
-  pooling_mode_lasttoken: z.boolean().optional(),
+  pooling_mode_cls_token: z.optional(z.boolean()),
+  pooling_mode_mean_tokens: z.optional(z.boolean()),
+  pooling_mode_max_tokens: z.optional(z.boolean()),
+  pooling_mode_mean_sqrt_len_tokens: z.optional(z.boolean()),
+  pooling_mode_weightedmean_tokens: z.optional(z.boolean()),
+  pooling_mode_lasttoken: z.optional(z.boolean()),
 })
 
 const SentenceTransformersConfigSchema = z.object({
-  prompts: z.record(z.string(), z.string()).optional(),
-  default_prompt_name: z.string().nullish(),
+  prompts: z.optional(z.record(z.string(), z.string())),
+  default_prompt_name: z.nullish(z.string()),
 })
 
-const SentenceBertConfigSchema = z.object({ max_seq_length: count.optional() })
+const SentenceBertConfigSchema = z.object({ max_seq_length: z.optional(count) })
 
 /** A parsed file and the path it came from (relative to the folder), for naming sources. */
 export interface Found<T> {
@@ -80,7 +81,7 @@ export type HfPoolingConfig = NonNullable<HfFiles['pooling']>['value']
 /** Reads what is there; a file that exists but does not parse is an error naming it. */
 export function readHfFiles(dir: string): HfFiles {
   const files: string[] = []
-  const read = <T>(relative: string, schema: z.ZodType<T>): Found<T> | null => {
+  const read = <T>(relative: string, schema: z.ZodMiniType<T>): Found<T> | null => {
     const file = path.join(dir, relative)
     if (!existsSync(file)) return null
     let json: unknown
@@ -112,6 +113,7 @@ export function readHfFiles(dir: string): HfFiles {
   }
 }
 
-function describeIssue(issue: z.core.$ZodIssue): string {
+/** One issue as `path: message`, for the errors that name a model folder's file. */
+export function describeIssue(issue: z.core.$ZodIssue): string {
   return `${issue.path.join('.') || '(root)'}: ${issue.message}`
 }

@@ -14,7 +14,7 @@ import { closeSync, existsSync, openSync, readFileSync, readSync, statSync } fro
 import path from 'node:path'
 import { deriveManifest, type Derivation } from './derive-manifest.ts'
 import { folderOrigin, type FolderOrigin } from './folder-origin.ts'
-import { readHfFiles, type HfFiles } from './hf-files.ts'
+import { describeIssue, readHfFiles, type HfFiles } from './hf-files.ts'
 import { ManifestOverrideSchema, type ManifestOverride, type ModelManifest } from './manifest.ts'
 import { readGraphInfo, type GraphInfo } from './onnx-graph-info.ts'
 import { chooseVariant, findVariantFiles, type ModelVariant } from './variants.ts'
@@ -81,10 +81,9 @@ export function readModelFolder(dir: string, options: { modelId?: string } = {})
   if (manifestPath) {
     const parsed = ManifestOverrideSchema.safeParse(readJson(manifestPath))
     if (!parsed.success) {
-      const issues = parsed.error.issues.map((i) => `${i.path.join('.') || '(root)'}: ${i.message}`)
       throw new ModelFolderError(
         origin.dir,
-        issues.map((issue) => `manifest.json ${issue}`),
+        parsed.error.issues.map((issue) => `manifest.json ${describeIssue(issue)}`),
       )
     }
     override = parsed.data

@@ -21,8 +21,8 @@
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { z } from 'zod'
 import { cosine } from '../../shared/cosine.ts'
+import * as z from '../../shared/zod-mini.ts'
 import type { NodeMetrics } from '../core/metrics.ts'
 import type { VectorStats } from '../core/vector-stats.ts'
 
@@ -30,7 +30,7 @@ export const PROBES_FILE = path.join(path.dirname(fileURLToPath(import.meta.url)
 
 export function loadProbes(): string[] {
   return z
-    .object({ probes: z.array(z.string().min(1)).min(1) })
+    .object({ probes: z.array(z.string().check(z.minLength(1))).check(z.minLength(1)) })
     .parse(JSON.parse(readFileSync(PROBES_FILE, 'utf8'))).probes
 }
 
@@ -47,12 +47,14 @@ export const BaselineSchema = z
     /** Each probe's norm before normalization. */
     norms: z.array(z.number()),
   })
-  .refine((b) => b.vectors.length === b.probes.length && b.norms.length === b.probes.length, {
-    message: 'a baseline needs one vector and one norm per probe',
-  })
-  .refine((b) => b.norms.every((norm) => norm > 0), {
-    message: 'a baseline with a NaN or zero probe vector would report drift forever',
-  })
+  .check(
+    z.refine((b) => b.vectors.length === b.probes.length && b.norms.length === b.probes.length, {
+      message: 'a baseline needs one vector and one norm per probe',
+    }),
+    z.refine((b) => b.norms.every((norm) => norm > 0), {
+      message: 'a baseline with a NaN or zero probe vector would report drift forever',
+    }),
+  )
 export type Baseline = z.infer<typeof BaselineSchema>
 
 export interface DriftThresholds {

@@ -3,6 +3,10 @@
  * script code, and scripts/ (benchmarks, dev tools, fixture generators) imports nothing from
  * test/, which may import both. Test files themselves may import anything. A test helper that
  * creeps into a product folder, or an import loop between scripts/ and test/, fails here.
+ *
+ * And every folder, tests included, takes zod only through shared/zod-mini.ts: the edge's bundle
+ * has room for zod/mini only, so zod/mini is the repo's one zod API, and a single import of the
+ * classic one would bring back a second way to write each schema (on the worker, all of zod).
  */
 import { readFileSync } from 'node:fs'
 import path from 'node:path'
@@ -37,5 +41,15 @@ describe('import boundaries', () => {
 
   it('keep scripts/ and eval/ from importing test/, so the two folders never import each other both ways', () => {
     expect(crossing(['scripts', 'eval'], ['test'])).toEqual([])
+  })
+
+  it('let only shared/zod-mini.ts import zod, so the repo has one zod API', () => {
+    const all = ['edge', 'gpu-node', 'shared', 'scripts', 'test', 'eval', 'deploy']
+    const importers = sourceFiles(all, /\.(ts|mjs)$/).filter((file) =>
+      /(?:from|import)\s*\(?\s*['"]zod(?:\/[^'"]*)?['"]/.test(
+        readFileSync(path.join(REPO_ROOT, file), 'utf8'),
+      ),
+    )
+    expect(importers).toEqual(['shared/zod-mini.ts'])
   })
 })
