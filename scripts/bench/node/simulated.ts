@@ -36,6 +36,7 @@ import { startBaselineServer, type RunningServer } from './server-process.ts'
 import { describeSpread, spreadOf, type Spread } from '../spread.ts'
 import { STREAM, workloadText } from './workload.ts'
 import { CORES } from './settings.ts'
+import { fixed, percent, table } from '../table.ts'
 import { closedLoopCeiling } from './closed-loop-ceiling.ts'
 
 /** The node's batching on a simulated GPU: batches as large as MAX_BATCH_TOKENS allows. */
@@ -459,38 +460,28 @@ const LABEL: Record<SimContender, string> = {
 
 /** One preset's table and verdict, as lines. */
 export function describeSimulated(report: SimPresetReport, goalClients: number): string[] {
-  const lines = [
+  const { ceiling } = report
+  return [
     `SIMULATED device sim:${report.preset} (no model runs: each batch waits for the cost model; ` +
       `stand-in vectors), model folder ${report.modelDir}; ${report.source}`,
-    'contender                          clients    emb/s  (spread over rounds)   tokens/s   p50 ms   p99 ms  busy  main thread  batch  padding  host µs/emb  server cores  client cores  errors  node ms per request: total = tokenization + queue + inference',
-  ]
-  for (const c of report.cells) {
-    const spread = c.embeddingsPerSecondSpread
-    lines.push(
-      [
-        LABEL[c.contender].padEnd(34),
-        String(c.clients).padStart(7),
-        c.embeddingsPerSecond.toFixed(0).padStart(8),
-        (spread ? ` (${spread.min.toFixed(0)}–${spread.max.toFixed(0)})` : '').padEnd(22),
-        c.tokensPerSecond.toFixed(0).padStart(9),
-        c.p50Ms.toFixed(1).padStart(8),
-        c.p99Ms.toFixed(1).padStart(8),
-        `${(100 * c.deviceBusy).toFixed(0)}%`.padStart(5),
-        (c.mainThreadBusy === null ? '' : `${(100 * c.mainThreadBusy).toFixed(0)}%`).padStart(12),
-        (c.batchSize === null ? '' : c.batchSize.toFixed(1)).padStart(6),
-        (c.padding === null ? '' : `${(100 * c.padding).toFixed(0)}%`).padStart(8),
-        (c.hostCpuUsPerEmbedding === null ? 'n/a' : c.hostCpuUsPerEmbedding.toFixed(0)).padStart(
-          12,
-        ),
-        (c.serverCores === null ? 'n/a' : c.serverCores.toFixed(2)).padStart(13),
-        c.clientCores.toFixed(2).padStart(13),
-        String(c.errors).padStart(7),
-        c.stagesMs ? `  ${describeStages(c.stagesMs)}` : '',
-      ].join(' '),
-    )
-  }
-  const { ceiling } = report
-  lines.push(
+    table(report.cells, {
+      contender: (c) => LABEL[c.contender],
+      clients: (c) => c.clients,
+      'emb/s (rounds)': (c) => describeSpread(c.embeddingsPerSecondSpread, 0),
+      'tokens/s': (c) => fixed(c.tokensPerSecond, 0),
+      'p50 ms': (c) => fixed(c.p50Ms, 1),
+      'p99 ms': (c) => fixed(c.p99Ms, 1),
+      'device busy': (c) => percent(c.deviceBusy),
+      'main thread': (c) => (c.mainThreadBusy === null ? null : percent(c.mainThreadBusy)),
+      batch: (c) => fixed(c.batchSize, 1),
+      padding: (c) => percent(c.padding),
+      'host µs/emb': (c) => fixed(c.hostCpuUsPerEmbedding, 0),
+      'server cores': (c) => fixed(c.serverCores, 2),
+      'client cores': (c) => fixed(c.clientCores, 2),
+      errors: (c) => c.errors,
+      'node ms per request: total = tokenization + queue + inference': (c) =>
+        c.stagesMs && describeStages(c.stagesMs),
+    }),
     `(d) device ceiling: ${ceiling.computedEmbeddingsPerSecond.toFixed(0)} emb/s at batch ${ceiling.batchSize} ` +
       `(computed; its waits run back to back: ${ceiling.ranEmbeddingsPerSecond.toFixed(0)}); by batch size: ` +
       Object.entries(ceiling.bySize)
@@ -507,8 +498,7 @@ export function describeSimulated(report: SimPresetReport, goalClients: number):
       `${describeSpread(report.tenantsVsOneTenant)} of one tenant's emb/s (budget ≥ ${COST_BUDGETS.fair_queueing_vs_one_tenant}); ` +
       `vector monitoring: ${(100 * report.monitorShare).toFixed(3)}% of the device's time ` +
       `(budget ≤ ${100 * COST_BUDGETS.monitor_share}%)`,
-  )
-  return lines
+  ]
 }
 
 /**
