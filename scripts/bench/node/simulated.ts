@@ -346,8 +346,8 @@ export async function benchSimulated(options: {
           rounds.set(key, [...(rounds.get(key) ?? []), { row, busy, mainThread, batch, stagesMs }])
           log(
             `sim:${preset} round ${round + 1}: ${contender} × ${clients}: ${row.embeddingsPerSecond.toFixed(0)} emb/s, ` +
-              `p50 ${row.p50Ms.toFixed(1)} ms, device busy ${(100 * busy).toFixed(0)}%, ` +
-              (mainThread === null ? '' : `main thread ${(100 * mainThread).toFixed(0)}%, `) +
+              `p50 ${row.p50Ms.toFixed(1)} ms, device busy ${percent(busy)}, ` +
+              (mainThread === null ? '' : `main thread ${percent(mainThread)}, `) +
               `server ${row.cores.server?.toFixed(2) ?? 'n/a'} cores` +
               (row.errors ? `, ${row.errors} errors (first: ${row.firstError})` : ''),
           )
@@ -430,18 +430,18 @@ export async function benchSimulated(options: {
  * full, and the node's scheduling left the device idle.
  */
 function limitingSide(cell: SimCell, ceilingAtClients: number, cores = CORES): string {
-  const busy = `the device was busy ${(100 * cell.deviceBusy).toFixed(0)}%`
+  const busy = `the device was busy ${percent(cell.deviceBusy)}`
   if (cell.deviceBusy >= 0.85)
     return (
-      `the device, on the batches the clients allow (busy ${(100 * cell.deviceBusy).toFixed(0)}% on ` +
-      `batches of ${cell.batchSize?.toFixed(1)} inputs on average, ${(100 * (cell.padding ?? 0)).toFixed(0)}% ` +
+      `the device, on the batches the clients allow (busy ${percent(cell.deviceBusy)} on ` +
+      `batches of ${cell.batchSize?.toFixed(1)} inputs on average, ${percent(cell.padding ?? 0)} ` +
       `of their tokens padding; the ceiling sorts a thousand texts by length into batches of up to ` +
       `256; on as many texts at a time as there are clients its best is ${ceilingAtClients.toFixed(0)} emb/s)`
     )
   if (cell.mainThreadBusy !== null && cell.mainThreadBusy >= 0.85)
     return (
       `the host CPU: the node's main thread (HTTP, signatures, queue, framing) was busy ` +
-      `${(100 * cell.mainThreadBusy).toFixed(0)}% of the time while ${busy}`
+      `${percent(cell.mainThreadBusy)} of the time while ${busy}`
     )
   const used = (cell.serverCores ?? 0) + cell.clientCores
   if (used >= 0.85 * cores)
@@ -488,7 +488,7 @@ export function describeSimulated(report: SimPresetReport, goalClients: number):
         .map(([size, rate]) => `${size}: ${rate.toFixed(0)}`)
         .join(', '),
     `at ${goalClients} clients: a/d ${report.vsCeiling.toFixed(2)} (goal ≥ 0.85), a/b ${report.vsNaive.toFixed(2)} ` +
-      `(goal ≥ 4; d/b, the most any server could reach: ${report.vsNaiveBound.toFixed(2)}), device busy ${(100 * report.deviceBusy).toFixed(0)}% (goal ≥ 85%); 1-client p50 a/b ` +
+      `(goal ≥ 4; d/b, the most any server could reach: ${report.vsNaiveBound.toFixed(2)}), device busy ${percent(report.deviceBusy)} (goal ≥ 85%); 1-client p50 a/b ` +
       `${report.p50OneClientVsNaive.toFixed(2)} (goal ≤ 1.2); limited by ${report.limitedBy}`,
     `what ${goalClients} clients allow: the device's best on ${goalClients} texts at a time, split by length ` +
       `(closed-loop-ceiling.ts), is ${report.ceilingAtGoalClients.toFixed(0)} emb/s, ` +
