@@ -109,7 +109,7 @@ function rowsOf(report: ModelReport, contender: ContenderName, clients: number):
   return report.rows.filter((r) => r.contender === contender && r.clients === clients)
 }
 
-export function cellsOf(report: ModelReport): Cell[] {
+function cellsOf(report: ModelReport): Cell[] {
   const cells: Cell[] = []
   const seen = new Set<string>()
   for (const { contender, clients } of report.rows) {
@@ -139,7 +139,7 @@ export function cellsOf(report: ModelReport): Cell[] {
 }
 
 /** The ceiling's best tokens/s (over batch sizes) in each round. */
-export function ceilingSpread(report: ModelReport): Spread | null {
+function ceilingSpread(report: ModelReport): Spread | null {
   return spreadOf(report.ceilings.map((ceiling) => ceiling.best.tokensPerSecond))
 }
 

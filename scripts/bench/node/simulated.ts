@@ -506,10 +506,10 @@ export function describeSimulated(report: SimPresetReport, goalClients: number):
  * inference time (its issue's budget), fair queueing between tenants at most 5% of throughput
  * (the hardening issue set none; this is ours).
  */
-export const COST_BUDGETS = { monitor_share: 0.02, fair_queueing_vs_one_tenant: 0.95 }
+const COST_BUDGETS = { monitor_share: 0.02, fair_queueing_vs_one_tenant: 0.95 }
 
 /** Goals at the goal's client count, as the issue sets them. */
-export const SIM_GOALS = {
+const SIM_GOALS = {
   sim_vs_ceiling: 0.85,
   sim_vs_naive: 4,
   sim_device_busy: 0.85,
