@@ -17,7 +17,7 @@ import {
 } from '../node-metrics.ts'
 import { startInferenceNode } from '../../dev/inference-node-process.ts'
 import { embedText, type EmbedTarget } from './client.ts'
-import { meterCores } from './cpu-meter.ts'
+import { meterCores, serverCpuUsPer } from './cpu-meter.ts'
 import { percentile, runLoad } from './load.ts'
 import { loadReferenceTokenizer } from './reference-tokenizer.ts'
 import { STREAM, workloadText } from './workload.ts'
@@ -113,10 +113,7 @@ export async function benchHostPath(options: {
         requestsPerSecond: requests / result.seconds,
         p50Ms: percentile(result.latenciesMs, 50),
         p99Ms: percentile(result.latenciesMs, 99),
-        hostCpuUsPerRequest:
-          cores.server === null || requests === 0
-            ? null
-            : ((cores.server * result.seconds) / requests) * 1e6,
+        hostCpuUsPerRequest: serverCpuUsPer(cores, result.seconds, requests),
         mainThreadBusy: (after.main - before.main) / result.seconds,
         serverCores: cores.server,
         clientCores: cores.client,

@@ -27,6 +27,7 @@ import {
 import { batchCostMs, blockFor, devicePreset } from '../../../gpu-node/backend/simulated-device.ts'
 import { startInferenceNode } from '../../dev/inference-node-process.ts'
 import { measureCell } from './cell.ts'
+import { serverCpuUsPer } from './cpu-meter.ts'
 import type { EmbedTarget } from './client.ts'
 import { embedText } from './client.ts'
 import { runLoad, type LoadBounds } from './load.ts'
@@ -359,11 +360,6 @@ export async function benchSimulated(options: {
       for (const clients of clientsOf(contender)) {
         const measured = rounds.get(`${contender} ${clients}`)!
         const rows = measured.map((m) => m.row)
-        const cpuPerEmbedding = rows.map((r) =>
-          r.cores.server === null || r.requests === 0
-            ? NaN
-            : ((r.cores.server * r.seconds) / r.requests) * 1e6,
-        )
         cells.push({
           contender,
           clients,
@@ -377,9 +373,9 @@ export async function benchSimulated(options: {
             contender === 'naive' ? null : median(measured.map((m) => m.mainThread ?? NaN)),
           batchSize: contender === 'naive' ? 1 : median(measured.map((m) => m.batch?.size ?? NaN)),
           padding: contender === 'naive' ? 0 : median(measured.map((m) => m.batch?.padding ?? NaN)),
-          hostCpuUsPerEmbedding: Number.isFinite(median(cpuPerEmbedding))
-            ? median(cpuPerEmbedding)
-            : null,
+          hostCpuUsPerEmbedding:
+            spreadOf(rows.map((r) => serverCpuUsPer(r.cores, r.seconds, r.requests) ?? NaN))
+              ?.median ?? null,
           stagesMs: medianStages(measured.map((m) => m.stagesMs)),
           serverCores:
             rows[0].cores.server === null ? null : median(rows.map((r) => r.cores.server!)),
