@@ -121,7 +121,7 @@ export async function benchHostPath(options: {
       }
       log(
         `host path × ${clients}: ${row.requestsPerSecond.toFixed(0)} requests/s, p50 ${row.p50Ms.toFixed(1)} ms, ` +
-          `${row.hostCpuUsPerRequest?.toFixed(0) ?? 'n/a'} µs of node CPU per request, main thread ` +
+          `${fixed(row.hostCpuUsPerRequest, 0)} µs of node CPU per request, main thread ` +
           `${percent(row.mainThreadBusy)} busy` +
           (row.errors ? `, ${row.errors} errors (first: ${result.firstError})` : ''),
       )

@@ -349,7 +349,7 @@ export async function benchSimulated(options: {
             `sim:${preset} round ${round + 1}: ${contender} × ${clients}: ${row.embeddingsPerSecond.toFixed(0)} emb/s, ` +
               `p50 ${row.p50Ms.toFixed(1)} ms, device busy ${percent(busy)}, ` +
               (mainThread === null ? '' : `main thread ${percent(mainThread)}, `) +
-              `server ${row.cores.server?.toFixed(2) ?? 'n/a'} cores` +
+              `server ${fixed(row.cores.server, 2)} cores` +
               (row.errors ? `, ${row.errors} errors (first: ${row.firstError})` : ''),
           )
         }
