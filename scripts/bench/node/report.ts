@@ -105,10 +105,6 @@ export const SAME_VECTORS = 1e-4
 
 export const GOALS = { vs_ceiling: 0.85, vs_naive: 4, latency_1_client_vs_naive: 1.2 }
 
-function rowsOf(report: ModelReport, contender: ContenderName, clients: number): Row[] {
-  return report.rows.filter((r) => r.contender === contender && r.clients === clients)
-}
-
 function cellsOf(report: ModelReport): Cell[] {
   const cells: Cell[] = []
   const seen = new Set<string>()
@@ -116,7 +112,7 @@ function cellsOf(report: ModelReport): Cell[] {
     const key = `${contender} ${clients}`
     if (seen.has(key)) continue
     seen.add(key)
-    const rows = rowsOf(report, contender, clients)
+    const rows = report.rows.filter((r) => r.contender === contender && r.clients === clients)
     const over = (figure: (row: Row) => number | null) =>
       spreadOf(rows.map((row) => figure(row) ?? NaN))
     cells.push({
