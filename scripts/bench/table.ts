@@ -41,13 +41,10 @@ export function table<Row>(rows: readonly Row[], columns: Columns<Row>): string 
 
 /** `value` with `digits` decimals, or n/a when it is missing or not finite. */
 export function fixed(value: number | null | undefined, digits: number): string {
-  return value === null || value === undefined || !Number.isFinite(value)
-    ? MISSING
-    : value.toFixed(digits)
+  return Number.isFinite(value) ? value!.toFixed(digits) : MISSING
 }
 
 /** A share (0–1) as a whole percentage, e.g. `percent(0.912)` is '91%'; n/a when missing. */
 export function percent(share: number | null | undefined): string {
-  const value = fixed((share ?? NaN) * 100, 0)
-  return value === MISSING ? value : `${value}%`
+  return Number.isFinite(share) ? `${fixed(100 * share!, 0)}%` : MISSING
 }
