@@ -8,6 +8,7 @@
  * whole second).
  */
 import autocannon from 'autocannon'
+import { percentile } from './node/load.ts'
 
 export interface Row {
   name: string
@@ -39,11 +40,6 @@ export interface RowOptions {
   nextBody?: () => string
   /** Called with each successful response's headers, e.g. to tell which cache tier answered. */
   onHeaders?: (headers: Record<string, string>) => void
-}
-
-function percentile(sorted: Float64Array, p: number): number {
-  if (sorted.length === 0) return NaN
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))]
 }
 
 /** What one autocannon run saw. */
@@ -97,18 +93,18 @@ async function run(options: RowOptions): Promise<Sample> {
 }
 
 function rowOf(options: RowOptions, samples: Sample[]): Row {
-  const sorted = Float64Array.from(samples.flatMap((s) => s.latencies)).sort()
+  const latencies = samples.flatMap((s) => s.latencies)
   const seconds = samples.reduce((sum, s) => sum + s.seconds, 0)
   return {
     name: options.name,
     connections: options.connections,
-    requests: sorted.length,
+    requests: latencies.length,
     errors: samples.reduce((sum, s) => sum + s.errors, 0),
-    rps: sorted.length / seconds,
-    p50: percentile(sorted, 50),
-    p99: percentile(sorted, 99),
+    rps: latencies.length / seconds,
+    p50: percentile(latencies, 50),
+    p99: percentile(latencies, 99),
     hits: samples.reduce((sum, s) => sum + s.hits, 0),
-    roundP50s: samples.map((s) => percentile(Float64Array.from(s.latencies).sort(), 50)),
+    roundP50s: samples.map((s) => percentile(s.latencies, 50)),
   }
 }
 

@@ -1,5 +1,6 @@
 /** A node's signed `/metrics`, read once, as a function from a series name to its sum over labels. */
 import { fetchSigned } from '../../edge/origin/signed-calls.ts'
+import { fixed } from './table.ts'
 
 export async function nodeMetrics(url: string, secret: string): Promise<(name: string) => number> {
   const lines = (await (await fetchSigned(url, '/metrics', secret)).text()).split('\n')
@@ -46,5 +47,5 @@ export function stageMeansMs(before: StageSums, after: StageSums): StageMeansMs 
 
 /** `total = tokenization + queue + inference` in ms, as the tables print it. */
 export function describeStages(s: StageMeansMs): string {
-  return `${s.total.toFixed(2)} = ${s.tokenization.toFixed(2)} + ${s.queue.toFixed(2)} + ${s.inference.toFixed(2)}`
+  return `${fixed(s.total, 2)} = ${fixed(s.tokenization, 2)} + ${fixed(s.queue, 2)} + ${fixed(s.inference, 2)}`
 }

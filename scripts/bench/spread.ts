@@ -2,6 +2,8 @@
  * A figure measured once per round, told as its median with the lowest and highest round
  * beside it: on a shared machine whose speed drifts, one number hides how much it moved.
  */
+import { MISSING } from './table.ts'
+
 export interface Spread {
   min: number
   median: number
@@ -22,7 +24,7 @@ export function spreadOf(values: readonly number[]): Spread | null {
 
 /** "1.23 (1.10–1.40)", or just the value when there was one round. */
 export function describeSpread(spread: Spread | null, digits = 2): string {
-  if (spread === null) return 'n/a'
+  if (spread === null) return MISSING
   const show = (value: number) => value.toFixed(digits)
   return spread.rounds === 1
     ? show(spread.median)

@@ -6,7 +6,7 @@
  * order that rotates from round to round, so that the machine's drift falls on all of them
  * alike. Each round sends texts no earlier round sent (the node caches vectors).
  */
-import { fetchSigned } from '../../../edge/origin/signed-calls.ts'
+import { nodeMetrics } from '../node-metrics.ts'
 import type { Qwen3Shape } from '../../tiny-qwen3/config.ts'
 import { measureCeiling, type CeilingResult } from './ceiling.ts'
 import { describeRow, measureCell } from './cell.ts'
@@ -208,13 +208,8 @@ async function monitorShare(
   url: string,
   secret: string,
 ): Promise<NonNullable<ModelReport['monitorOverhead']>> {
-  const text = await (await fetchSigned(url, '/metrics', secret)).text()
-  const sum = (metric: string) =>
-    text
-      .split('\n')
-      .filter((line) => line.startsWith(metric))
-      .reduce((total, line) => total + Number(line.split(' ').at(-1)), 0)
-  const monitorSeconds = sum('te_vector_monitor_duration ')
+  const sum = await nodeMetrics(url, secret)
+  const monitorSeconds = sum('te_vector_monitor_duration')
   const inferenceSeconds = sum('te_batch_inference_duration_sum')
   return { monitorSeconds, inferenceSeconds, share: monitorSeconds / inferenceSeconds }
 }

@@ -9,6 +9,7 @@ import { meterCores } from './cpu-meter.ts'
 import { percentile, runLoad, type LoadBounds } from './load.ts'
 import type { ContenderName, Row } from './report.ts'
 import { workloadText } from './workload.ts'
+import { fixed } from '../table.ts'
 
 export async function measureCell(options: {
   contender: ContenderName
@@ -57,7 +58,7 @@ export function describeRow(row: Row): string {
     `${row.requests} requests in ${row.seconds.toFixed(1)} s: ${row.embeddingsPerSecond.toFixed(1)} emb/s, ` +
     `${row.tokensPerSecond.toFixed(0)} tokens/s, p50 ${row.p50Ms.toFixed(1)} ms, p99 ${row.p99Ms.toFixed(1)} ms` +
     (row.gflops !== null ? `, ${row.gflops.toFixed(1)} GFLOP/s` : '') +
-    `; cores: server ${row.cores.server?.toFixed(2) ?? 'n/a'}, load generator ${row.cores.client.toFixed(2)}` +
+    `; cores: server ${fixed(row.cores.server, 2)}, load generator ${row.cores.client.toFixed(2)}` +
     (row.errors ? `, ${row.errors} errors (first: ${row.firstError})` : '') +
     (row.tokenCountMismatches
       ? `, ${row.tokenCountMismatches} token counts differ from the reference tokenizer's`

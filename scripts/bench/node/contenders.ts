@@ -3,13 +3,10 @@
  * (a) the real inference node (gpu-node/main.ts, as an operator starts it), (b) the naive
  * server, (c) the transformers.js server on a Hugging Face-style view of the same folder.
  */
-import {
-  startInferenceNode,
-  type RunningNode,
-} from '../../dev/inference-node-process.ts'
+import { startInferenceNode } from '../../dev/inference-node-process.ts'
 import { buildHfFolder } from './hf-folder.ts'
 import type { ContenderName } from './report.ts'
-import { startBaselineServer, type RunningServer } from './server-process.ts'
+import { startBaselineServer, stopChild, type RunningServer } from './server-process.ts'
 import { nodeEnv, sessionSettingsEnv, type BenchSessionSettings } from './session-options.ts'
 
 export const CONTENDERS: ContenderName[] = ['node', 'naive', 'transformers.js']
@@ -27,11 +24,8 @@ export async function startContender(
   const { modelDir, secret, session } = options
   if (name === 'node') {
     const node = await startInferenceNode({ modelDir, secret, env: nodeEnv(session) })
-    return {
-      url: node.url,
-      pid: node.process.pid!,
-      stop: () => stopWithin(node, STOP_GRACE_MS),
-    }
+    const stop = () => stopChild(node.process, STOP_GRACE_MS)
+    return { url: node.url, pid: node.process.pid!, stop }
   }
   if (name === 'naive') {
     return startBaselineServer({
@@ -56,18 +50,4 @@ export async function startContender(
     await folder.remove()
     throw err
   }
-}
-
-async function stopWithin(node: RunningNode, graceMs: number): Promise<void> {
-  let timer: NodeJS.Timeout | undefined
-  const stopped = node.stop()
-  const graceOver = new Promise<'kill'>((resolve) => {
-    timer = setTimeout(() => resolve('kill'), graceMs)
-  })
-  if ((await Promise.race([stopped, graceOver])) === 'kill') {
-    console.log(`[bench] the node was still finishing work after ${graceMs / 1000} s; killing it`)
-    node.process.kill('SIGKILL')
-    await stopped
-  }
-  clearTimeout(timer)
 }

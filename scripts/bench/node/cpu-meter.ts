@@ -44,3 +44,8 @@ export function meterCores(serverPid: number): () => CoresUsed {
     }
   }
 }
+
+/** The server's CPU time per request (or embedding) over a cell, in µs; null off Linux or for none. */
+export function serverCpuUsPer(cores: CoresUsed, seconds: number, count: number): number | null {
+  return cores.server === null || count === 0 ? null : ((cores.server * seconds) / count) * 1e6
+}

@@ -13,14 +13,10 @@
  */
 import type { Qwen3Shape } from '../../tiny-qwen3/config.ts'
 
-export function matmulParameters(shape: Qwen3Shape): number {
-  const { hiddenSize: h, numHeads: H, numKvHeads: K, headDim: d, intermediateSize: I } = shape
-  return shape.numLayers * (h * H * d + 2 * h * K * d + H * d * h + 3 * h * I)
-}
-
 /** FLOPs of one forward pass over one unpadded input of `tokens` tokens. */
 export function qwen3Flops(shape: Qwen3Shape): (tokens: number) => number {
-  const params = matmulParameters(shape)
-  const attentionPerTokenSquared = shape.numLayers * shape.numHeads * 4 * shape.headDim
-  return (n) => 2 * params * n + attentionPerTokenSquared * n * n
+  const { numLayers: L, hiddenSize: h, numHeads: H, numKvHeads: K, headDim: d } = shape
+  const P = L * (h * H * d + 2 * h * K * d + H * d * h + 3 * h * shape.intermediateSize)
+  const attentionPerTokenSquared = L * H * 4 * d
+  return (n) => 2 * P * n + attentionPerTokenSquared * n * n
 }

@@ -17,13 +17,14 @@ import {
 } from '../node-metrics.ts'
 import { startInferenceNode } from '../../dev/inference-node-process.ts'
 import { embedText, type EmbedTarget } from './client.ts'
-import { meterCores } from './cpu-meter.ts'
+import { meterCores, serverCpuUsPer } from './cpu-meter.ts'
 import { percentile, runLoad } from './load.ts'
 import { loadReferenceTokenizer } from './reference-tokenizer.ts'
 import { STREAM, workloadText } from './workload.ts'
 import { openModel } from '../../../gpu-node/model/model-folder.ts'
 import { TextTokenizer } from '../../../gpu-node/tokenization/text-tokenizer.ts'
 import { spreadOf, type Spread } from '../spread.ts'
+import { fixed, percent, table } from '../table.ts'
 
 /** The issue's goal for the host path alone on this 2-core machine, load generator included. */
 export const HOST_PATH_GOAL_RPS = 2000
@@ -112,10 +113,7 @@ export async function benchHostPath(options: {
         requestsPerSecond: requests / result.seconds,
         p50Ms: percentile(result.latenciesMs, 50),
         p99Ms: percentile(result.latenciesMs, 99),
-        hostCpuUsPerRequest:
-          cores.server === null || requests === 0
-            ? null
-            : ((cores.server * result.seconds) / requests) * 1e6,
+        hostCpuUsPerRequest: serverCpuUsPer(cores, result.seconds, requests),
         mainThreadBusy: (after.main - before.main) / result.seconds,
         serverCores: cores.server,
         clientCores: cores.client,
@@ -123,8 +121,8 @@ export async function benchHostPath(options: {
       }
       log(
         `host path × ${clients}: ${row.requestsPerSecond.toFixed(0)} requests/s, p50 ${row.p50Ms.toFixed(1)} ms, ` +
-          `${row.hostCpuUsPerRequest?.toFixed(0) ?? 'n/a'} µs of node CPU per request, main thread ` +
-          `${(100 * row.mainThreadBusy).toFixed(0)}% busy` +
+          `${fixed(row.hostCpuUsPerRequest, 0)} µs of node CPU per request, main thread ` +
+          `${percent(row.mainThreadBusy)} busy` +
           (row.errors ? `, ${row.errors} errors (first: ${result.firstError})` : ''),
       )
       rows.push(row)
@@ -137,27 +135,22 @@ export async function benchHostPath(options: {
 
 /** The host-path rows as lines. */
 export function describeHostPath(rows: HostPathRow[]): string[] {
-  const lines = [
+  return [
     `host path on sim:zero (a SIMULATED device that takes no time; short single texts; goal ≥ ${HOST_PATH_GOAL_RPS} requests/s, load generator on the same cores)`,
-    'clients   req/s   p50 ms   p99 ms  node µs/req  main thread  server cores  client cores  node ms per request: total = tokenization + queue + inference (+ the rest)  errors',
+    table(rows, {
+      clients: (r) => r.clients,
+      'req/s': (r) => fixed(r.requestsPerSecond, 0),
+      'p50 ms': (r) => fixed(r.p50Ms, 2),
+      'p99 ms': (r) => fixed(r.p99Ms, 2),
+      'node µs/req': (r) => fixed(r.hostCpuUsPerRequest, 0),
+      'main thread': (r) => percent(r.mainThreadBusy),
+      'server cores': (r) => fixed(r.serverCores, 2),
+      'client cores': (r) => fixed(r.clientCores, 2),
+      'node ms per request: total = tokenization + queue + inference (+ the rest)': (r) =>
+        describeStages(r.stagesMs),
+      errors: (r) => r.errors,
+    }),
   ]
-  for (const r of rows) {
-    lines.push(
-      [
-        String(r.clients).padStart(7),
-        r.requestsPerSecond.toFixed(0).padStart(7),
-        r.p50Ms.toFixed(2).padStart(8),
-        r.p99Ms.toFixed(2).padStart(8),
-        (r.hostCpuUsPerRequest?.toFixed(0) ?? 'n/a').padStart(12),
-        `${(100 * r.mainThreadBusy).toFixed(0)}%`.padStart(12),
-        (r.serverCores?.toFixed(2) ?? 'n/a').padStart(13),
-        r.clientCores.toFixed(2).padStart(13),
-        `  ${describeStages(r.stagesMs)}`.padEnd(76),
-        String(r.errors).padStart(6),
-      ].join(' '),
-    )
-  }
-  return lines
 }
 
 export interface InstructionCacheGain {

@@ -7,6 +7,7 @@
  */
 import type { Provenance } from '../provenance.ts'
 import { describeSpread, spreadOf, type Spread } from '../spread.ts'
+import { fixed, table } from '../table.ts'
 import type { CeilingResult } from './ceiling.ts'
 import type { CoresUsed } from './cpu-meter.ts'
 import type { MatmulPeak } from './matmul-peak.ts'
@@ -104,18 +105,14 @@ export const SAME_VECTORS = 1e-4
 
 export const GOALS = { vs_ceiling: 0.85, vs_naive: 4, latency_1_client_vs_naive: 1.2 }
 
-function rowsOf(report: ModelReport, contender: ContenderName, clients: number): Row[] {
-  return report.rows.filter((r) => r.contender === contender && r.clients === clients)
-}
-
-export function cellsOf(report: ModelReport): Cell[] {
+function cellsOf(report: ModelReport): Cell[] {
   const cells: Cell[] = []
   const seen = new Set<string>()
   for (const { contender, clients } of report.rows) {
     const key = `${contender} ${clients}`
     if (seen.has(key)) continue
     seen.add(key)
-    const rows = rowsOf(report, contender, clients)
+    const rows = report.rows.filter((r) => r.contender === contender && r.clients === clients)
     const over = (figure: (row: Row) => number | null) =>
       spreadOf(rows.map((row) => figure(row) ?? NaN))
     cells.push({
@@ -138,7 +135,7 @@ export function cellsOf(report: ModelReport): Cell[] {
 }
 
 /** The ceiling's best tokens/s (over batch sizes) in each round. */
-export function ceilingSpread(report: ModelReport): Spread | null {
+function ceilingSpread(report: ModelReport): Spread | null {
   return spreadOf(report.ceilings.map((ceiling) => ceiling.best.tokensPerSecond))
 }
 
@@ -173,16 +170,6 @@ export function ratiosOf(report: ModelReport, clients: number): Ratios {
   }
 }
 
-const pad = (text: string, width: number) => text.padStart(width)
-const num = (value: number | null | undefined, digits = 0, width = 9) =>
-  pad(
-    value === null || value === undefined || !Number.isFinite(value) ? '-' : value.toFixed(digits),
-    width,
-  )
-/** Always at least two spaces before it: a spread wider than its column must not run into the last. */
-const spread = (value: Spread | null, digits = 0, width = 9) =>
-  pad(`  ${describeSpread(value, digits).replace('n/a', '-')}`, width)
-
 export function printTable(report: ModelReport, ratios: Ratios): void {
   const withFlops = report.matmul !== null
   const overhead = report.monitorOverhead
@@ -197,37 +184,46 @@ export function printTable(report: ModelReport, ratios: Ratios): void {
   console.log(
     `figures: median over rounds (lowest–highest round); percentiles over successful requests, failures under errors`,
   )
-  console.log(
-    `${'contender'.padEnd(22)}${pad('clients', 8)}${pad('requests', 9)}${pad('errors', 7)}` +
-      `${pad('tokens/s', 22)}${pad('p50 ms', 22)}${pad('p99 ms', 24)}` +
-      (withFlops ? pad('GFLOP/s', 20) : '') +
-      pad('srv cores', 10) +
-      pad('gen cores', 10),
-  )
-  for (const cell of cellsOf(report)) {
-    console.log(
-      `${LABELS[cell.contender].padEnd(22)}${num(cell.clients, 0, 8)}${num(cell.requests)}${num(cell.errors, 0, 7)}` +
-        `${spread(cell.tokensPerSecond, 0, 22)}${spread(cell.p50Ms, 1, 22)}${spread(cell.p99Ms, 1, 24)}` +
-        (withFlops ? spread(cell.gflops, 1, 20) : '') +
-        num(cell.serverCores?.median, 2, 10) +
-        num(cell.loadGeneratorCores?.median, 2, 10),
-    )
-    if (cell.firstError) console.log(`${''.padEnd(22)}first error: ${cell.firstError}`)
-  }
-  if (report.transformersError)
-    console.log(
-      `${LABELS['transformers.js'].padEnd(22)}cannot serve this model: ${report.transformersError}`,
-    )
+  const cells = cellsOf(report)
   const bestSizes = [...new Set(report.ceilings.map((c) => c.best.batchSize))].join('/')
+  // The ceiling's row has only its throughput: it is no server and has no clients.
+  const rows = [
+    ...cells.map((cell) => ({
+      label: LABELS[cell.contender],
+      cell,
+      tokensPerSecond: cell.tokensPerSecond,
+      gflops: cell.gflops,
+    })),
+    {
+      label: `(d) ceiling, batch ${bestSizes}`,
+      cell: null,
+      tokensPerSecond: ceilingSpread(report),
+      gflops: spreadOf(report.ceilings.map((c) => c.best.gflops ?? NaN)),
+    },
+  ]
   console.log(
-    `${`(d) ceiling, batch ${bestSizes}`.padEnd(22)}${pad('-', 8)}${pad('-', 9)}${pad('-', 7)}` +
-      `${spread(ceilingSpread(report), 0, 22)}${pad('-', 22)}${pad('-', 24)}` +
-      (withFlops ? spread(spreadOf(report.ceilings.map((c) => c.best.gflops ?? NaN)), 1, 20) : ''),
+    table(rows, {
+      contender: (r) => r.label,
+      clients: (r) => r.cell?.clients,
+      requests: (r) => r.cell?.requests,
+      errors: (r) => r.cell?.errors,
+      'tokens/s': (r) => describeSpread(r.tokensPerSecond, 0),
+      'p50 ms': (r) => r.cell && describeSpread(r.cell.p50Ms, 1),
+      'p99 ms': (r) => r.cell && describeSpread(r.cell.p99Ms, 1),
+      'GFLOP/s': withFlops && ((r) => describeSpread(r.gflops, 1)),
+      'srv cores': (r) => r.cell && fixed(r.cell.serverCores?.median, 2),
+      'gen cores': (r) => r.cell && fixed(r.cell.loadGeneratorCores?.median, 2),
+    }),
   )
+  for (const cell of cells)
+    if (cell.firstError)
+      console.log(`first error of ${LABELS[cell.contender]} × ${cell.clients}: ${cell.firstError}`)
+  if (report.transformersError)
+    console.log(`${LABELS['transformers.js']} cannot serve this model: ${report.transformersError}`)
   if (report.matmul) {
     const peak = report.matmul.best
     console.log(
-      `plain MatMul [${peak.m}×${peak.k}]·[${peak.k}×${peak.n}], measured once: ${num(peak.gflops, 1, 0)} GFLOP/s`,
+      `plain MatMul [${peak.m}×${peak.k}]·[${peak.k}×${peak.n}], measured once: ${fixed(peak.gflops, 1)} GFLOP/s`,
     )
   }
   const differences = Object.entries(report.vectorDifference)

@@ -76,11 +76,17 @@ export async function startBaselineServer(options: {
   return { url, pid: child.pid!, stop: () => stopChild(child) }
 }
 
-async function stopChild(child: ChildProcess): Promise<void> {
+/** SIGTERM, and SIGKILL if the process still runs `graceMs` later; resolves once it exited. */
+export async function stopChild(child: ChildProcess, graceMs = 10_000): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return
   const exited = new Promise((resolve) => child.once('exit', resolve))
   child.kill('SIGTERM')
-  const killTimer = setTimeout(() => child.kill('SIGKILL'), 10_000)
+  const killTimer = setTimeout(() => {
+    console.log(
+      `[bench] process ${child.pid} still running ${graceMs / 1000} s after SIGTERM; killing it`,
+    )
+    child.kill('SIGKILL')
+  }, graceMs)
   await exited
   clearTimeout(killTimer)
 }

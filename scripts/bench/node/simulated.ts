@@ -27,6 +27,7 @@ import {
 import { batchCostMs, blockFor, devicePreset } from '../../../gpu-node/backend/simulated-device.ts'
 import { startInferenceNode } from '../../dev/inference-node-process.ts'
 import { measureCell } from './cell.ts'
+import { serverCpuUsPer } from './cpu-meter.ts'
 import type { EmbedTarget } from './client.ts'
 import { embedText } from './client.ts'
 import { runLoad, type LoadBounds } from './load.ts'
@@ -36,6 +37,7 @@ import { startBaselineServer, type RunningServer } from './server-process.ts'
 import { describeSpread, spreadOf, type Spread } from '../spread.ts'
 import { STREAM, workloadText } from './workload.ts'
 import { CORES } from './settings.ts'
+import { fixed, percent, table } from '../table.ts'
 import { closedLoopCeiling } from './closed-loop-ceiling.ts'
 
 /** The node's batching on a simulated GPU: batches as large as MAX_BATCH_TOKENS allows. */
@@ -345,9 +347,9 @@ export async function benchSimulated(options: {
           rounds.set(key, [...(rounds.get(key) ?? []), { row, busy, mainThread, batch, stagesMs }])
           log(
             `sim:${preset} round ${round + 1}: ${contender} × ${clients}: ${row.embeddingsPerSecond.toFixed(0)} emb/s, ` +
-              `p50 ${row.p50Ms.toFixed(1)} ms, device busy ${(100 * busy).toFixed(0)}%, ` +
-              (mainThread === null ? '' : `main thread ${(100 * mainThread).toFixed(0)}%, `) +
-              `server ${row.cores.server?.toFixed(2) ?? 'n/a'} cores` +
+              `p50 ${row.p50Ms.toFixed(1)} ms, device busy ${percent(busy)}, ` +
+              (mainThread === null ? '' : `main thread ${percent(mainThread)}, `) +
+              `server ${fixed(row.cores.server, 2)} cores` +
               (row.errors ? `, ${row.errors} errors (first: ${row.firstError})` : ''),
           )
         }
@@ -358,11 +360,6 @@ export async function benchSimulated(options: {
       for (const clients of clientsOf(contender)) {
         const measured = rounds.get(`${contender} ${clients}`)!
         const rows = measured.map((m) => m.row)
-        const cpuPerEmbedding = rows.map((r) =>
-          r.cores.server === null || r.requests === 0
-            ? NaN
-            : ((r.cores.server * r.seconds) / r.requests) * 1e6,
-        )
         cells.push({
           contender,
           clients,
@@ -376,9 +373,9 @@ export async function benchSimulated(options: {
             contender === 'naive' ? null : median(measured.map((m) => m.mainThread ?? NaN)),
           batchSize: contender === 'naive' ? 1 : median(measured.map((m) => m.batch?.size ?? NaN)),
           padding: contender === 'naive' ? 0 : median(measured.map((m) => m.batch?.padding ?? NaN)),
-          hostCpuUsPerEmbedding: Number.isFinite(median(cpuPerEmbedding))
-            ? median(cpuPerEmbedding)
-            : null,
+          hostCpuUsPerEmbedding:
+            spreadOf(rows.map((r) => serverCpuUsPer(r.cores, r.seconds, r.requests) ?? NaN))
+              ?.median ?? null,
           stagesMs: medianStages(measured.map((m) => m.stagesMs)),
           serverCores:
             rows[0].cores.server === null ? null : median(rows.map((r) => r.cores.server!)),
@@ -429,18 +426,18 @@ export async function benchSimulated(options: {
  * full, and the node's scheduling left the device idle.
  */
 function limitingSide(cell: SimCell, ceilingAtClients: number, cores = CORES): string {
-  const busy = `the device was busy ${(100 * cell.deviceBusy).toFixed(0)}%`
+  const busy = `the device was busy ${percent(cell.deviceBusy)}`
   if (cell.deviceBusy >= 0.85)
     return (
-      `the device, on the batches the clients allow (busy ${(100 * cell.deviceBusy).toFixed(0)}% on ` +
-      `batches of ${cell.batchSize?.toFixed(1)} inputs on average, ${(100 * (cell.padding ?? 0)).toFixed(0)}% ` +
+      `the device, on the batches the clients allow (busy ${percent(cell.deviceBusy)} on ` +
+      `batches of ${cell.batchSize?.toFixed(1)} inputs on average, ${percent(cell.padding ?? 0)} ` +
       `of their tokens padding; the ceiling sorts a thousand texts by length into batches of up to ` +
       `256; on as many texts at a time as there are clients its best is ${ceilingAtClients.toFixed(0)} emb/s)`
     )
   if (cell.mainThreadBusy !== null && cell.mainThreadBusy >= 0.85)
     return (
       `the host CPU: the node's main thread (HTTP, signatures, queue, framing) was busy ` +
-      `${(100 * cell.mainThreadBusy).toFixed(0)}% of the time while ${busy}`
+      `${percent(cell.mainThreadBusy)} of the time while ${busy}`
     )
   const used = (cell.serverCores ?? 0) + cell.clientCores
   if (used >= 0.85 * cores)
@@ -459,45 +456,35 @@ const LABEL: Record<SimContender, string> = {
 
 /** One preset's table and verdict, as lines. */
 export function describeSimulated(report: SimPresetReport, goalClients: number): string[] {
-  const lines = [
+  const { ceiling } = report
+  return [
     `SIMULATED device sim:${report.preset} (no model runs: each batch waits for the cost model; ` +
       `stand-in vectors), model folder ${report.modelDir}; ${report.source}`,
-    'contender                          clients    emb/s  (spread over rounds)   tokens/s   p50 ms   p99 ms  busy  main thread  batch  padding  host µs/emb  server cores  client cores  errors  node ms per request: total = tokenization + queue + inference',
-  ]
-  for (const c of report.cells) {
-    const spread = c.embeddingsPerSecondSpread
-    lines.push(
-      [
-        LABEL[c.contender].padEnd(34),
-        String(c.clients).padStart(7),
-        c.embeddingsPerSecond.toFixed(0).padStart(8),
-        (spread ? ` (${spread.min.toFixed(0)}–${spread.max.toFixed(0)})` : '').padEnd(22),
-        c.tokensPerSecond.toFixed(0).padStart(9),
-        c.p50Ms.toFixed(1).padStart(8),
-        c.p99Ms.toFixed(1).padStart(8),
-        `${(100 * c.deviceBusy).toFixed(0)}%`.padStart(5),
-        (c.mainThreadBusy === null ? '' : `${(100 * c.mainThreadBusy).toFixed(0)}%`).padStart(12),
-        (c.batchSize === null ? '' : c.batchSize.toFixed(1)).padStart(6),
-        (c.padding === null ? '' : `${(100 * c.padding).toFixed(0)}%`).padStart(8),
-        (c.hostCpuUsPerEmbedding === null ? 'n/a' : c.hostCpuUsPerEmbedding.toFixed(0)).padStart(
-          12,
-        ),
-        (c.serverCores === null ? 'n/a' : c.serverCores.toFixed(2)).padStart(13),
-        c.clientCores.toFixed(2).padStart(13),
-        String(c.errors).padStart(7),
-        c.stagesMs ? `  ${describeStages(c.stagesMs)}` : '',
-      ].join(' '),
-    )
-  }
-  const { ceiling } = report
-  lines.push(
+    table(report.cells, {
+      contender: (c) => LABEL[c.contender],
+      clients: (c) => c.clients,
+      'emb/s (rounds)': (c) => describeSpread(c.embeddingsPerSecondSpread, 0),
+      'tokens/s': (c) => fixed(c.tokensPerSecond, 0),
+      'p50 ms': (c) => fixed(c.p50Ms, 1),
+      'p99 ms': (c) => fixed(c.p99Ms, 1),
+      'device busy': (c) => percent(c.deviceBusy),
+      'main thread': (c) => (c.mainThreadBusy === null ? null : percent(c.mainThreadBusy)),
+      batch: (c) => fixed(c.batchSize, 1),
+      padding: (c) => percent(c.padding),
+      'host µs/emb': (c) => fixed(c.hostCpuUsPerEmbedding, 0),
+      'server cores': (c) => fixed(c.serverCores, 2),
+      'client cores': (c) => fixed(c.clientCores, 2),
+      errors: (c) => c.errors,
+      'node ms per request: total = tokenization + queue + inference': (c) =>
+        c.stagesMs && describeStages(c.stagesMs),
+    }),
     `(d) device ceiling: ${ceiling.computedEmbeddingsPerSecond.toFixed(0)} emb/s at batch ${ceiling.batchSize} ` +
       `(computed; its waits run back to back: ${ceiling.ranEmbeddingsPerSecond.toFixed(0)}); by batch size: ` +
       Object.entries(ceiling.bySize)
         .map(([size, rate]) => `${size}: ${rate.toFixed(0)}`)
         .join(', '),
     `at ${goalClients} clients: a/d ${report.vsCeiling.toFixed(2)} (goal ≥ 0.85), a/b ${report.vsNaive.toFixed(2)} ` +
-      `(goal ≥ 4; d/b, the most any server could reach: ${report.vsNaiveBound.toFixed(2)}), device busy ${(100 * report.deviceBusy).toFixed(0)}% (goal ≥ 85%); 1-client p50 a/b ` +
+      `(goal ≥ 4; d/b, the most any server could reach: ${report.vsNaiveBound.toFixed(2)}), device busy ${percent(report.deviceBusy)} (goal ≥ 85%); 1-client p50 a/b ` +
       `${report.p50OneClientVsNaive.toFixed(2)} (goal ≤ 1.2); limited by ${report.limitedBy}`,
     `what ${goalClients} clients allow: the device's best on ${goalClients} texts at a time, split by length ` +
       `(closed-loop-ceiling.ts), is ${report.ceilingAtGoalClients.toFixed(0)} emb/s, ` +
@@ -507,8 +494,7 @@ export function describeSimulated(report: SimPresetReport, goalClients: number):
       `${describeSpread(report.tenantsVsOneTenant)} of one tenant's emb/s (budget ≥ ${COST_BUDGETS.fair_queueing_vs_one_tenant}); ` +
       `vector monitoring: ${(100 * report.monitorShare).toFixed(3)}% of the device's time ` +
       `(budget ≤ ${100 * COST_BUDGETS.monitor_share}%)`,
-  )
-  return lines
+  ]
 }
 
 /**
@@ -516,10 +502,10 @@ export function describeSimulated(report: SimPresetReport, goalClients: number):
  * inference time (its issue's budget), fair queueing between tenants at most 5% of throughput
  * (the hardening issue set none; this is ours).
  */
-export const COST_BUDGETS = { monitor_share: 0.02, fair_queueing_vs_one_tenant: 0.95 }
+const COST_BUDGETS = { monitor_share: 0.02, fair_queueing_vs_one_tenant: 0.95 }
 
 /** Goals at the goal's client count, as the issue sets them. */
-export const SIM_GOALS = {
+const SIM_GOALS = {
   sim_vs_ceiling: 0.85,
   sim_vs_naive: 4,
   sim_device_busy: 0.85,
