@@ -8,7 +8,7 @@
  * whole second).
  */
 import autocannon from 'autocannon'
-import { percentile } from './node/load.ts'
+import { percentile } from './spread.ts'
 
 export interface Row {
   name: string

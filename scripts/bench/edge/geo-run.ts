@@ -19,7 +19,6 @@
  */
 import { randomBytes } from 'node:crypto'
 import { nodeMetrics } from '../node-metrics.ts'
-import { percentile } from '../node/load.ts'
 import {
   bundleEdge,
   startBundledEdge,
@@ -27,7 +26,8 @@ import {
   type EdgeTenant,
 } from '../../dev/bundled-edge.ts'
 import type { RunningNode } from '../../dev/inference-node-process.ts'
-import { describeSpread, spreadOf, type Spread } from '../spread.ts'
+import { describeSpread, percentile, spreadOf, type Spread } from '../spread.ts'
+import { fixed, percent, table } from '../table.ts'
 import {
   GEO_COLOS,
   GEO_REGIONS,
@@ -354,7 +354,6 @@ async function degradedLink(
 }
 
 const ms = (value: number) => `${value.toFixed(1)} ms`
-const share = (ratio: number | null) => (ratio === null ? 'n/a' : `${(ratio * 100).toFixed(0)}%`)
 
 /** What runGeo measured, in a few lines. */
 export function describeGeo(g: GeoFigures): string[] {
@@ -366,25 +365,21 @@ export function describeGeo(g: GeoFigures): string[] {
       `simulated round trips ms: ${matrix}; ${g.settings.rounds} rounds of ${g.settings.requests} ` +
       `single-input misses per colo and layout, half of them the next colo's texts; one client per ` +
       `colo, all on this machine's two cores with the nodes and nine workerd processes`,
-    'layout     misses  errors   p50 ms   p99 ms  p50 per round        nearest region  node-cache hits per region',
+    table(LAYOUTS, {
+      layout: (layout) => layout,
+      misses: (layout) => g.layouts[layout].misses,
+      errors: (layout) => g.layouts[layout].errors + g.layouts[layout].not_misses,
+      'p50 ms': (layout) => fixed(g.layouts[layout].p50_ms, 1),
+      'p99 ms': (layout) => fixed(g.layouts[layout].p99_ms, 1),
+      'p50 per round': (layout) =>
+        g.layouts[layout].round_p50s_ms.map((p) => p.toFixed(0)).join('/'),
+      'nearest region': (layout) => percent(g.layouts[layout].nearest_region_share),
+      'node-cache hits per region': (layout) =>
+        Object.entries(g.layouts[layout].node_cache_hit_ratio)
+          .map(([region, ratio]) => `${region} ${percent(ratio)}`)
+          .join(', '),
+    }),
   ]
-  for (const layout of LAYOUTS) {
-    const f = g.layouts[layout]
-    lines.push(
-      [
-        layout.padEnd(9),
-        String(f.misses).padStart(7),
-        String(f.errors + f.not_misses).padStart(7),
-        f.p50_ms.toFixed(1).padStart(8),
-        f.p99_ms.toFixed(1).padStart(8),
-        ` ${f.round_p50s_ms.map((p) => p.toFixed(0)).join('/')}`.padEnd(20),
-        share(f.nearest_region_share).padStart(15),
-        ` ${Object.entries(f.node_cache_hit_ratio)
-          .map(([region, ratio]) => `${region} ${share(ratio)}`)
-          .join(', ')}`,
-      ].join(' '),
-    )
-  }
   lines.push(
     `  steered p50 / ideal p50: ${g.miss_p50_vs_ideal.toFixed(2)} (per round ${describeSpread(g.miss_p50_vs_ideal_spread)}; goal ≤ 1.2); ` +
       `flat p50 / steered p50: ${g.flat_vs_steered.toFixed(2)} (per round ${describeSpread(g.flat_vs_steered_spread)}; goal ≥ 3)`,

@@ -54,7 +54,9 @@ import { ensureDefaultModel } from '../../default-model/prepare.ts'
 import { startBundledEdge } from '../../dev/bundled-edge.ts'
 import { measure, measureInTurns, type Row, type RowOptions } from '../autocannon-row.ts'
 import { describeProvenance, provenance } from '../provenance.ts'
+import { progressLog } from '../progress-log.ts'
 import { describeSpread, spreadOf } from '../spread.ts'
+import { fixed, table } from '../table.ts'
 import { describeZipf, runZipf } from './zipf-run.ts'
 import { GEO_REGIONS } from './geo-network.ts'
 import { describeGeo, runGeo, type GeoFigures } from './geo-run.ts'
@@ -80,9 +82,7 @@ const NODE_CACHE = process.env.BENCH_NODE_CACHE === 'on'
 /** Distinct cached inputs the hit rows draw from. */
 const CACHED_TEXTS = 256
 
-const started = performance.now()
-const log = (line: string) =>
-  console.log(`[bench ${((performance.now() - started) / 1000).toFixed(0).padStart(4)} s] ${line}`)
+const log = progressLog()
 
 const stamp = provenance()
 const GOALS = {
@@ -304,28 +304,24 @@ try {
       `s=${ZIPF_EXPONENT}, at most ${ZIPF_REQUESTS} requests or ${ZIPF_SECONDS} s per row, the ` +
       `isolate tier ${ZIPF_ISOLATE_BYTES} bytes, the node's own cache off (-nc: on); loopback\n`,
   )
+  const bareOf = (r: Row) => pick(r.name.endsWith('-dir') ? 'bare-dir' : 'bare', r.connections)
   console.log(
-    'row         conns   requests  errors     req/s   p50 ms   p99 ms  p50/bare  req/s/bare  p50/bare per round: median (lowest–highest)',
-  )
-  for (const r of rows) {
-    const bare = pick(r.name.endsWith('-dir') ? 'bare-dir' : 'bare', r.connections)
-    console.log(
-      [
-        r.name.padEnd(11),
-        String(r.connections).padStart(5),
-        String(r.requests).padStart(10),
-        String(r.errors).padStart(7),
-        r.rps.toFixed(0).padStart(9),
-        r.p50.toFixed(2).padStart(8),
-        r.p99.toFixed(2).padStart(8),
-        (r.p50 / bare.p50).toFixed(2).padStart(9),
-        (r.rps / bare.rps).toFixed(3).padStart(11),
+    table(rows, {
+      row: (r) => r.name,
+      conns: (r) => r.connections,
+      requests: (r) => r.requests,
+      errors: (r) => r.errors,
+      'req/s': (r) => fixed(r.rps, 0),
+      'p50 ms': (r) => fixed(r.p50, 2),
+      'p99 ms': (r) => fixed(r.p99, 2),
+      'p50/bare': (r) => fixed(r.p50 / bareOf(r).p50, 2),
+      'req/s/bare': (r) => fixed(r.rps / bareOf(r).rps, 3),
+      'p50/bare per round: median (lowest–highest)': (r) =>
         r.roundP50s.length > 1
-          ? ` ${describeSpread(p50Ratio(r.name, bare.name, r.connections))}`
+          ? describeSpread(p50Ratio(r.name, bareOf(r).name, r.connections))
           : '',
-      ].join(' '),
-    )
-  }
+    }),
+  )
   console.log('')
   for (const figures of [zipf.off, zipf.on])
     for (const line of describeZipf(figures)) console.log(line)

@@ -6,7 +6,8 @@
  */
 import { embedText, type EmbedTarget } from './client.ts'
 import { meterCores } from './cpu-meter.ts'
-import { percentile, runLoad, type LoadBounds } from './load.ts'
+import { percentile } from '../spread.ts'
+import { runLoad, type LoadBounds } from './load.ts'
 import type { ContenderName, Row } from './report.ts'
 import { workloadText } from './workload.ts'
 import { fixed } from '../table.ts'

@@ -73,10 +73,3 @@ export async function runLoad(
   result.seconds = (performance.now() - started) / 1000
   return result
 }
-
-/** Nearest-rank percentile of a sample, in its own unit; NaN for an empty sample. */
-export function percentile(values: number[], p: number): number {
-  if (values.length === 0) return NaN
-  const sorted = [...values].sort((a, b) => a - b)
-  return sorted[Math.min(sorted.length - 1, Math.ceil((p / 100) * sorted.length) - 1)]
-}

@@ -41,11 +41,10 @@ import {
   type HostPathRow,
   type InstructionCacheGain,
 } from './host-path.ts'
+import { progressLog } from '../progress-log.ts'
 import { describeSpread, spreadOf } from '../spread.ts'
 
-const started = performance.now()
-const log = (line: string) =>
-  console.log(`[bench ${((performance.now() - started) / 1000).toFixed(0).padStart(4)} s] ${line}`)
+const log = progressLog()
 
 // The load generator signs every call: with the node's own primitives it takes less of the
 // cores every contender shares with it.
@@ -206,7 +205,7 @@ if (!settings.skipSim) {
   instructionCache = measureInstructionCache(qwen3Dir)
 }
 
-log(`done in ${((performance.now() - started) / 1000).toFixed(0)} s`)
+log('done')
 printTable(primary.report, primary.ratios)
 if (large) printTable(large.report, large.ratios)
 console.log(
