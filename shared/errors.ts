@@ -91,6 +91,17 @@ export class ApiError extends Error {
     })
   }
 
+  /** The same error naming no input (`param: input`), when which one is not known. */
+  forRequest(): ApiError {
+    return new ApiError(this.status, this.message, {
+      param: 'input',
+      code: this.code,
+      type: this.type,
+      headers: this.headers,
+      cause: this.cause,
+    })
+  }
+
   toBody(): OpenAIErrorBody {
     const { message, type, param, code, inputIndex } = this
     return {

@@ -6,6 +6,7 @@
  */
 import { beforeAll, describe, expect, it } from 'vitest'
 import type { Env } from '../env.ts'
+import { isolateMemory, resetIsolateMemory } from '../isolate/isolate-memory.ts'
 import { DEFAULT_MODEL, env, postEmbeddings, seedTenant } from '../../test/support/edge-harness.ts'
 import { nodeStats, resetNodeStats, startNode } from '../../test/support/node-control.ts'
 import { poolOverrides } from '../../test/support/pool-overrides.ts'
@@ -36,13 +37,20 @@ async function kvEntries(tenantId: string): Promise<number> {
 describe('edge_cache: false', () => {
   it('keeps nothing at the edge: the same request goes to a node every time', async () => {
     const input = [`edge cache off ${crypto.randomUUID()}`, `edge cache off ${crypto.randomUUID()}`]
+    await embed(offKey, ['edge cache off: the tenant record and the catalog, read once'])
     await resetNodeStats(node)
+    resetIsolateMemory()
     const first = await embed(offKey, input)
     const again = await embed(offKey, input)
     expect([first.cache, again.cache]).toEqual(['miss', 'miss'])
     expect(again.body.data).toEqual(first.body.data) // the node's own cache answered alike
     expect((await nodeStats(node)).embedCalls).toBe(2)
     expect(await kvEntries('edge-cache-off')).toBe(0)
+    // Nor in this isolate's memory: no vector, no answer, no embedding's text.
+    const { vectors, answers, embeddingJson, inFlight } = isolateMemory
+    expect([vectors?.size ?? 0, answers.size, embeddingJson.size, inFlight.size]).toEqual([
+      0, 0, 0, 0,
+    ])
   })
 
   it("leaves other tenants' caching as it is", async () => {

@@ -30,8 +30,8 @@ describe('embeddings written as JSON', () => {
     const v = vector(1)
     const text = embeddingsResponseJson(
       [
-        { index: 0, json: embeddingJson('k0', v, 64, 'float') },
-        { index: 1, json: embeddingJson('k1', v, 32, 'base64') },
+        { index: 0, json: embeddingJson('k0', v, 64, 'float', true) },
+        { index: 1, json: embeddingJson('k1', v, 32, 'base64', true) },
       ],
       'model "x"',
       12,
@@ -52,7 +52,7 @@ describe('embeddings written as JSON', () => {
 
   it('streams, a few embeddings per chunk, exactly the text it would write at once', async () => {
     for (const count of [1, 16, 17, 100]) {
-      const jsonAt = (i: number) => embeddingJson(`s${i}`, vector(i), 64, 'float')
+      const jsonAt = (i: number) => embeddingJson(`s${i}`, vector(i), 64, 'float', true)
       const whole = embeddingsResponseJson(
         Array.from({ length: count }, (_, index) => ({ index, json: jsonAt(index) })),
         'm',
@@ -74,18 +74,18 @@ describe('embeddings written as JSON', () => {
 
   it('reuses text only for the very vector it was written from', () => {
     const first = vector(2)
-    expect(floats(embeddingJson('same-key', first, 64, 'float'))).toEqual(first)
+    expect(floats(embeddingJson('same-key', first, 64, 'float', true))).toEqual(first)
     // The same key, after expiry and a new embedding: a different vector object.
     const second = vector(3)
-    expect(floats(embeddingJson('same-key', second, 64, 'float'))).toEqual(second)
+    expect(floats(embeddingJson('same-key', second, 64, 'float', true))).toEqual(second)
   })
 
   it('keeps dimensions and encodings of one key apart', () => {
     const v = vector(4)
-    const full = floats(embeddingJson('k', v, 64, 'float'))
-    const cut = floats(embeddingJson('k', v, 16, 'float'))
+    const full = floats(embeddingJson('k', v, 64, 'float', true))
+    const cut = floats(embeddingJson('k', v, 16, 'float', true))
     expect(full).toHaveLength(64)
     expectNear(cut, prefixAtUnitLength(v, 16))
-    expect(typeof JSON.parse(embeddingJson('k', v, 64, 'base64'))).toBe('string')
+    expect(typeof JSON.parse(embeddingJson('k', v, 64, 'base64', true))).toBe('string')
   })
 })

@@ -17,12 +17,16 @@ import { projectVector } from './projection.ts'
 import { vectorToBase64 } from '../../shared/vector-codec.ts'
 import { float32ArrayJson } from './float32-json.ts'
 
-/** `vector` cut to `dimensions` (Matryoshka), as a JSON array of floats or a base64 string. */
+/**
+ * `vector` cut to `dimensions` (Matryoshka), as a JSON array of floats or a base64 string.
+ * `remember`: false for a tenant whose vectors the edge keeps nowhere (`edge_cache: false`).
+ */
 export function embeddingJson(
   key: string,
   vector: Float32Array,
   dimensions: number,
   format: 'float' | 'base64',
+  remember: boolean,
 ): string {
   const name = `${key}|${dimensions}|${format}`
   const written = isolateMemory.embeddingJson
@@ -31,7 +35,7 @@ export function embeddingJson(
   const projected = dimensions === vector.length ? vector : projectVector(vector, dimensions)
   const json =
     format === 'base64' ? JSON.stringify(vectorToBase64(projected)) : float32ArrayJson(projected)
-  written.set(name, { vector, json })
+  if (remember) written.set(name, { vector, json })
   return json
 }
 

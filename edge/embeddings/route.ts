@@ -147,7 +147,8 @@ embeddingsRoute.post('/', async (c) => {
   c.header('x-cache-tier', TIER_ORDER.filter((tier) => tiers.has(tier)).join(', '))
   const jsonOf = (index: number) => {
     const key = keys[index]
-    return embeddingJson(key, entries.get(key)!.vector, dimensions, request.encoding_format)
+    const { vector } = entries.get(key)!
+    return embeddingJson(key, vector, dimensions, request.encoding_format, tenant.edge_cache)
   }
   const answerBytes = keys.length * dimensions * BYTES_PER_DIMENSION[request.encoding_format]
   if (answerBytes > STREAM_ANSWERS_OVER_BYTES) {

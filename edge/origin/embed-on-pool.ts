@@ -50,10 +50,14 @@ export interface PoolVector {
   cacheable: boolean
 }
 
-/** A node's error about input j of its call, as the client's error about items[j]'s input. */
+/**
+ * A node's error about input j of its call, as the client's error about items[j]'s input; an
+ * index the call did not have (a node's bug) names no input rather than a wrong one.
+ */
 function inClientTerms(error: ApiError, items: PoolItem[]): ApiError {
-  const item = error.inputIndex === null ? undefined : items[error.inputIndex]
-  return item ? error.forInput(item.index) : error
+  if (error.inputIndex === null) return error
+  const item = items[error.inputIndex]
+  return item ? error.forInput(item.index) : error.forRequest()
 }
 
 /** A request's vectors, and the nodes that computed them. */
@@ -195,7 +199,12 @@ export async function embedOnPool(
           else pool.recordFailure(node)
         }
         if (err.kind === 'timeout') throw err.clientError
-        if (!failures.has(err.kind)) failures.set(err.kind, err)
+        // Kept to tell the client if no node can do better: in the client's terms (a broken
+        // vector names its input).
+        if (!failures.has(err.kind)) {
+          const inTerms = inClientTerms(err.clientError, items)
+          failures.set(err.kind, new NodeFailure(err.kind, inTerms, err.retryAfterSeconds))
+        }
         failed.push(...items)
         return
       }

@@ -30,8 +30,9 @@ function integerOrNone(flag: string, value: string): number | null {
   return Number(value)
 }
 
+/** 'none' clears it back to its default, on. */
 function onOrOff(flag: string, value: string): boolean {
-  if (value === 'on' || value === 'off') return value === 'on'
+  if (value === 'on' || value === 'off' || NONE.has(value)) return value !== 'off'
   throw new CliError(`--${flag} takes 'on' or 'off', not '${value}'`)
 }
 

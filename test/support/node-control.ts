@@ -82,6 +82,14 @@ export async function fillNode(name: string, retryAfterSeconds: number | null): 
 }
 
 /**
+ * While set, embed calls to the node `name` are answered 422 `invalid_vector` for the call's
+ * input at `index`, as a node whose model broke that vector answers (null: off).
+ */
+export async function breakNodeVectors(name: string, index: number | null): Promise<void> {
+  await control(`/nodes/${name}/broken-vector${index === null ? '' : `?index=${index}`}`)
+}
+
+/**
  * Kills the node `name` and starts it again with `env` as its extra environment (replacing
  * what it was started with): e.g. another NODE_SECRET on the same URL, after the edge has
  * read its /info.

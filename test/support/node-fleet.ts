@@ -14,6 +14,7 @@
  *   POST /nodes/:name/unready?on=true|false            → {}   (/ready answers 503)
  *   POST /nodes/:name/hold?ms=N|forever                → {}   (embed calls wait; 0: off)
  *   POST /nodes/:name/full?retry_after=N               → {}   (embed calls get 429; absent: off)
+ *   POST /nodes/:name/broken-vector?index=N            → {}   (embed calls get 422 invalid_vector; absent: off)
  *   POST /nodes/:name/distance?ms=N                    → {}   (every request waits N ms: a far node)
  *   POST /nodes/:name/env?env={json}                   → {}   (its env from its next start on)
  */
@@ -154,6 +155,11 @@ export async function startNodeFleet(secret: string): Promise<NodeFleet> {
     const retryAfter = c.req.query('retry_after')
     known(c.req.param('name')).gate.fullRetryAfter =
       retryAfter === undefined ? null : Number(retryAfter)
+    return c.json({})
+  })
+  app.post('/nodes/:name/broken-vector', (c) => {
+    const index = c.req.query('index')
+    known(c.req.param('name')).gate.brokenVectorAt = index === undefined ? null : Number(index)
     return c.json({})
   })
   app.post('/nodes/:name/env', (c) => {

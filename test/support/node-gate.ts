@@ -48,6 +48,12 @@ export class NodeGate {
   holdMs = 0
   /** When set, embed calls get 429 with this Retry-After (seconds) instead of reaching the node. */
   fullRetryAfter: number | null = null
+  /**
+   * When set, embed calls get the node's 422 `invalid_vector` for the call's input at this
+   * index, as a node whose model produced NaN for it answers (gpu-node/vector-guard.test.ts
+   * drives the real one): a GPU fault cannot be made here on demand.
+   */
+  brokenVectorAt: number | null = null
   /** Milliseconds every request waits before it is handled: the round trip to a far region. */
   distanceMs = 0
 
@@ -126,13 +132,21 @@ export class NodeGate {
     this.record(body)
     const answer = () => {
       if (res.destroyed || req.socket.destroyed) return // the edge gave up waiting
-      if (this.fullRetryAfter === null) return this.send(req, res, body)
-      const full = new ApiError(429, 'the node is at capacity (node gate)', {
-        code: 'node_overloaded',
-        headers: { 'retry-after': String(this.fullRetryAfter) },
-      })
-      res.writeHead(full.status, { 'content-type': 'application/json', ...full.headers })
-      res.end(JSON.stringify(full.toBody()))
+      if (this.fullRetryAfter === null && this.brokenVectorAt === null) {
+        return this.send(req, res, body)
+      }
+      const refusal =
+        this.fullRetryAfter !== null
+          ? new ApiError(429, 'the node is at capacity (node gate)', {
+              code: 'node_overloaded',
+              headers: { 'retry-after': String(this.fullRetryAfter) },
+            })
+          : new ApiError(422, 'the model produced a vector of NaN for this input (node gate)', {
+              inputIndex: this.brokenVectorAt,
+              code: 'invalid_vector',
+            })
+      res.writeHead(refusal.status, { 'content-type': 'application/json', ...refusal.headers })
+      res.end(JSON.stringify(refusal.toBody()))
     }
     if (this.holdMs === 0) return answer()
     if (this.holdMs === Infinity) return // held until the edge or the gate closes the connection

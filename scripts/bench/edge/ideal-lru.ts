@@ -12,8 +12,6 @@ import { LRUCache } from 'lru-cache'
 
 /** edge/isolate/isolate-memory.ts's VECTOR_ENTRY_OVERHEAD_BYTES: bookkeeping counted per entry. */
 export const ISOLATE_ENTRY_OVERHEAD_BYTES = 160
-/** edge/cache/isolate-tier.ts's MAX_BYTES: the tier takes no more, whatever it is configured to. */
-export const ISOLATE_MAX_BYTES = 64 * 1024 * 1024
 
 /** Bytes the isolate tier counts for one entry: its float32 vector, its key, the overhead. */
 export function isolateEntryBytes(key: string, vectorBytes: number): number {
@@ -49,7 +47,7 @@ export function idealLruHitRatio(
 ): number {
   if (keys.length === 0) return 0
   const lru = new LRUCache<string, { byteLength: number }>({
-    maxSize: Math.min(Math.floor(capacityBytes), ISOLATE_MAX_BYTES),
+    maxSize: capacityBytes,
     sizeCalculation: (vector, key) => isolateEntryBytes(key, vector.byteLength),
   })
   const vector = { byteLength: vectorBytes }

@@ -16,12 +16,7 @@ import { cacheKey } from '../../../shared/cache-key.ts'
 import { cacheScopeOf, TenantSchema } from '../../../edge/tenants/tenant.ts'
 import { startBundledEdge, type EdgeTenant } from '../../dev/bundled-edge.ts'
 import { measure, type Row } from '../autocannon-row.ts'
-import {
-  idealLruHitRatio,
-  isolateEntryBytes,
-  ISOLATE_MAX_BYTES,
-  workingSetBytes,
-} from './ideal-lru.ts'
+import { idealLruHitRatio, isolateEntryBytes, workingSetBytes } from './ideal-lru.ts'
 import { queryText, unboundedHitRatio, zipfSequence } from './zipf.ts'
 
 /** Which tier answered a request: `memo` or `isolate` (the isolate's memory), `lower`, `node`. */
@@ -168,7 +163,7 @@ export async function runZipf(options: {
       keyOf.set(rank, await cacheKey(parts, { text: queryText(on.tag, rank) }))
     const keys = on.ranks.map((rank) => keyOf.get(rank)!)
     const vectorBytes = 4 * served.dimensions
-    const capacity = Math.min(Math.floor(settings.isolateBytes), ISOLATE_MAX_BYTES)
+    const capacity = settings.isolateBytes
     const workingSet = workingSetBytes(keys, vectorBytes)
     const repeatedWorkingSet = workingSetBytes(keys, vectorBytes, 2)
     const idealLru = idealLruHitRatio(keys, capacity, vectorBytes)
