@@ -4,7 +4,10 @@
  * `/ready`. On SIGTERM or SIGINT it shuts down gracefully: `/ready` turns 503,
  * no new connections are accepted, new requests on open connections get 503,
  * the requests in flight finish, and the process exits 0 (1 if they did not
- * finish within SHUTDOWN_TIMEOUT_MS).
+ * finish within SHUTDOWN_TIMEOUT_MS). Started with an IPC channel (npm start, the
+ * tests and the benchmarks start it so), it shuts down the same way when the channel closes:
+ * the process that started it is gone, however it ended, and a node left behind would hold
+ * its port, its memory and a GPU.
  */
 import { serve } from '@hono/node-server'
 import path from 'node:path'
@@ -32,7 +35,11 @@ await node.warmUp()
 node.state.ready = true
 console.log('[node] warmed up and ready')
 
+let shuttingDown = false
+
 async function shutDown(signal: string): Promise<void> {
+  if (shuttingDown) return
+  shuttingDown = true
   const inFlight = node.state.requestsInFlight
   console.log(`[node] ${signal}: finishing ${inFlight} request(s) in flight, then exiting`)
   node.state.draining = true
@@ -55,3 +62,8 @@ async function shutDown(signal: string): Promise<void> {
 }
 process.once('SIGTERM', () => void shutDown('SIGTERM'))
 process.once('SIGINT', () => void shutDown('SIGINT'))
+if (process.channel) {
+  // The channel is only a lifeline: it must not keep the node alive, nor be what ends it.
+  process.channel.unref()
+  process.once('disconnect', () => void shutDown('the process that started this node is gone'))
+}

@@ -47,6 +47,7 @@ const node = spawnService(null, process.execPath, ['--import', 'tsx', 'gpu-node/
     MODEL_DIR: modelDir,
     NODE_SECRET: nodeSecret,
   },
+  lifeline: true,
 })
 let edge: ReturnType<typeof spawnService> | undefined
 

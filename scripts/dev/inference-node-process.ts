@@ -32,14 +32,17 @@ export async function startInferenceNode(options: {
       NODE_SECRET: options.secret,
       ...options.env,
     },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    // The IPC channel ends the node when this process ends, however (gpu-node/main.ts).
+    stdio: ['ignore', 'pipe', 'pipe', 'ipc'],
   })
+  // ...and does not keep this process alive by itself.
+  child.channel?.unref()
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) =>
     child.once('exit', (code, signal) => resolve({ code, signal })),
   )
   let output = ''
-  child.stdout.on('data', (chunk) => (output += chunk))
-  child.stderr.on('data', (chunk) => (output += chunk))
+  child.stdout!.on('data', (chunk) => (output += chunk))
+  child.stderr!.on('data', (chunk) => (output += chunk))
   const url = `http://127.0.0.1:${port}`
   const stop = () =>
     new Promise<void>((resolve) => {

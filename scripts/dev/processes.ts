@@ -4,15 +4,25 @@ import { createInterface } from 'node:readline'
 
 /**
  * Spawns a child whose output lines are prefixed, so two services' logs stay
- * readable (null for a child that prefixes its own lines).
+ * readable (null for a child that prefixes its own lines). `lifeline`: the child
+ * also gets an IPC channel, which closes when this process ends however it ends
+ * (an inference node then shuts down: gpu-node/main.ts).
  */
 export function spawnService(
   label: string | null,
   command: string,
   args: string[],
-  options: SpawnOptions,
+  options: SpawnOptions & { lifeline?: boolean },
 ): ChildProcess {
-  const child = spawn(command, args, { ...options, stdio: ['ignore', 'pipe', 'pipe'] })
+  const { lifeline = false, ...spawnOptions } = options
+  const stdio: SpawnOptions['stdio'] = [
+    'ignore',
+    'pipe',
+    'pipe',
+    ...(lifeline ? ['ipc' as const] : []),
+  ]
+  const child = spawn(command, args, { ...spawnOptions, stdio })
+  child.channel?.unref()
   for (const stream of [child.stdout, child.stderr]) {
     if (stream)
       createInterface({ input: stream }).on('line', (line) =>
