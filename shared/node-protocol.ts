@@ -26,6 +26,11 @@ export const MODEL_REVISION_HEADER = 'x-model-revision'
  * with a drifted node's vectors but caches none of them.
  */
 export const VECTORS_STATE_HEADER = 'x-vectors'
+/**
+ * Response header with the ms the node spent on the call (tokenizing, queueing, inference), as
+ * text-embeddings-inference names it: the edge takes it from the round trip to learn the network's share.
+ */
+export const TOTAL_TIME_HEADER = 'x-total-time'
 
 /** One final input: text after the template, or token ids that skip tokenization. */
 export const ModelInputSchema = z.union([

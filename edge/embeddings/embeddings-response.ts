@@ -54,3 +54,8 @@ export const ErrorBodySchema = z.object({
     ),
   }),
 })
+
+/** Response header: whether the inputs were all cached (`hit`), none (`miss`) or some (`partial`). */
+export const CACHE_HEADER = 'x-cache'
+/** Response header: where the inputs were found, nearest first (`memo`, `isolate`, `lower`, `node`). */
+export const CACHE_TIER_HEADER = 'x-cache-tier'

@@ -11,6 +11,7 @@ import { Hono } from 'hono'
 import { endTime, setMetric, startTime } from 'hono/timing'
 import { cacheKey } from '../../shared/cache-key.ts'
 import { parseEmbeddingsRequest, type EmbeddingsRequest } from './embeddings-request.ts'
+import { CACHE_HEADER, CACHE_TIER_HEADER } from './embeddings-response.ts'
 import { ApiError, tooManyTokens } from '../../shared/errors.ts'
 import type { ModelInfo } from '../../shared/node-protocol.ts'
 import { KvBudget } from '../cache/kv-budget.ts'
@@ -91,8 +92,8 @@ embeddingsRoute.post('/', async (c) => {
     const recalled = await recallAnswer(c.env, tenant, text, revisionOf)
     if (recalled) {
       c.set('usage', recalled.usage)
-      c.header('x-cache', 'hit')
-      c.header('x-cache-tier', 'memo')
+      c.header(CACHE_HEADER, 'hit')
+      c.header(CACHE_TIER_HEADER, 'memo')
       return c.body(recalled.json, 200, jsonResponse)
     }
   }
@@ -143,8 +144,8 @@ embeddingsRoute.post('/', async (c) => {
   let tokens = 0
   for (const key of keys) tokens += entries.get(key)!.tokens
   c.set('usage', { tokens, cacheHits: hits, cacheMisses: misses })
-  c.header('x-cache', misses === 0 ? 'hit' : hits === 0 ? 'miss' : 'partial')
-  c.header('x-cache-tier', TIER_ORDER.filter((tier) => tiers.has(tier)).join(', '))
+  c.header(CACHE_HEADER, misses === 0 ? 'hit' : hits === 0 ? 'miss' : 'partial')
+  c.header(CACHE_TIER_HEADER, TIER_ORDER.filter((tier) => tiers.has(tier)).join(', '))
   const jsonOf = (index: number) => {
     const key = keys[index]
     const { vector } = entries.get(key)!

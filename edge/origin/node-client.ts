@@ -15,6 +15,7 @@ import {
   MODEL_REVISION_HEADER,
   MONITOR_PATH,
   READY_PATH,
+  TOTAL_TIME_HEADER,
   VECTORS_STATE_HEADER,
   type EmbedRequest,
   type NodeInfo,
@@ -216,7 +217,7 @@ export async function embedOnNode(
 
 /** `headersMs` less the node's x-total-time; null when it sent none. */
 function networkMsOf(headersMs: number, headers: Headers): number | null {
-  const total = Number(headers.get('x-total-time') ?? NaN)
+  const total = Number(headers.get(TOTAL_TIME_HEADER) ?? NaN)
   return Number.isFinite(total) && total >= 0 ? Math.max(0, headersMs - total) : null
 }
 

@@ -18,6 +18,7 @@
  * from the nodes' own /metrics, before and after each layout's turn.
  */
 import { randomBytes } from 'node:crypto'
+import { CACHE_HEADER } from '../../../edge/embeddings/embeddings-response.ts'
 import { nodeMetrics } from '../node-metrics.ts'
 import {
   bundleEdge,
@@ -194,7 +195,7 @@ export async function runGeo(options: {
         const ms = performance.now() - started
         return {
           ok: response.status === 200,
-          miss: response.headers.get('x-cache') === 'miss',
+          miss: response.headers.get(CACHE_HEADER) === 'miss',
           ms,
         }
       } catch {

@@ -47,6 +47,7 @@
  * GEO_REQUESTS (40, per colo per round and layout), GEO_SECONDS (60, per turn).
  */
 import { randomBytes } from 'node:crypto'
+import { CACHE_HEADER } from '../../../edge/embeddings/embeddings-response.ts'
 import path from 'node:path'
 import { REPO_ROOT } from '../../../gpu-node/config.ts'
 import { startInferenceNode, type RunningNode } from '../../dev/inference-node-process.ts'
@@ -180,9 +181,9 @@ try {
     await (await post(body, extra)).arrayBuffer()
     const again = await post(body, extra)
     await again.arrayBuffer()
-    if (again.status !== 200 || again.headers.get('x-cache') !== 'hit') {
+    if (again.status !== 200 || again.headers.get(CACHE_HEADER) !== 'hit') {
       throw new Error(
-        `warm-up: expected a cached 200, got ${again.status} ${again.headers.get('x-cache')}`,
+        `warm-up: expected a cached 200, got ${again.status} ${again.headers.get(CACHE_HEADER)}`,
       )
     }
   }

@@ -8,10 +8,11 @@
  * Two hit ratios, because the tiers behind the isolate (Cache API, KV) catch what it evicts:
  * - the isolate tier's, next to an LRU of the same capacity over the requests as sent
  *   (ideal-lru.ts): the figure a broken LRU, a wrong entry size or a copy per request drops;
- *   it needs the edge to say which tier answered (TIER_HEADER), and is null where it does not;
+ *   it needs the edge to say which tier answered (CACHE_TIER_HEADER), and is null where it does not;
  * - the whole edge's (`x-cache: hit`), next to an unbounded cache (1 - distinct/total).
  */
 import { randomBytes } from 'node:crypto'
+import { CACHE_TIER_HEADER } from '../../../edge/embeddings/embeddings-response.ts'
 import { cacheKey } from '../../../shared/cache-key.ts'
 import { cacheScopeOf, TenantSchema } from '../../../edge/tenants/tenant.ts'
 import { startBundledEdge, type EdgeTenant } from '../../dev/bundled-edge.ts'
@@ -19,8 +20,6 @@ import { measure, type Row } from '../autocannon-row.ts'
 import { idealLruHitRatio, isolateEntryBytes, workingSetBytes } from './ideal-lru.ts'
 import { queryText, unboundedHitRatio, zipfSequence } from './zipf.ts'
 
-/** Which tier answered a request: `memo` or `isolate` (the isolate's memory), `lower`, `node`. */
-export const TIER_HEADER = 'x-cache-tier'
 /** Answers from the isolate's memory: the answer memo replays only what the isolate tier holds. */
 const ISOLATE_TIERS = new Set(['memo', 'isolate'])
 
@@ -49,7 +48,7 @@ export interface ZipfFigures {
   /** The same over the inputs asked for more than once: the entries eviction can cost a hit. */
   repeated_working_set_bytes: number
   repeated_working_set_vs_capacity: number
-  /** Share of answers from the isolate's memory (TIER_HEADER); null if the edge does not say. */
+  /** Share of answers from the isolate's memory (CACHE_TIER_HEADER); null if the edge does not say. */
   isolate_hit_ratio: number | null
   /** An LRU of the tier's capacity over the sequence as sent, one request at a time. */
   ideal_lru_hit_ratio: number
@@ -58,7 +57,7 @@ export interface ZipfFigures {
   hit_ratio: number
   unbounded_hit_ratio: number
   hit_ratio_vs_unbounded: number
-  /** Answers by TIER_HEADER value, in the cache-on run. */
+  /** Answers by CACHE_TIER_HEADER value, in the cache-on run. */
   tiers: Record<string, number>
   rps_cache_on: number
   rps_cache_off: number
@@ -141,7 +140,7 @@ export async function runZipf(options: {
         nextBody: () =>
           JSON.stringify({ model, input: queryText(tag, sequence[sent++ % sequence.length]) }),
         onHeaders: (received) => {
-          const tier = received[TIER_HEADER] ?? 'unsaid'
+          const tier = received[CACHE_TIER_HEADER] ?? 'unsaid'
           tiers[tier] = (tiers[tier] ?? 0) + 1
         },
       })
@@ -222,7 +221,7 @@ export function describeZipf(f: ZipfFigures): string[] {
     .join(', ')
   lines.push(
     f.isolate_hit_ratio === null
-      ? `  isolate tier: not measured: the edge does not say which tier answered (no ${TIER_HEADER} ` +
+      ? `  isolate tier: not measured: the edge does not say which tier answered (no ${CACHE_TIER_HEADER} ` +
           `header); an LRU of its capacity over the ${f.sent} requests sent hits ${percent(f.ideal_lru_hit_ratio)}`
       : `  isolate tier: ${percent(f.isolate_hit_ratio)} of ${f.requests} answers; an LRU of its ` +
           `capacity over the ${f.sent} requests as sent: ${percent(f.ideal_lru_hit_ratio)} ` +
