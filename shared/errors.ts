@@ -82,24 +82,18 @@ export class ApiError extends Error {
 
   /** The same error about the input at `index` instead (a node's part → the client's request). */
   forInput(index: number): ApiError {
-    return new ApiError(this.status, this.message, {
-      inputIndex: index,
-      code: this.code,
-      type: this.type,
-      headers: this.headers,
-      cause: this.cause,
-    })
+    return this.about({ inputIndex: index })
   }
 
   /** The same error naming no input (`param: input`), when which one is not known. */
   forRequest(): ApiError {
-    return new ApiError(this.status, this.message, {
-      param: 'input',
-      code: this.code,
-      type: this.type,
-      headers: this.headers,
-      cause: this.cause,
-    })
+    return this.about({ param: 'input' })
+  }
+
+  /** The same error, about what `subject` names instead. */
+  private about(subject: Pick<ApiErrorOptions, 'inputIndex' | 'param'>): ApiError {
+    const { code, type, headers, cause } = this
+    return new ApiError(this.status, this.message, { code, type, headers, cause, ...subject })
   }
 
   toBody(): OpenAIErrorBody {

@@ -263,10 +263,13 @@ export async function fetchNodeMonitor(
   return response.json()
 }
 
-/** True when the node's /ready says its model is loaded and warm. */
-/** What a node's /ready said: 200, its own word that it cannot serve (loading, draining), or nothing in time. */
+/**
+ * What a node's /ready said: 200, its own word that it cannot serve (loading, draining), or
+ * nothing in time.
+ */
 export type Readiness = 'ready' | 'not-ready' | 'no-answer'
 
+/** The node's /ready, read within `timeoutMs`. */
 export async function nodeReadiness(baseUrl: string, timeoutMs: number): Promise<Readiness> {
   try {
     const response = await fetchWithDeadline(new URL(READY_PATH, baseUrl).href, {}, timeoutMs)
