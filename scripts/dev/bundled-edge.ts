@@ -9,10 +9,11 @@
  * `wrangler dev` serves; it re-wraps every request and response), and `directUrl` is the
  * worker's own socket without it, closer to how Cloudflare calls a deployed worker.
  */
-import { mkdtemp, rm } from 'node:fs/promises'
+import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
+import { gzipSync } from 'node:zlib'
 import { Miniflare } from 'miniflare'
 import { unstable_getMiniflareWorkerOptions } from 'wrangler'
 import { tenantWithKeyEntries } from '../../edge/tenants/tenant-records.ts'
@@ -48,6 +49,19 @@ export async function bundleEdge(): Promise<{ dir: string; remove: () => Promise
   const dir = await mkdtemp(path.join(tmpdir(), 'bundled-edge-'))
   await run(wrangler, ['deploy', '--dry-run', '--outdir', dir], { cwd: REPO_ROOT, env: offline })
   return { dir, remove: () => rm(dir, { recursive: true, force: true }) }
+}
+
+/** Bytes of every module a bundle uploads, raw and gzipped one by one (as wrangler counts). */
+export async function bundleSize(dir: string): Promise<{ raw: number; gzip: number }> {
+  let raw = 0
+  let gzip = 0
+  for (const file of await readdir(dir)) {
+    if (!/\.(js|mjs|wasm)$/.test(file)) continue
+    const bytes = await readFile(path.join(dir, file))
+    raw += bytes.length
+    gzip += gzipSync(bytes).length
+  }
+  return { raw, gzip }
 }
 
 /**

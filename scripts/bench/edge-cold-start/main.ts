@@ -9,12 +9,11 @@
  * Prints the bundle's size (raw and gzipped, as `wrangler deploy --dry-run` counts it) and ends
  * in one JSON line. On this machine the two cores are shared with nothing else but workerd.
  */
-import { readdir, readFile, rm, writeFile, mkdtemp } from 'node:fs/promises'
+import { rm, writeFile, mkdtemp } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import path from 'node:path'
-import { gzipSync } from 'node:zlib'
 import { Miniflare } from 'miniflare'
-import { bundledEdgeWorker, bundleEdge } from '../../dev/bundled-edge.ts'
+import { bundledEdgeWorker, bundleEdge, bundleSize } from '../../dev/bundled-edge.ts'
 import { describeProvenance, provenance } from '../provenance.ts'
 import { describeSpread, spreadOf } from '../spread.ts'
 
@@ -40,19 +39,6 @@ async function coldStart(options: ConstructorParameters<typeof Miniflare>[0]): P
   } finally {
     await mf.dispose()
   }
-}
-
-/** Bytes of every module the bundle uploads, raw and gzipped one by one (as wrangler counts). */
-async function bundleSize(dir: string): Promise<{ raw: number; gzip: number }> {
-  let raw = 0
-  let gzip = 0
-  for (const file of await readdir(dir)) {
-    if (!/\.(js|mjs|wasm)$/.test(file)) continue
-    const bytes = await readFile(path.join(dir, file))
-    raw += bytes.length
-    gzip += gzipSync(bytes).length
-  }
-  return { raw, gzip }
 }
 
 const bundle = await bundleEdge()
