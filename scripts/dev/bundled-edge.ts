@@ -9,6 +9,7 @@
  * `wrangler dev` serves; it re-wraps every request and response), and `directUrl` is the
  * worker's own socket without it, closer to how Cloudflare calls a deployed worker.
  */
+import { randomBytes } from 'node:crypto'
 import { mkdtemp, readdir, readFile, rm } from 'node:fs/promises'
 import type { IncomingMessage, ServerResponse } from 'node:http'
 import { tmpdir } from 'node:os'
@@ -42,6 +43,19 @@ const offline = {
   ...process.env,
   WRANGLER_SEND_METRICS: 'false',
   CLOUDFLARE_CF_FETCH_ENABLED: 'false',
+}
+
+/**
+ * `tenant` again as a tenant of its own, with a key of its own, for which the edge keeps nothing
+ * (`edge_cache: false`): the benchmarks' cache-off rows, every input to a node.
+ */
+export function withoutEdgeCache(tenant: EdgeTenant): EdgeTenant {
+  return {
+    ...tenant,
+    id: `${tenant.id}-no-edge-cache`,
+    apiKey: `sk-bench-${randomBytes(12).toString('hex')}`,
+    edge_cache: false,
+  }
 }
 
 /** The worker as `wrangler deploy` would upload it, in a new temporary folder. */

@@ -52,7 +52,7 @@ import path from 'node:path'
 import { REPO_ROOT } from '../../../gpu-node/config.ts'
 import { startInferenceNode, type RunningNode } from '../../dev/inference-node-process.ts'
 import { ensureDefaultModel } from '../../default-model/prepare.ts'
-import { startBundledEdge } from '../../dev/bundled-edge.ts'
+import { startBundledEdge, withoutEdgeCache } from '../../dev/bundled-edge.ts'
 import { measure, measureInTurns, type Row, type RowOptions } from '../autocannon-row.ts'
 import { describeProvenance, provenance } from '../provenance.ts'
 import { progressLog } from '../progress-log.ts'
@@ -98,12 +98,13 @@ log(`measured ${describeProvenance(stamp)}`)
 const secret = randomBytes(24).toString('hex')
 const apiKey = `sk-bench-${randomBytes(12).toString('hex')}`
 const limitedApiKey = `sk-bench-${randomBytes(12).toString('hex')}`
-const noEdgeCacheApiKey = `sk-bench-${randomBytes(12).toString('hex')}`
 const benchTenant = {
   id: 'bench',
   apiKey,
   limits: { requests_per_minute: null, tokens_per_minute: null },
 }
+/** `bench` again, for which the edge keeps nothing: the cache-off row (miss-off). */
+const noEdgeCache = withoutEdgeCache(benchTenant)
 const modelDir = await ensureDefaultModel(path.join(REPO_ROOT, 'models'), { log: () => {} })
 // Two nodes, with their own vector cache off and on: (d) is measured behind each, (a)-(c)
 // behind the one BENCH_NODE_CACHE names.
@@ -121,8 +122,7 @@ try {
   log('bundling the edge with wrangler and starting it in workerd (Miniflare)')
   // `bench` has no limits; `bench-limited` has limits this machine cannot reach in a minute, so
   // both admission paths are measured (a tenant without limits has nothing to count) and
-  // neither turns into a 429. `bench-no-edge-cache` is `bench` with `edge_cache: false`: the
-  // cache-off row's tenant, every input to the node.
+  // neither turns into a 429.
   edge = await startBundledEdge({
     nodeUrls: [node.url],
     nodeSecret: secret,
@@ -133,7 +133,7 @@ try {
         apiKey: limitedApiKey,
         limits: { requests_per_minute: 10_000_000, tokens_per_minute: 1_000_000_000 },
       },
-      { ...benchTenant, id: 'bench-no-edge-cache', apiKey: noEdgeCacheApiKey, edge_cache: false },
+      noEdgeCache,
     ],
   })
   const { url, directUrl } = edge
@@ -236,7 +236,7 @@ try {
 
   for (const [name, extra] of [
     ['miss-on', {}],
-    ['miss-off', { authorization: `Bearer ${noEdgeCacheApiKey}` }],
+    ['miss-off', { authorization: `Bearer ${noEdgeCache.apiKey}` }],
   ] as const) {
     let unique = 0
     const tag = randomBytes(4).toString('hex')

@@ -15,7 +15,7 @@ import { randomBytes } from 'node:crypto'
 import { CACHE_TIER_HEADER } from '../../../edge/embeddings/embeddings-response.ts'
 import { cacheKey } from '../../../shared/cache-key.ts'
 import { cacheScopeOf, TenantSchema } from '../../../edge/tenants/tenant.ts'
-import { startBundledEdge, type EdgeTenant } from '../../dev/bundled-edge.ts'
+import { startBundledEdge, withoutEdgeCache, type EdgeTenant } from '../../dev/bundled-edge.ts'
 import { measure, type Row } from '../autocannon-row.ts'
 import { idealLruHitRatio, isolateEntryBytes, workingSetBytes } from './ideal-lru.ts'
 import { queryText, unboundedHitRatio, zipfSequence } from './zipf.ts'
@@ -82,13 +82,7 @@ export async function runZipf(options: {
     `starting an edge for the Zipf rows (isolate tier ${settings.isolateBytes} bytes; ` +
       `the node's own cache ${options.nodeCache ? 'on' : 'off'})`,
   )
-  // The cache-off run's tenant: the same, with `edge_cache: false`.
-  const noEdgeCache: EdgeTenant = {
-    ...tenant,
-    id: `${tenant.id}-no-edge-cache`,
-    apiKey: `sk-bench-${randomBytes(12).toString('hex')}`,
-    edge_cache: false,
-  }
+  const noEdgeCache = withoutEdgeCache(tenant)
   const edge = await startBundledEdge({
     nodeUrls: [options.nodeUrl],
     nodeSecret: options.nodeSecret,
