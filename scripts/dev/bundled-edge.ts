@@ -58,10 +58,15 @@ export function withoutEdgeCache(tenant: EdgeTenant): EdgeTenant {
   }
 }
 
-/** The worker as `wrangler deploy` would upload it, in a new temporary folder. */
-export async function bundleEdge(): Promise<{ dir: string; remove: () => Promise<void> }> {
+/**
+ * The worker as `wrangler deploy` would upload it, in a new temporary folder: this checkout's,
+ * or the one at `root` (another commit's, for a before-and-after).
+ */
+export async function bundleEdge(
+  root = REPO_ROOT,
+): Promise<{ dir: string; remove: () => Promise<void> }> {
   const dir = await mkdtemp(path.join(tmpdir(), 'bundled-edge-'))
-  await run(wrangler, ['deploy', '--dry-run', '--outdir', dir], { cwd: REPO_ROOT, env: offline })
+  await run(wrangler, ['deploy', '--dry-run', '--outdir', dir], { cwd: root, env: offline })
   return { dir, remove: () => rm(dir, { recursive: true, force: true }) }
 }
 
